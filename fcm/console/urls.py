@@ -1,0 +1,32 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "console"
+
+cluster_patterns = [
+    path("", views.ClusterView.as_view(), name="cluster"),
+    path("roles/", views.RolesView.as_view(), name="roles"),
+    path("roles/<int:pk>/", views.RolesView.as_view(), name="role"),
+    path("roles/<int:pk>/dependency-report/", views.DependencyReportView.as_view(),
+         name="role-dependency-report"),
+    path("nodes/", views.NodesView.as_view(), name="nodes"),
+    path("nodes/<int:pk>/", views.NodesView.as_view(), name="node"),
+    path("storage/", views.DisksView.as_view(tree_item="storage"), name="storage"),
+    path("storage/disks/", views.DisksView.as_view(), name="disks"),
+    path("storage/disks/<int:pk>/", views.DisksView.as_view(), name="disk"),
+    path("cluster-shared-volumes/", views.CsvView.as_view(), name="csvs"),
+    path("cluster-shared-volumes/<int:pk>/", views.CsvView.as_view(), name="csv"),
+    path("networks/", views.NetworksView.as_view(), name="networks"),
+    path("networks/<int:pk>/", views.NetworksView.as_view(), name="network"),
+    path("events/", views.EventsView.as_view(), name="events"),
+    path("events/<int:pk>/", views.EventsView.as_view(), name="event"),
+]
+
+urlpatterns = [
+    path("", views.LabListView.as_view(), name="lab-list"),
+    path("labs/<int:lab>/", views.RootView.as_view(), name="root"),
+    path("labs/<int:lab>/servers/", views.ServersView.as_view(), name="servers"),
+    path("labs/<int:lab>/servers/<int:pk>/", views.ServersView.as_view(), name="server"),
+    path("labs/<int:lab>/clusters/<int:cluster>/", include(cluster_patterns)),
+]

@@ -1,0 +1,300 @@
+"""The three-pane console: tree, centre (list + detail), Actions.
+
+One URL per thing a user can select, so back/forward, reload and deep
+links all render the same page. A full request gets the whole page; an
+htmx navigation gets only the `console` partial; a row click (target
+`selection`) gets the detail pane plus the Actions pane out of band. All
+three come from the same template, so they cannot drift apart.
+"""
+from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
+from django.views import View
+from django.views.generic import TemplateView
+
+from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Lab
+
+from . import actions, selectors
+from .forms import EventQueryForm, SearchForm
+
+
+class LabListView(LoginRequiredMixin, TemplateView):
+    template_name = "console/lab_list.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs),
+                "labs": selectors.labs_for(self.request.user)}
+
+
+class ConsoleView(LoginRequiredMixin, View):
+    """Base of every console page. Subclasses fill the centre and the actions."""
+
+    template_name = "console/page.html"
+    #: Which tree item is selected: root, servers, cluster, roles, nodes, ...
+    tree_item = "root"
+    centre_template = ""
+    detail_template = ""
+
+    def get(self, request, *args, **kwargs):
+        self.lab = get_object_or_404(Lab.objects.visible_to(request.user), pk=kwargs["lab"])
+        self.cluster = None
+        if "cluster" in kwargs:
+            self.cluster = get_object_or_404(
+                Cluster.objects.select_related("domain"), lab=self.lab, pk=kwargs["cluster"])
+        self.selected = None
+        context = {
+            "lab": self.lab,
+            "sim_now": self.lab.sim_now(),
+            "tree_item": self.tree_item,
+            "current_cluster": self.cluster,
+            "here": request.get_full_path(),
+        }
+        context.update(self.centre_context(**kwargs))
+        context["clusters"] = selectors.clusters_of(self.lab)
+        context.setdefault("selected", self.selected)
+        context["action_groups"] = self.action_groups(context)
+        return self.render(context)
+
+    def centre_context(self, **kwargs):
+        return {}
+
+    def action_groups(self, context):
+        return []
+
+    def render(self, context):
+        htmx = self.request.htmx
+        template = self.template_name
+        if htmx and not htmx.history_restore_request:
+            if htmx.target == "selection" and self.selected is not None:
+                template += "#selection-swap"
+            else:
+                template += "#console"
+        context.update(centre_template=self.centre_template, detail_template=self.detail_template)
+        response = TemplateResponse(self.request, template, context)
+        patch_vary_headers(response, ["HX-Request", "HX-Target", "HX-History-Restore-Request"])
+        return response
+
+    def select(self, fetch):
+        """Load the selected row through `fetch()`; a stale or foreign pk is a 404."""
+        try:
+            self.selected = fetch()
+        except ObjectDoesNotExist:
+            raise Http404("That item is not in this cluster or lab.") from None
+        return self.selected
+
+
+class ListMixin:
+    """Search box + pagination shared by every console list."""
+
+    def paginate(self, queryset):
+        form = SearchForm(self.request.GET)
+        q = form.cleaned_data["q"] if form.is_valid() else ""
+        paginator = Paginator(queryset(q) if callable(queryset) else queryset,
+                              settings.FCM_PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return {"page": page, "rows": list(page.object_list), "search_form": form, "q": q,
+                "total": paginator.count}
+
+    def tab(self, allowed):
+        tab = self.request.GET.get("tab", allowed[0])
+        return tab if tab in allowed else allowed[0]
+
+
+class RootView(ConsoleView):
+    tree_item = "root"
+    centre_template = "console/centre/root.html"
+
+    def action_groups(self, context):
+        return actions.for_root(self.lab, context["here"])
+
+
+class ServersView(ListMixin, ConsoleView):
+    tree_item = "servers"
+    centre_template = "console/centre/servers.html"
+    detail_template = "console/detail/server.html"
+
+    def centre_context(self, pk=None, **kwargs):
+        ctx = self.paginate(lambda q: selectors.servers(self.lab, q))
+        ctx["adapters"] = selectors.server_adapter_summaries(ctx["rows"])
+        ctx["disk_counts"] = selectors.server_disk_counts(ctx["rows"])
+        if pk is not None:
+            self.select(lambda: selectors.server_detail(self.lab, pk))
+            ctx["tab"] = self.tab(["summary", "network", "storage", "vms"])
+        return ctx
+
+    def action_groups(self, context):
+        return actions.for_servers(self.lab, context["here"], self.selected)
+
+
+class ClusterView(ConsoleView):
+    tree_item = "cluster"
+    centre_template = "console/centre/cluster.html"
+
+    def centre_context(self, **kwargs):
+        c = self.cluster
+        return {
+            "summary_nodes": list(selectors.nodes(c)[:64]),
+            "core_addresses": list(c.addresses.select_related("network")),
+            "witness": ClusterDisk.objects.filter(
+                cluster=c, assignment=ClusterDisk.Assignment.WITNESS).select_related("disk").first(),
+            "role_count": c.roles.count(),
+            "recent_problem_count": c.events.filter(level__lte=ClusterEvent.Level.ERROR).count(),
+            "network_count": c.cluster_networks.count(),
+            "disk_count": c.cluster_disks.count(),
+        }
+
+    def action_groups(self, context):
+        return actions.for_cluster(self.cluster, context["here"])
+
+
+class RolesView(ListMixin, ConsoleView):
+    tree_item = "roles"
+    centre_template = "console/centre/roles.html"
+    detail_template = "console/detail/role.html"
+
+    def centre_context(self, pk=None, **kwargs):
+        ctx = self.paginate(lambda q: selectors.roles(self.cluster, q))
+        if pk is not None:
+            role = self.select(lambda: selectors.role_detail(self.cluster, pk))
+            ctx["tab"] = self.tab(["summary", "resources"])
+            ctx["resource_groups"] = _group_resources(role.resources.all())
+        return ctx
+
+    def action_groups(self, context):
+        return actions.for_roles(self.cluster, context["here"], self.selected)
+
+
+def _group_resources(resources):
+    """The Resources tab groups resources the way the product does."""
+    groups = {"Storage": [], "Virtual Machine": [], "Server Name": [], "Other Resources": []}
+    for r in resources:
+        if r.type == r.Type.PHYSICAL_DISK:
+            groups["Storage"].append(r)
+        elif r.type in (r.Type.VIRTUAL_MACHINE, r.Type.VM_CONFIGURATION):
+            groups["Virtual Machine"].append(r)
+        elif r.type in (r.Type.NETWORK_NAME, r.Type.IP_ADDRESS):
+            groups["Server Name"].append(r)
+        else:
+            groups["Other Resources"].append(r)
+    return [(title, items) for title, items in groups.items() if items]
+
+
+class DependencyReportView(LoginRequiredMixin, View):
+    """More Actions -> Show Dependency Report: the role's resource dependency tree."""
+
+    def get(self, request, lab, cluster, pk):
+        lab_obj = get_object_or_404(Lab.objects.visible_to(request.user), pk=lab)
+        cluster_obj = get_object_or_404(Cluster.objects.select_related("domain"), lab=lab_obj, pk=cluster)
+        try:
+            role = selectors.role_detail(cluster_obj, pk)
+        except ObjectDoesNotExist:
+            raise Http404("No such role.") from None
+        resources = list(role.resources.all())
+        return TemplateResponse(request, "console/reports/dependency.html", {
+            "lab": lab_obj, "cluster": cluster_obj, "role": role, "resources": resources,
+            "top": [r for r in resources if not any(r in o.depends_on.all() for o in resources)],
+            "generated_at": lab_obj.sim_now(),
+        })
+
+
+class NodesView(ListMixin, ConsoleView):
+    tree_item = "nodes"
+    centre_template = "console/centre/nodes.html"
+    detail_template = "console/detail/node.html"
+
+    def centre_context(self, pk=None, **kwargs):
+        ctx = self.paginate(lambda q: selectors.nodes(self.cluster, q))
+        if pk is not None:
+            self.select(lambda: selectors.node_detail(self.cluster, pk))
+            ctx["tab"] = self.tab(["summary", "network"])
+        return ctx
+
+    def action_groups(self, context):
+        return actions.for_nodes(self.cluster, context["here"], self.selected)
+
+
+class DisksView(ListMixin, ConsoleView):
+    tree_item = "disks"
+    csv_only = False
+    centre_template = "console/centre/disks.html"
+    detail_template = "console/detail/disk.html"
+
+    def title(self):
+        if self.csv_only:
+            return "Cluster Shared Volumes"
+        return "Disks" if self.cluster.version.order >= 3 else "Storage"
+
+    def centre_context(self, pk=None, **kwargs):
+        if self.csv_only and not self.cluster.show_csv_folder:
+            raise Http404("Cluster Shared Volumes are not enabled on this cluster.")
+        ctx = self.paginate(lambda q: selectors.cluster_disks(self.cluster, q, self.csv_only))
+        ctx["disk_numbers"] = selectors.disk_numbers(ctx["rows"])
+        ctx["list_title"] = self.title()
+        ctx["url_name"] = "csv" if self.csv_only else "disk"
+        if pk is not None:
+            disk = self.select(lambda: selectors.cluster_disk_detail(self.cluster, pk))
+            ctx["tab"] = self.tab(["summary", "volumes"])
+            ctx["selected_disk_number"] = selectors.disk_numbers([disk]).get(disk.pk)
+        return ctx
+
+    def action_groups(self, context):
+        return actions.for_disks(self.cluster, context["here"], context["list_title"], self.selected)
+
+
+class CsvView(DisksView):
+    tree_item = "csv"
+    csv_only = True
+
+
+class NetworksView(ListMixin, ConsoleView):
+    tree_item = "networks"
+    centre_template = "console/centre/networks.html"
+    detail_template = "console/detail/network.html"
+
+    def centre_context(self, pk=None, **kwargs):
+        ctx = self.paginate(lambda q: selectors.cluster_networks(self.cluster, q))
+        if pk is not None:
+            net = self.select(lambda: selectors.cluster_network_detail(self.cluster, pk))
+            ctx["tab"] = self.tab(["summary", "connections"])
+            ctx["connections"] = list(selectors.network_connections(self.cluster, net.network))
+        return ctx
+
+    def action_groups(self, context):
+        return actions.for_networks(self.cluster, context["here"], self.selected)
+
+
+class EventsView(ListMixin, ConsoleView):
+    tree_item = "events"
+    centre_template = "console/centre/events.html"
+    detail_template = "console/detail/event.html"
+
+    def centre_context(self, pk=None, **kwargs):
+        nodes = list(selectors.nodes(self.cluster))
+        form = EventQueryForm(self.request.GET or None, nodes=nodes)
+        queryset = selectors.events(self.cluster)
+        if form.is_bound and form.is_valid():
+            queryset = form.apply(queryset)
+        # An invalid query changes nothing: the list stays unfiltered and the
+        # dialog reopens with the message beside the field.
+        ctx = self.paginate(queryset)
+        ctx.update(query_form=form, query_invalid=form.is_bound and not form.is_valid(),
+                   query_string=_without(self.request.GET, "page"))
+        if pk is not None:
+            self.select(lambda: selectors.event_detail(self.cluster, pk))
+            ctx["tab"] = self.tab(["general", "details"])
+        return ctx
+
+    def action_groups(self, context):
+        return actions.for_events(self.cluster, context["here"], self.selected)
+
+
+def _without(querydict, *keys):
+    q = querydict.copy()
+    for key in keys:
+        q.pop(key, None)
+    return q.urlencode()

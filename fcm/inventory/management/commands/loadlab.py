@@ -1,0 +1,41 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from fcm.inventory import labfile, owners
+from fcm.inventory.models import Lab
+
+DEMO_LABS = ["quick-migration-2008", "live-migration-2008r2"]
+
+
+class Command(BaseCommand):
+    help = ("Load labs from data files in scenarios/labs/ (by name) or from a path. "
+            "--demo loads the demo labs; --if-empty only when the database has no lab.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("names", nargs="*", help="lab names or .toml paths")
+        parser.add_argument("--demo", action="store_true", help=f"load {', '.join(DEMO_LABS)}")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="do nothing when any lab exists already")
+        parser.add_argument("--owner", help="username of the owner (default: the administrator)")
+        parser.add_argument("--replace", action="store_true",
+                            help="delete a lab of the same name first")
+        parser.add_argument("--as", dest="lab_name", help="load under another lab name")
+
+    def handle(self, *args, names, demo, if_empty, owner, replace, lab_name, **options):
+        names = list(names) + (DEMO_LABS if demo else [])
+        if not names:
+            raise CommandError(f"name a lab to load; available: {', '.join(labfile.available_labs())}")
+        if if_empty and Lab.objects.exists():
+            self.stdout.write("Labs already loaded; nothing to do.")
+            return
+        try:
+            user = owners.resolve(owner)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        for name in names:
+            try:
+                lab = labfile.load(labfile.lab_path(name), user, name=lab_name, replace=replace)
+            except labfile.LabFileError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(self.style.SUCCESS(
+                f"Loaded lab {lab.name!r}: {lab.nodes.count()} servers, "
+                f"{lab.clusters.count()} cluster(s), {lab.virtual_machines.count()} VMs."))

@@ -1,0 +1,17 @@
+"""The simulated datacenter, as the real world has it.
+
+Split by subject; everything is re-exported here so that code imports
+`from fcm.inventory.models import Node` whatever file it lives in.
+"""
+from .labs import Lab, LoginToken
+from .servers import Domain, Network, Node, NetworkAdapter, VirtualSwitch, Disk, DiskPath
+from .clusters import Cluster, ClusterAddress, ClusterNetwork, ClusterDisk
+from .roles import Role, PreferredOwner, Resource
+from .vms import VirtualMachine, VirtualHardDisk
+from .events import ClusterEvent
+
+__all__ = [
+    "Lab", "LoginToken", "Domain", "Network", "Node", "NetworkAdapter", "VirtualSwitch",
+    "Disk", "DiskPath", "Cluster", "ClusterAddress", "ClusterNetwork", "ClusterDisk",
+    "Role", "PreferredOwner", "Resource", "VirtualMachine", "VirtualHardDisk", "ClusterEvent",
+]

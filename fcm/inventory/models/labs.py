@@ -1,0 +1,96 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class LabQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Labs a user may open: their own, those shared with them; all for superusers."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(Q(owner=user) | Q(members=user)).distinct()
+
+
+class Lab(models.Model):
+    """One simulated datacenter, with its own clock.
+
+    Simulated time runs as `sim_now = sim_anchor + (wall_now - wall_anchor) * speed`
+    (speed 0 = paused). Every simulated timestamp in the lab is a sim time.
+    """
+
+    name = models.CharField(max_length=80, unique=True)
+    title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    source = models.CharField(
+        max_length=120, blank=True, help_text="Lab file it was loaded from, or 'genlab'."
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owned_labs"
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="shared_labs",
+        help_text="Other users who may open this lab.",
+    )
+    sim_anchor = models.DateTimeField(default=timezone.now)
+    wall_anchor = models.DateTimeField(default=timezone.now)
+    speed = models.FloatField(default=1.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LabQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def sim_now(self, wall_now=None):
+        wall_now = wall_now or timezone.now()
+        return self.sim_anchor + (wall_now - self.wall_anchor) * self.speed
+
+
+class LoginToken(models.Model):
+    """A one-time sign-in link (`make run` prints one; no default password).
+
+    Only a hash of the token is stored, so the database alone cannot sign in.
+    """
+
+    LIFETIME = timedelta(hours=12)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def _digest(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user):
+        """Make a token for `user`; returns the clear token (shown once)."""
+        token = secrets.token_urlsafe(32)
+        cls.objects.create(user=user, digest=cls._digest(token))
+        return token
+
+    @classmethod
+    def redeem(cls, token):
+        """The user for an unused, unexpired token, marking it used; else None.
+
+        The update is conditional so two requests with one link cannot both win.
+        """
+        now = timezone.now()
+        digest = cls._digest(token)
+        claimed = cls.objects.filter(
+            digest=digest, used_at__isnull=True, created_at__gte=now - cls.LIFETIME
+        ).update(used_at=now)
+        if not claimed:
+            return None
+        return cls.objects.select_related("user").get(digest=digest).user

@@ -1,0 +1,97 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from fcm.sim import workload
+
+from .servers import Disk, Node
+
+
+class VirtualMachine(models.Model):
+    """A Hyper-V virtual machine on a host; clustered when it has a role."""
+
+    class State(models.TextChoices):
+        OFF = "Off", "Off"
+        STARTING = "Starting", "Starting"
+        RUNNING = "Running", "Running"
+        SAVING = "Saving", "Saving"
+        SAVED = "Saved", "Saved"
+        STOPPING = "Stopping", "Stopping"
+        PAUSED = "Paused", "Paused"
+        RESUMING = "Resuming", "Resuming"
+
+    lab = models.ForeignKey("Lab", on_delete=models.CASCADE, related_name="virtual_machines")
+    name = models.CharField(max_length=100)
+    host_node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="virtual_machines")
+    role = models.OneToOneField(
+        "Role", null=True, blank=True, on_delete=models.SET_NULL, related_name="virtual_machine"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OFF)
+    generation = models.PositiveSmallIntegerField(default=1, choices=[(1, "Generation 1"), (2, "Generation 2")])
+    memory_mb = models.PositiveIntegerField(default=2048, help_text="Startup memory")
+    dynamic_memory = models.BooleanField(default=False)
+    vcpus = models.PositiveSmallIntegerField(default=1)
+    guest_os = models.CharField(max_length=120, default="Windows Server 2008 R2 Enterprise")
+    guest_install_option = models.CharField(
+        max_length=4, choices=Node.InstallOption.choices, default=Node.InstallOption.FULL
+    )
+    configuration_path = models.CharField(max_length=260)
+    configuration_disk = models.ForeignKey(
+        Disk, null=True, blank=True, on_delete=models.PROTECT, related_name="vm_configurations",
+        help_text="LUN holding the configuration; empty = the host's local disk.",
+    )
+    virtual_switch = models.CharField(max_length=80, blank=True)
+    workload = models.CharField(max_length=16, choices=workload.CHOICES, default=workload.DEFAULT)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="Sim time it last booted")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["lab", "name"], name="vm_unique_name_per_lab")
+        ]
+        verbose_name = "virtual machine"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def workload_profile(self):
+        return workload.get(self.workload)
+
+    def clean(self):
+        if self.host_node_id and self.lab_id and self.host_node.lab_id != self.lab_id:
+            raise ValidationError({"host_node": "The host belongs to another lab."})
+
+
+class VirtualHardDisk(models.Model):
+    class Format(models.TextChoices):
+        VHD = "VHD", "VHD"
+        VHDX = "VHDX", "VHDX"
+
+    class Kind(models.TextChoices):
+        FIXED = "Fixed", "Fixed size"
+        DYNAMIC = "Dynamic", "Dynamically expanding"
+        DIFFERENCING = "Differencing", "Differencing"
+
+    virtual_machine = models.ForeignKey(
+        VirtualMachine, on_delete=models.CASCADE, related_name="hard_disks"
+    )
+    path = models.CharField(max_length=260)
+    disk = models.ForeignKey(
+        Disk, null=True, blank=True, on_delete=models.PROTECT, related_name="vhds",
+        help_text="LUN holding the file; empty = the host's local disk.",
+    )
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.VHD)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.FIXED)
+    max_size_bytes = models.PositiveBigIntegerField()
+    file_size_bytes = models.PositiveBigIntegerField()
+    controller = models.CharField(max_length=20, default="IDE 0:0")
+
+    class Meta:
+        ordering = ["virtual_machine__name", "controller"]
+        constraints = [
+            models.UniqueConstraint(fields=["virtual_machine", "path"], name="vhd_unique_path_per_vm")
+        ]
+        verbose_name = "virtual hard disk"
+
+    def __str__(self):
+        return self.path
