@@ -137,6 +137,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # Serve straight from the app and static/ folders too, so a checkout works
 # before (or without) collectstatic; collectstatic still adds compression.
 WHITENOISE_USE_FINDERS = True

@@ -100,9 +100,11 @@ class ListMixin:
         return {"page": page, "rows": list(page.object_list), "search_form": form, "q": q,
                 "total": paginator.count}
 
-    def tab(self, allowed):
-        tab = self.request.GET.get("tab", allowed[0])
-        return tab if tab in allowed else allowed[0]
+    def tabs(self, *tabs):
+        """The detail pane's tabs (key, label); an unknown ?tab= shows the first."""
+        keys = [key for key, _ in tabs]
+        tab = self.request.GET.get("tab", keys[0])
+        return {"tab": tab if tab in keys else keys[0], "tab_list": tabs}
 
 
 class RootView(ConsoleView):
@@ -124,7 +126,8 @@ class ServersView(ListMixin, ConsoleView):
         ctx["disk_counts"] = selectors.server_disk_counts(ctx["rows"])
         if pk is not None:
             self.select(lambda: selectors.server_detail(self.lab, pk))
-            ctx["tab"] = self.tab(["summary", "network", "storage", "vms"])
+            ctx.update(self.tabs(("summary", "Summary"), ("network", "Network Adapters"),
+                                 ("storage", "Disks"), ("vms", "Virtual Machines")))
         return ctx
 
     def action_groups(self, context):
@@ -161,7 +164,7 @@ class RolesView(ListMixin, ConsoleView):
         ctx = self.paginate(lambda q: selectors.roles(self.cluster, q))
         if pk is not None:
             role = self.select(lambda: selectors.role_detail(self.cluster, pk))
-            ctx["tab"] = self.tab(["summary", "resources"])
+            ctx.update(self.tabs(("summary", "Summary"), ("resources", "Resources")))
             ctx["resource_groups"] = _group_resources(role.resources.all())
         return ctx
 
@@ -211,7 +214,7 @@ class NodesView(ListMixin, ConsoleView):
         ctx = self.paginate(lambda q: selectors.nodes(self.cluster, q))
         if pk is not None:
             self.select(lambda: selectors.node_detail(self.cluster, pk))
-            ctx["tab"] = self.tab(["summary", "network"])
+            ctx.update(self.tabs(("summary", "Summary"), ("network", "Network Connections")))
         return ctx
 
     def action_groups(self, context):
@@ -238,7 +241,7 @@ class DisksView(ListMixin, ConsoleView):
         ctx["url_name"] = "csv" if self.csv_only else "disk"
         if pk is not None:
             disk = self.select(lambda: selectors.cluster_disk_detail(self.cluster, pk))
-            ctx["tab"] = self.tab(["summary", "volumes"])
+            ctx.update(self.tabs(("summary", "Summary"), ("volumes", "Volumes")))
             ctx["selected_disk_number"] = selectors.disk_numbers([disk]).get(disk.pk)
         return ctx
 
@@ -260,7 +263,7 @@ class NetworksView(ListMixin, ConsoleView):
         ctx = self.paginate(lambda q: selectors.cluster_networks(self.cluster, q))
         if pk is not None:
             net = self.select(lambda: selectors.cluster_network_detail(self.cluster, pk))
-            ctx["tab"] = self.tab(["summary", "connections"])
+            ctx.update(self.tabs(("summary", "Summary"), ("connections", "Network Connections")))
             ctx["connections"] = list(selectors.network_connections(self.cluster, net.network))
         return ctx
 
@@ -286,7 +289,7 @@ class EventsView(ListMixin, ConsoleView):
                    query_string=_without(self.request.GET, "page"))
         if pk is not None:
             self.select(lambda: selectors.event_detail(self.cluster, pk))
-            ctx["tab"] = self.tab(["general", "details"])
+            ctx.update(self.tabs(("general", "General"), ("details", "Details")))
         return ctx
 
     def action_groups(self, context):

@@ -21,7 +21,7 @@ class ClusterEvent(models.Model):
     sim_time = models.DateTimeField()
     level = models.PositiveSmallIntegerField(choices=Level.choices)
     event_id = models.PositiveIntegerField()
-    source = models.CharField(max_length=80, default="Microsoft-Windows-FailoverClustering")
+    source = models.CharField(max_length=80, default="FailoverClustering")
     task_category = models.CharField(max_length=80, blank=True)
     description = models.TextField()
     node = models.ForeignKey(Node, null=True, blank=True, on_delete=models.SET_NULL,

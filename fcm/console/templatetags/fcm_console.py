@@ -1,0 +1,78 @@
+"""Formatting the way the Windows consoles print things."""
+from django import template
+from django.templatetags.static import static
+from django.utils.html import format_html
+
+from fcm.sim.units import format_capacity
+
+register = template.Library()
+
+
+@register.simple_tag
+def icon(name, label=""):
+    """A 16 px icon from the sprite; `label` makes it announce itself to screen readers."""
+    aria = format_html(' role="img" aria-label="{}"', label) if label else ' aria-hidden="true"'
+    return format_html('<svg class="ico ico-{}"{}><use href="{}#{}"></use></svg>',
+                       name, aria, static("fcm/icons.svg"), name)
+
+
+@register.filter
+def capacity(size_bytes):
+    return format_capacity(size_bytes)
+
+
+@register.filter
+def wintime(value):
+    """'6/2/2008 9:00:00 AM' (en-US, as the event viewer shows it)."""
+    if not value:
+        return ""
+    hour = value.hour % 12 or 12
+    ampm = "AM" if value.hour < 12 else "PM"
+    return f"{value.month}/{value.day}/{value.year} {hour}:{value.minute:02d}:{value.second:02d} {ampm}"
+
+
+@register.simple_tag
+def uptime(started_at, now):
+    """Up Time as Hyper-V shows it: 'd.hh:mm:ss' (or 'hh:mm:ss' under a day)."""
+    if not started_at or not now or now < started_at:
+        return "00:00:00"
+    seconds = int((now - started_at).total_seconds())
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    clock = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return f"{days}.{clock}" if days else clock
+
+
+NODE_STATE_ICONS = {"Up": "up", "Down": "down", "Paused": "paused", "Joining": "pending"}
+VM_STATE_ICONS = {"Running": "up", "Off": "off", "Saved": "off", "Paused": "paused",
+                  "Starting": "pending", "Stopping": "pending", "Saving": "pending", "Resuming": "pending"}
+GENERIC_ICONS = {"Online": "up", "Offline": "down", "Failed": "failed", "Up": "up", "Down": "down",
+                 "Partitioned": "warning", "Unavailable": "down", "Online Pending": "pending",
+                 "Offline Pending": "pending"}
+
+
+@register.filter
+def state_icon(state):
+    return NODE_STATE_ICONS.get(state) or GENERIC_ICONS.get(state) or VM_STATE_ICONS.get(state, "info")
+
+
+@register.filter
+def role_icon(role):
+    """Roles show the VM's state icon from 2012; the group's state before."""
+    vm = getattr(role, "virtual_machine", None) if role.type == "Virtual Machine" else None
+    if vm is not None and role.cluster.version.order >= 3 and role.state != "Failed":
+        return VM_STATE_ICONS.get(vm.state, "info")
+    return role.status_icon
+
+
+@register.filter
+def mb_as_gb(memory_mb):
+    if memory_mb is None:
+        return ""
+    return f"{memory_mb} MB" if memory_mb < 1024 else f"{memory_mb / 1024:g} GB"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

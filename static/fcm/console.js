@@ -1,0 +1,147 @@
+/* Console behaviour htmx does not cover: row selection highlight, the
+   right-click menu (a copy of the Actions pane's group for the selected
+   row), the Action menu, pane toggles, dialogs and history buttons. */
+(function () {
+  "use strict";
+
+  function consoleEl() { return document.getElementById("console"); }
+
+  /* Show/Hide Console Tree and Action Pane survive navigation. */
+  function applyPanePrefs() {
+    var el = consoleEl();
+    if (!el) return;
+    ["tree", "actions"].forEach(function (pane) {
+      el.classList.toggle("hide-" + pane, sessionStorage.getItem("fcm-hide-" + pane) === "1");
+    });
+  }
+
+  function openDialogs(root) {
+    (root || document).querySelectorAll("dialog[data-open-on-load]").forEach(function (d) {
+      if (!d.open) d.showModal();
+      var invalid = d.querySelector("[aria-invalid=true]");
+      if (invalid) invalid.focus();
+    });
+  }
+
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu[open]").forEach(function (d) { if (d !== except) d.open = false; });
+    hideContextMenu();
+  }
+
+  /* Menu entries are buttons that click the real action, so an entry can
+     never do anything the Actions pane would not. */
+  function menuEntries(group, target) {
+    target.textContent = "";
+    var links = group ? group.querySelectorAll(".action") : [];
+    links.forEach(function (original) {
+      var entry = document.createElement("button");
+      entry.type = "button";
+      entry.setAttribute("role", "menuitem");
+      entry.innerHTML = original.innerHTML;
+      entry.addEventListener("click", function () { closeMenus(); original.click(); });
+      target.appendChild(entry);
+    });
+    return links.length;
+  }
+
+  var menu = null;
+  function hideContextMenu() { if (menu) menu.hidden = true; }
+
+  function showContextMenu(x, y) {
+    menu = document.getElementById("context-menu");
+    if (!menu) return;
+    var group = document.getElementById("actions-selected");
+    if (!menuEntries(group, menu)) return;
+    menu.hidden = false;
+    var w = menu.offsetWidth, h = menu.offsetHeight;
+    menu.style.left = Math.min(x, window.innerWidth - w - 4) + "px";
+    menu.style.top = Math.min(y, window.innerHeight - h - 4) + "px";
+    var first = menu.querySelector("button");
+    if (first) first.focus();
+  }
+
+  document.addEventListener("contextmenu", function (ev) {
+    var row = ev.target.closest("tr[data-row]");
+    if (!row) return;
+    ev.preventDefault();
+    closeMenus();
+    var x = ev.clientX, y = ev.clientY;
+    if (row.classList.contains("selected") && document.getElementById("actions-selected")) {
+      showContextMenu(x, y);
+      return;
+    }
+    row.addEventListener("htmx:afterSettle", function () { showContextMenu(x, y); }, { once: true });
+    htmx.trigger(row, "click");
+  });
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") closeMenus();
+    if (menu && !menu.hidden && (ev.key === "ArrowDown" || ev.key === "ArrowUp")) {
+      var items = Array.prototype.slice.call(menu.querySelectorAll("button"));
+      var i = items.indexOf(document.activeElement);
+      var next = items[(i + (ev.key === "ArrowDown" ? 1 : items.length - 1)) % items.length];
+      if (next) { next.focus(); ev.preventDefault(); }
+    }
+  });
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!t.closest("#context-menu") && !t.closest("details.menu")) closeMenus();
+    var hist = t.closest("[data-history]");
+    if (hist) { hist.dataset.history === "back" ? history.back() : history.forward(); return; }
+    var toggle = t.closest("[data-toggle-pane]");
+    if (toggle) {
+      var key = "fcm-hide-" + toggle.dataset.togglePane;
+      sessionStorage.setItem(key, sessionStorage.getItem(key) === "1" ? "0" : "1");
+      applyPanePrefs();
+      closeMenus();
+      return;
+    }
+    if (t.closest("[data-refresh]")) {
+      htmx.ajax("GET", location.pathname + location.search, { target: "#console", swap: "outerHTML" });
+      return;
+    }
+    var opener = t.closest("[data-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.dataset.dialog);
+      if (dialog) { closeMenus(); dialog.showModal(); }
+      return;
+    }
+    var closer = t.closest("[data-close-dialog]");
+    if (closer) { closer.closest("dialog").close(); }
+  });
+
+  document.addEventListener("toggle", function (ev) {
+    var d = ev.target;
+    if (!(d instanceof HTMLDetailsElement) || !d.open) return;
+    closeMenus(d);
+    var list = d.querySelector("[data-copy-of=actions]");
+    if (list) {
+      list.textContent = "";
+      document.querySelectorAll("#actions .action-group").forEach(function (group) {
+        var h = document.createElement("h3");
+        h.textContent = group.querySelector("h2").textContent;
+        list.appendChild(h);
+        var box = document.createElement("div");
+        menuEntries(group, box);
+        while (box.firstChild) list.appendChild(box.firstChild);
+      });
+    }
+  }, true);
+
+  /* A clicked row looks selected at once, before its details arrive. */
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var row = ev.detail.elt;
+    if (!row || !row.matches || !row.matches("tr[data-row]")) return;
+    row.parentElement.querySelectorAll("tr.selected").forEach(function (r) { r.classList.remove("selected"); });
+    row.classList.add("selected");
+  });
+
+  document.addEventListener("htmx:beforeHistorySave", function () {
+    hideContextMenu();
+    document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
+  });
+  document.addEventListener("htmx:afterSettle", function (ev) { applyPanePrefs(); openDialogs(ev.target); });
+  document.addEventListener("htmx:historyRestore", function () { applyPanePrefs(); });
+  document.addEventListener("DOMContentLoaded", function () { applyPanePrefs(); openDialogs(document); });
+})();
