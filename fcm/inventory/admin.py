@@ -121,6 +121,18 @@ class ClusterAdmin(admin.ModelAdmin):
     inlines = [ClusterAddressInline, ClusterNetworkInline]
 
 
+@admin.register(m.ClusterAddress)
+class ClusterAddressAdmin(admin.ModelAdmin):
+    list_display = ["ip_address", "cluster", "network"]
+    list_select_related = ["cluster__domain", "network"]
+
+
+@admin.register(m.PreferredOwner)
+class PreferredOwnerAdmin(admin.ModelAdmin):
+    list_display = ["role", "rank", "node"]
+    list_select_related = ["role", "node"]
+
+
 @admin.register(m.ClusterNetwork)
 class ClusterNetworkAdmin(admin.ModelAdmin):
     list_display = ["name", "cluster", "network", "role", "state", "metric"]

@@ -23,7 +23,7 @@ class Cluster(models.Model):
 
     lab = models.ForeignKey("Lab", on_delete=models.CASCADE, related_name="clusters")
     name = models.CharField(max_length=15, validators=[validate_netbios_name])
-    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.PROTECT)
+    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.SET_NULL)
     os_version = models.CharField(
         max_length=8, choices=versions.CHOICES,
         help_text="Functional level: the Windows Server version its nodes run.",
@@ -87,7 +87,7 @@ class ClusterAddress(models.Model):
     """A static IP address of the cluster's administrative access point."""
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="addresses")
-    network = models.ForeignKey(Network, on_delete=models.PROTECT)
+    network = models.ForeignKey(Network, on_delete=models.CASCADE)
     ip_address = models.CharField(max_length=15, validators=[validate_ipv4])
 
     class Meta:
@@ -115,7 +115,7 @@ class ClusterNetwork(models.Model):
         UNAVAILABLE = "Unavailable", "Unavailable"
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="cluster_networks")
-    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="cluster_networks")
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="cluster_networks")
     name = models.CharField(max_length=80)
     role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.CLUSTER_AND_CLIENT)
     state = models.CharField(max_length=12, choices=State.choices, default=State.UP)
@@ -149,7 +149,7 @@ class ClusterDisk(models.Model):
         OFFLINE_PENDING = "Offline Pending", "Offline Pending"
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="cluster_disks")
-    disk = models.OneToOneField(Disk, on_delete=models.PROTECT, related_name="cluster_disk")
+    disk = models.OneToOneField(Disk, on_delete=models.CASCADE, related_name="cluster_disk")
     name = models.CharField(max_length=80)
     assignment = models.CharField(
         max_length=10, choices=Assignment.choices, default=Assignment.AVAILABLE

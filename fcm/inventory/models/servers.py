@@ -122,7 +122,7 @@ class Node(models.Model):
     lab = models.ForeignKey("Lab", on_delete=models.CASCADE, related_name="nodes")
     name = models.CharField(max_length=15, validators=[validate_netbios_name])
     domain = models.ForeignKey(
-        Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="nodes"
+        Domain, null=True, blank=True, on_delete=models.SET_NULL, related_name="nodes"
     )
     os_version = models.CharField(max_length=8, choices=versions.CHOICES)
     edition = models.CharField(max_length=12, choices=Edition.choices, default=Edition.ENTERPRISE)

@@ -21,7 +21,7 @@ class VirtualMachine(models.Model):
 
     lab = models.ForeignKey("Lab", on_delete=models.CASCADE, related_name="virtual_machines")
     name = models.CharField(max_length=100)
-    host_node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="virtual_machines")
+    host_node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="virtual_machines")
     role = models.OneToOneField(
         "Role", null=True, blank=True, on_delete=models.SET_NULL, related_name="virtual_machine"
     )
@@ -36,7 +36,7 @@ class VirtualMachine(models.Model):
     )
     configuration_path = models.CharField(max_length=260)
     configuration_disk = models.ForeignKey(
-        Disk, null=True, blank=True, on_delete=models.PROTECT, related_name="vm_configurations",
+        Disk, null=True, blank=True, on_delete=models.SET_NULL, related_name="vm_configurations",
         help_text="LUN holding the configuration; empty = the host's local disk.",
     )
     virtual_switch = models.CharField(max_length=80, blank=True)
@@ -77,7 +77,7 @@ class VirtualHardDisk(models.Model):
     )
     path = models.CharField(max_length=260)
     disk = models.ForeignKey(
-        Disk, null=True, blank=True, on_delete=models.PROTECT, related_name="vhds",
+        Disk, null=True, blank=True, on_delete=models.SET_NULL, related_name="vhds",
         help_text="LUN holding the file; empty = the host's local disk.",
     )
     format = models.CharField(max_length=4, choices=Format.choices, default=Format.VHD)

@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-unit test-integration test-browser install bench clean
+
+$(STAMP): requirements.txt requirements-test.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install, migrate, load the demo labs on an empty database, serve and print a sign-in link.
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py loadlab --demo --if-empty
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+## Install and run the whole suite: unit + integration, then the browser suite
+## (a separate pytest run: Playwright's event loop and pytest-asyncio do not mix).
+test: $(STAMP)
+	$(PY) -m pytest tests/unit tests/integration
+	$(PY) -m pytest tests/browser
+
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+test-integration: $(STAMP)
+	$(PY) -m pytest tests/integration
+
+test-browser: $(STAMP)
+	$(PY) -m pytest tests/browser
+
+## Page timings on a generated 64-node, 8,000-VM lab (figures, not a test).
+bench: $(STAMP)
+	$(PY) bench/pages.py
+
+clean:
+	rm -rf $(VENV) var/test.sqlite3 .pytest_cache

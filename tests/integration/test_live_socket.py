@@ -1,0 +1,54 @@
+"""The lab socket: origin-checked, session-authenticated, lab-scoped."""
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from fcm.asgi import application
+from fcm.inventory import labfile
+from fcm.live.groups import lab_group
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@sync_to_async
+def _setup():
+    User = get_user_model()
+    owner = User.objects.create_user("owner", password="correct-horse-9")
+    stranger = User.objects.create_user("stranger", password="correct-horse-9")
+    lab = labfile.load(labfile.lab_path("live-migration-2008r2"), owner)
+    cookies = {}
+    for user in (owner, stranger):
+        c = Client()
+        c.force_login(user)
+        cookies[user.username] = c.cookies[settings.SESSION_COOKIE_NAME].value
+    return lab, cookies
+
+
+def _socket(lab_id, session=None, origin=b"http://127.0.0.1:8000"):
+    headers = [(b"origin", origin), (b"host", b"127.0.0.1:8000")]
+    if session:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
+    return WebsocketCommunicator(application, f"/ws/labs/{lab_id}/", headers=headers)
+
+
+async def test_owner_receives_lab_fragments():
+    lab, cookies = await _setup()
+    ws = _socket(lab.pk, cookies["owner"])
+    connected, _ = await ws.connect()
+    assert connected
+    await get_channel_layer().group_send(lab_group(lab.pk), {"type": "lab.fragment", "html": "<b>hi</b>"})
+    assert await ws.receive_from() == "<b>hi</b>"
+    await ws.disconnect()
+
+
+async def test_stranger_anonymous_and_foreign_origin_are_refused():
+    lab, cookies = await _setup()
+    for ws in (_socket(lab.pk, cookies["stranger"]), _socket(lab.pk),
+               _socket(lab.pk, cookies["owner"], origin=b"http://evil.example")):
+        connected, _ = await ws.connect()
+        assert not connected
+        await ws.disconnect()
