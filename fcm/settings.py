@@ -103,9 +103,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (daphne threads, the engine) share one file: wait for
     # the lock instead of failing at once, and keep readers off writers' way.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    if _env_bool("FCM_SQLITE_WAL", True):
+        DATABASES["default"]["OPTIONS"]["init_command"] = (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     # The browser suite forks a daphne child: it needs a file test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 

@@ -70,7 +70,14 @@
       showContextMenu(x, y);
       return;
     }
-    row.addEventListener("htmx:afterSettle", function () { showContextMenu(x, y); }, { once: true });
+    /* The details (and the Actions pane) come back for this row: then show. */
+    function settled(e) {
+      var cfg = e.detail && e.detail.requestConfig;
+      if (!cfg || cfg.elt !== row) return;
+      document.removeEventListener("htmx:afterSettle", settled);
+      showContextMenu(x, y);
+    }
+    document.addEventListener("htmx:afterSettle", settled);
     htmx.trigger(row, "click");
   });
 

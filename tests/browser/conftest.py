@@ -1,0 +1,132 @@
+"""Browser suite: Playwright driving Debian's Chromium against a live daphne.
+
+Runs in its own pytest process (see Makefile): Playwright's sync API keeps
+an event loop on the main thread, which pytest-asyncio tests cannot share.
+"""
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+# Playwright's loop runs on the main thread; ORM calls made by the tests
+# themselves are still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: apt-get install chromium"
+        for item in items:
+            item.add_marker(pytest.mark.skip(reason=message))
+
+
+_skipped = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped browser test is a failure, never a silent pass."""
+    if IN_CI and _skipped:
+        print(f"\nCI: {len(_skipped)} browser test(s) skipped; failing the run.")
+        session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": shutil.which("chromium") or CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 760}}
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings():
+    """No WAL journal for the browser suite's database.
+
+    The live server is a forked child: it inherits the parent's open SQLite
+    handle, and in WAL mode that inherited handle kept an old snapshot, so
+    the child did not see rows the tests wrote after its first request. A
+    rollback journal has no snapshots to go stale. (The product itself runs
+    in one process, where WAL is safe and lets readers overlap the engine.)
+    """
+    from django.conf import settings
+    settings.DATABASES["default"].get("OPTIONS", {}).pop("init_command", None)
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, django_db_blocker):
+    """A forked daphne on the file test database, serving static files too."""
+    import asgiref.sync
+    from channels.testing.live import make_application, set_database_connection
+    from daphne.testing import DaphneProcess
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    # A fresh executor: one inherited through fork has a dead worker thread.
+    asgiref.sync.SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    proc = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+                         setup=set_database_connection)
+    with django_db_blocker.unblock():
+        proc.start()
+        if not proc.ready.wait(30):
+            raise RuntimeError("daphne did not start")
+    yield f"http://127.0.0.1:{proc.port.value}"
+    proc.terminate()
+    proc.join()
+
+
+@pytest.fixture
+def demo_labs(transactional_db):
+    from django.core.management import call_command
+    call_command("loadlab", "--demo", verbosity=0)
+
+
+@pytest.fixture
+def signed_in(page, live_server_url, demo_labs):
+    """A page signed in through the one-time link, as `make run` prints it."""
+    from fcm.inventory import owners
+    from fcm.inventory.models import LoginToken
+    token = LoginToken.issue(owners.administrator())
+    page.goto(f"{live_server_url}/login/{token}/")
+    return page
+
+
+@pytest.fixture
+def shot(request):
+    """shot(page, name): save a screenshot under var/screenshots/ when SCREENSHOTS=1."""
+    def take(page, name):
+        if os.environ.get("SCREENSHOTS") == "1":
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"))
+    return take
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing browser test leaves a screenshot of where it was."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed and "page" in item.funcargs:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            item.funcargs["page"].screenshot(path=str(SCREENSHOT_DIR / f"FAILED-{item.name}.png"))
+        except Exception:  # the page may be gone; the report matters more
+            pass
