@@ -47,6 +47,10 @@ class ConsoleView(LoginRequiredMixin, View):
             self.cluster = get_object_or_404(
                 Cluster.objects.select_related("domain"), lab=self.lab, pk=kwargs["cluster"])
         self.selected = None
+        htmx = request.htmx
+        #: A row click only needs the details and the Actions pane, not the list.
+        self.selection_only = bool(htmx and htmx.target == "selection"
+                                   and not htmx.history_restore_request and "pk" in kwargs)
         context = {
             "lab": self.lab,
             "sim_now": self.lab.sim_now(),
@@ -70,7 +74,7 @@ class ConsoleView(LoginRequiredMixin, View):
         htmx = self.request.htmx
         template = self.template_name
         if htmx and not htmx.history_restore_request:
-            if htmx.target == "selection" and self.selected is not None:
+            if self.selection_only and self.selected is not None:
                 template += "#selection-swap"
             else:
                 template += "#console"
@@ -94,6 +98,8 @@ class ListMixin:
     def paginate(self, queryset):
         form = SearchForm(self.request.GET)
         q = form.cleaned_data["q"] if form.is_valid() else ""
+        if self.selection_only:
+            return {"page": None, "rows": [], "search_form": form, "q": q, "total": 0}
         paginator = Paginator(queryset(q) if callable(queryset) else queryset,
                               settings.FCM_PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get("page"))
