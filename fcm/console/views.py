@@ -95,16 +95,20 @@ class ConsoleView(LoginRequiredMixin, View):
 class ListMixin:
     """Search box + pagination shared by every console list."""
 
+    list_icon = ""
+    list_title = ""
+
     def paginate(self, queryset):
         form = SearchForm(self.request.GET)
         q = form.cleaned_data["q"] if form.is_valid() else ""
+        base = {"search_form": form, "q": q, "list_icon": self.list_icon,
+                "list_title": self.list_title}
         if self.selection_only:
-            return {"page": None, "rows": [], "search_form": form, "q": q, "total": 0}
+            return {**base, "page": None, "rows": [], "total": 0}
         paginator = Paginator(queryset(q) if callable(queryset) else queryset,
                               settings.FCM_PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get("page"))
-        return {"page": page, "rows": list(page.object_list), "search_form": form, "q": q,
-                "total": paginator.count}
+        return {**base, "page": page, "rows": list(page.object_list), "total": paginator.count}
 
     def tabs(self, *tabs):
         """The detail pane's tabs (key, label); an unknown ?tab= shows the first."""
@@ -122,6 +126,8 @@ class RootView(ConsoleView):
 
 
 class ServersView(ListMixin, ConsoleView):
+    list_icon = "server"
+    list_title = "Servers"
     tree_item = "servers"
     centre_template = "console/centre/servers.html"
     detail_template = "console/detail/server.html"
@@ -162,12 +168,14 @@ class ClusterView(ConsoleView):
 
 
 class RolesView(ListMixin, ConsoleView):
+    list_icon = "folder"
     tree_item = "roles"
     centre_template = "console/centre/roles.html"
     detail_template = "console/detail/role.html"
 
     def centre_context(self, pk=None, **kwargs):
         ctx = self.paginate(lambda q: selectors.roles(self.cluster, q))
+        ctx["list_title"] = self.cluster.roles_label
         if pk is not None:
             role = self.select(lambda: selectors.role_detail(self.cluster, pk))
             ctx.update(self.tabs(("summary", "Summary"), ("resources", "Resources")))
@@ -212,6 +220,8 @@ class DependencyReportView(LoginRequiredMixin, View):
 
 
 class NodesView(ListMixin, ConsoleView):
+    list_icon = "node"
+    list_title = "Nodes"
     tree_item = "nodes"
     centre_template = "console/centre/nodes.html"
     detail_template = "console/detail/node.html"
@@ -228,6 +238,7 @@ class NodesView(ListMixin, ConsoleView):
 
 
 class DisksView(ListMixin, ConsoleView):
+    list_icon = "storage"
     tree_item = "disks"
     csv_only = False
     centre_template = "console/centre/disks.html"
@@ -261,6 +272,8 @@ class CsvView(DisksView):
 
 
 class NetworksView(ListMixin, ConsoleView):
+    list_icon = "network"
+    list_title = "Networks"
     tree_item = "networks"
     centre_template = "console/centre/networks.html"
     detail_template = "console/detail/network.html"
@@ -278,6 +291,8 @@ class NetworksView(ListMixin, ConsoleView):
 
 
 class EventsView(ListMixin, ConsoleView):
+    list_icon = "events"
+    list_title = "Cluster Events"
     tree_item = "events"
     centre_template = "console/centre/events.html"
     detail_template = "console/detail/event.html"
@@ -291,8 +306,9 @@ class EventsView(ListMixin, ConsoleView):
         # An invalid query changes nothing: the list stays unfiltered and the
         # dialog reopens with the message beside the field.
         ctx = self.paginate(queryset)
+        query_string = _without(self.request.GET, "page", "tab")
         ctx.update(query_form=form, query_invalid=form.is_bound and not form.is_valid(),
-                   query_string=_without(self.request.GET, "page"))
+                   query_string=query_string, query_suffix=f"?{query_string}" if query_string else "")
         if pk is not None:
             self.select(lambda: selectors.event_detail(self.cluster, pk))
             ctx.update(self.tabs(("general", "General"), ("details", "Details")))

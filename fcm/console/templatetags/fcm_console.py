@@ -76,3 +76,14 @@ def mb_as_gb(memory_mb):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag(takes_context=True)
+def row_attrs(context, url, obj):
+    """Attributes of a selectable list row: click or Enter loads its details."""
+    selected = context.get("selected")
+    is_selected = selected is not None and getattr(selected, "pk", None) == obj.pk
+    return format_html(
+        'data-row tabindex="0" class="{}" hx-get="{}" hx-target="#selection" hx-swap="innerHTML" '
+        "hx-push-url=\"true\" hx-trigger=\"click, keyup[key=='Enter']\"",
+        "selected" if is_selected else "", url)
