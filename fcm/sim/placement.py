@@ -1,0 +1,94 @@
+"""Where a role may move, and which node is the best possible one.
+
+The checks are the product's reasons a move is refused (fcm.md sections 6
+and 8.2): the target must be Up (not Paused, Down or Joining), have memory
+for the VM, reach every disk the VM's files are on, and, for a live
+migration, share the source's processor vendor (Hyper-V cannot live-migrate
+between Intel and AMD; a quick migration restarts the processor state and
+is allowed). Best Possible Node takes the preferred owners first, in their
+order, then the eligible node with the most free memory.
+"""
+from dataclasses import dataclass, field
+
+#: Memory the parent partition keeps for itself on a Hyper-V host.
+HOST_RESERVE_MB = 2048
+
+LIVE = "live"
+QUICK = "quick"
+
+
+@dataclass(frozen=True)
+class NodeFacts:
+    name: str
+    state: str  # Up, Down, Paused, Joining
+    memory_mb: int
+    used_memory_mb: int
+    processor_vendor: str
+    #: LUN names this node has a working path to.
+    reachable_disks: frozenset = field(default_factory=frozenset)
+
+    @property
+    def free_memory_mb(self):
+        return max(self.memory_mb - HOST_RESERVE_MB - self.used_memory_mb, 0)
+
+
+@dataclass(frozen=True)
+class VmFacts:
+    name: str
+    memory_mb: int
+    running: bool
+    host: str
+    #: LUN names the VM's configuration and VHDs live on; None = local disk.
+    disks: tuple = ()
+
+
+def ineligibility(vm, node, source, kind):
+    """Why `vm` cannot move to `node` (the product's reasons), or None."""
+    if node.name == vm.host:
+        return f"{vm.name} is already on {node.name}."
+    if node.state != "Up":
+        return f"{node.name} is {node.state.lower()}: a role can move only to a node that is up."
+    if vm.running and vm.memory_mb > node.free_memory_mb:
+        return (f"{node.name} does not have enough free memory: {vm.name} needs {vm.memory_mb} MB, "
+                f"{node.free_memory_mb} MB are free.")
+    local = [d for d in vm.disks if d is None]
+    if local:
+        return f"The files of {vm.name} are on local storage of {vm.host}, which {node.name} cannot reach."
+    missing = sorted(d for d in vm.disks if d not in node.reachable_disks)
+    if missing:
+        return f"{node.name} cannot reach the storage of {vm.name} ({', '.join(missing)})."
+    if kind == LIVE and vm.running and source is not None and source.processor_vendor != node.processor_vendor:
+        return (f"The processor of {node.name} ({_vendor(node)}) is not compatible with "
+                f"{source.name} ({_vendor(source)}): live migration is refused; use Quick Migration.")
+    return None
+
+
+def _vendor(node):
+    return {"GenuineIntel": "Intel", "AuthenticAMD": "AMD"}.get(node.processor_vendor, node.processor_vendor)
+
+
+def best_possible_node(vm, nodes, preferred=(), kind=LIVE, reserved_mb=None):
+    """The node a 'Best Possible Node' move picks, or None.
+
+    `reserved_mb` maps node names to memory already promised to other moves
+    of the same batch, so several VMs moved at once do not overfill a node.
+    """
+    reserved_mb = reserved_mb or {}
+    by_name = {n.name: n for n in nodes}
+    source = by_name.get(vm.host)
+
+    def with_reservation(n):
+        extra = reserved_mb.get(n.name, 0)
+        if not extra:
+            return n
+        return NodeFacts(n.name, n.state, n.memory_mb, n.used_memory_mb + extra,
+                         n.processor_vendor, n.reachable_disks)
+
+    eligible = [n for n in map(with_reservation, nodes) if ineligibility(vm, n, source, kind) is None]
+    if not eligible:
+        return None
+    names = [e.name for e in eligible]
+    for name in preferred:
+        if name in names:
+            return name
+    return max(eligible, key=lambda n: (n.free_memory_mb, -names.index(n.name))).name
