@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "fcm.inventory",
+    "fcm.engine",
     "fcm.console",
     "fcm.live",
 ]

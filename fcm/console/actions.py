@@ -19,6 +19,12 @@ class Action:
     url: str = ""
     dialog: str = ""
     new_window: bool = False
+    #: Fetch a dialog from `url` into the page (Select Node..., confirmations).
+    fetch_dialog: bool = False
+    #: POST to `url` (with the CSRF header) and show the answer in the details.
+    post: bool = False
+    #: Submenu path shown before the label, e.g. "Move > Live Migration".
+    menu: str = ""
 
 
 @dataclass
@@ -27,6 +33,8 @@ class ActionGroup:
     actions: list = field(default_factory=list)
     #: The group for the selected row: the right-click menu copies it.
     selected: bool = False
+    #: Stable element id, so pushes can refresh the group as the object changes.
+    key: str = ""
 
 
 def _cluster_url(name, cluster, *args):
@@ -67,15 +75,46 @@ def for_cluster(cluster, here):
     ])]
 
 
-def for_roles(cluster, here, role=None):
+def move_actions(cluster, role, operation=None):
+    """Move ▸ ... for a virtual machine role, in the wording of the lab's version."""
+    if role.type != role.Type.VIRTUAL_MACHINE or getattr(role, "virtual_machine", None) is None:
+        return []
+    version = cluster.version
+    url = lambda name, *a: _cluster_url(name, cluster, role.pk, *a)  # noqa: E731
+    items = []
+    if operation is not None and operation.is_active:
+        if operation.kind == "live-migration":
+            items.append(Action("Cancel Live Migration", "failed", url=url("role-cancel-move"), post=True))
+        return items
+    if version.order >= 3:
+        live, quick = "Move › Live Migration", "Move › Quick Migration"
+    else:
+        live = "Live migrate virtual machine to another node"
+        quick = "Move virtual machine(s) to another node"
+    if version.live_migration:
+        items += [Action("Best Possible Node", "vm", url=url("role-move", "live") + "?best=1", fetch_dialog=True, menu=live),
+                  Action("Select Node...", "node", url=url("role-move", "live"), fetch_dialog=True, menu=live)]
+    items += [Action("Best Possible Node", "vm", url=url("role-move", "quick") + "?best=1", fetch_dialog=True, menu=quick),
+              Action("Select Node...", "node", url=url("role-move", "quick"), fetch_dialog=True, menu=quick)]
+    if version.order >= 3:
+        items.append(Action("Virtual Machine Storage", "storage", url=url("role-move-storage"),
+                            fetch_dialog=True, menu="Move"))
+    return items
+
+
+def for_roles(cluster, here, role=None, operation=None):
     groups = [ActionGroup(cluster.roles_label, [refresh(here)])]
     if role is not None:
-        groups.append(ActionGroup(role.name, [
-            critical_events(cluster, role=role.pk),
-            Action("Show Dependency Report", "report",
-                   url=_cluster_url("role-dependency-report", cluster, role.pk), new_window=True),
-        ], selected=True))
+        groups.append(role_group(cluster, role, operation))
     return groups
+
+
+def role_group(cluster, role, operation=None):
+    return ActionGroup(role.name, move_actions(cluster, role, operation) + [
+        critical_events(cluster, role=role.pk),
+        Action("Show Dependency Report", "report",
+               url=_cluster_url("role-dependency-report", cluster, role.pk), new_window=True),
+    ], selected=True, key=f"role-{role.pk}")
 
 
 def for_nodes(cluster, here, node=None):

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import moves, views
 
 app_name = "console"
 
@@ -10,6 +10,9 @@ cluster_patterns = [
     path("roles/<int:pk>/", views.RolesView.as_view(), name="role"),
     path("roles/<int:pk>/dependency-report/", views.DependencyReportView.as_view(),
          name="role-dependency-report"),
+    path("roles/<int:pk>/move/<str:kind>/", moves.RoleMoveView.as_view(), name="role-move"),
+    path("roles/<int:pk>/move-storage/", moves.RoleStorageMoveView.as_view(), name="role-move-storage"),
+    path("roles/<int:pk>/cancel-move/", moves.CancelMoveView.as_view(), name="role-cancel-move"),
     path("nodes/", views.NodesView.as_view(), name="nodes"),
     path("nodes/<int:pk>/", views.NodesView.as_view(), name="node"),
     path("storage/", views.DisksView.as_view(tree_item="storage"), name="storage"),
@@ -26,6 +29,7 @@ cluster_patterns = [
 urlpatterns = [
     path("", views.LabListView.as_view(), name="lab-list"),
     path("labs/<int:lab>/", views.RootView.as_view(), name="root"),
+    path("labs/<int:lab>/clock/", moves.ClockView.as_view(), name="clock"),
     path("labs/<int:lab>/servers/", views.ServersView.as_view(), name="servers"),
     path("labs/<int:lab>/servers/<int:pk>/", views.ServersView.as_view(), name="server"),
     path("labs/<int:lab>/clusters/<int:cluster>/", include(cluster_patterns)),

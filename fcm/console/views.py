@@ -19,8 +19,15 @@ from django.views.generic import TemplateView
 
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Lab
 
+from fcm.engine.status import attach_operations
+from fcm.live.fragments import attach_last_operations
+
 from . import actions, selectors
 from .forms import EventQueryForm, SearchForm
+
+
+#: The clock speeds the status bar offers (x1 is real time).
+CLOCK_SPEEDS = (1, 2, 5, 10, 60)
 
 
 class LabListView(LoginRequiredMixin, TemplateView):
@@ -51,9 +58,12 @@ class ConsoleView(LoginRequiredMixin, View):
         #: A row click only needs the details and the Actions pane, not the list.
         self.selection_only = bool(htmx and htmx.target == "selection"
                                    and not htmx.history_restore_request and "pk" in kwargs)
+        self.sim_now = self.lab.sim_now()
         context = {
             "lab": self.lab,
-            "sim_now": self.lab.sim_now(),
+            "sim_now": self.sim_now,
+            "can_control_clock": True,
+            "clock_speeds": CLOCK_SPEEDS,
             "tree_item": self.tree_item,
             "current_cluster": self.cluster,
             "here": request.get_full_path(),
@@ -176,14 +186,21 @@ class RolesView(ListMixin, ConsoleView):
     def centre_context(self, pk=None, **kwargs):
         ctx = self.paginate(lambda q: selectors.roles(self.cluster, q))
         ctx["list_title"] = self.cluster.roles_label
+        role = None
         if pk is not None:
             role = self.select(lambda: selectors.role_detail(self.cluster, pk))
-            ctx.update(self.tabs(("summary", "Summary"), ("resources", "Resources")))
+            tabs = [("summary", "Summary"), ("resources", "Resources")]
+            if role.type == role.Type.VIRTUAL_MACHINE:
+                tabs.append(("migration", "Migration"))
+            ctx.update(self.tabs(*tabs))
             ctx["resource_groups"] = _group_resources(role.resources.all())
+            attach_last_operations([role], self.sim_now)
+        attach_operations(self.lab, ctx["rows"] + ([role] if role else []))
         return ctx
 
     def action_groups(self, context):
-        return actions.for_roles(self.cluster, context["here"], self.selected)
+        return actions.for_roles(self.cluster, context["here"], self.selected,
+                                 getattr(self.selected, "operation", None))
 
 
 def _group_resources(resources):

@@ -18,14 +18,16 @@ class WorkloadProfile:
     dirty_rate_mib_s: float
     #: Share of assigned memory that is re-dirtied over and over (hot set).
     writable_working_set_fraction: float
+    #: Data written to its virtual disks per second, MiB/s (storage migration mirrors it).
+    disk_write_mib_s: float = 1.0
 
 
 _PROFILES = (
-    WorkloadProfile("idle", "Idle", 2.0, 0.01),
-    WorkloadProfile("file-server", "File server", 8.0, 0.03),
-    WorkloadProfile("web", "Web server", 15.0, 0.05),
-    WorkloadProfile("database", "Database (OLTP)", 60.0, 0.12),
-    WorkloadProfile("memory-heavy", "Memory-intensive (in-memory cache)", 140.0, 0.35),
+    WorkloadProfile("idle", "Idle", 2.0, 0.01, 0.2),
+    WorkloadProfile("file-server", "File server", 8.0, 0.03, 6.0),
+    WorkloadProfile("web", "Web server", 15.0, 0.05, 1.5),
+    WorkloadProfile("database", "Database (OLTP)", 60.0, 0.12, 12.0),
+    WorkloadProfile("memory-heavy", "Memory-intensive (in-memory cache)", 140.0, 0.35, 2.0),
 )
 
 PROFILES = {p.code: p for p in _PROFILES}

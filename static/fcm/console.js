@@ -50,7 +50,7 @@
   function showContextMenu(x, y) {
     menu = document.getElementById("context-menu");
     if (!menu) return;
-    var group = document.getElementById("actions-selected");
+    var group = document.querySelector("#actions .action-group-selected");
     if (!menuEntries(group, menu)) return;
     menu.hidden = false;
     var w = menu.offsetWidth, h = menu.offsetHeight;
@@ -66,7 +66,7 @@
     ev.preventDefault();
     closeMenus();
     var x = ev.clientX, y = ev.clientY;
-    if (row.classList.contains("selected") && document.getElementById("actions-selected")) {
+    if (row.classList.contains("selected") && document.querySelector("#actions .action-group-selected")) {
       showContextMenu(x, y);
       return;
     }
@@ -118,6 +118,11 @@
     if (closer) { closer.closest("dialog").close(); }
   });
 
+  /* A fetched dialog leaves the page once closed. */
+  document.addEventListener("close", function (ev) {
+    if (ev.target.id === "action-dialog") ev.target.remove();
+  });
+
   document.addEventListener("toggle", function (ev) {
     var d = ev.target;
     if (!(d instanceof HTMLDetailsElement) || !d.open) return;
@@ -142,6 +147,34 @@
     if (!row || !row.matches || !row.matches("tr[data-row]")) return;
     row.parentElement.querySelectorAll("tr.selected").forEach(function (r) { r.classList.remove("selected"); });
     row.classList.add("selected");
+  });
+
+  /* The status bar clock runs between pushes: sim time advances at the
+     lab's speed from the moment the server rendered it. */
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function winTime(d) {
+    var h = d.getUTCHours() % 12 || 12;
+    return (d.getUTCMonth() + 1) + "/" + d.getUTCDate() + "/" + d.getUTCFullYear() + " " + h + ":" +
+      pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds()) + " " + (d.getUTCHours() < 12 ? "AM" : "PM");
+  }
+  function tickClock() {
+    var el = document.getElementById("lab-clock");
+    if (!el || !el.dataset.simNow) return;
+    if (el._rendered === undefined) { el._rendered = performance.now(); el._sim = Date.parse(el.dataset.simNow); }
+    var speed = parseFloat(el.dataset.speed) || 0;
+    var out = el.querySelector(".clock-time");
+    if (out) out.textContent = winTime(new Date(el._sim + (performance.now() - el._rendered) * speed));
+  }
+  setInterval(tickClock, 1000);
+
+  /* A socket that opens again (server restart, network blip) missed
+     pushes: re-render what this tab shows. */
+  var socketOpens = 0;
+  document.addEventListener("htmx:wsOpen", function () {
+    socketOpens += 1;
+    if (socketOpens > 1 && document.getElementById("console")) {
+      htmx.ajax("GET", location.pathname + location.search, { target: "#console", swap: "outerHTML" });
+    }
   });
 
   document.addEventListener("htmx:beforeHistorySave", function () {

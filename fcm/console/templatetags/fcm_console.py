@@ -87,3 +87,35 @@ def row_attrs(context, url, obj):
         'data-row tabindex="0" class="{}" hx-get="{}" hx-target="#selection" hx-swap="innerHTML" '
         "hx-push-url=\"true\" hx-trigger=\"click, keyup[key=='Enter']\"",
         "selected" if is_selected else "", url)
+
+
+@register.simple_tag
+def role_status(role):
+    """Status column: the product's wording, 'Live Migrating' while memory moves."""
+    from fcm.engine.status import status_override
+    return status_override(role, getattr(role, "operation", None)) or role.status_text
+
+
+@register.simple_tag(takes_context=True)
+def role_info(context, role):
+    """Information column: 'Live Migrating, 37% completed', queue places..."""
+    from fcm.engine.status import information
+    return information(role, getattr(role, "operation", None), context.get("sim_now"))
+
+
+@register.filter
+def seconds(value):
+    from fcm.sim.migration import describe_seconds
+    try:
+        return describe_seconds(float(value))
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def mib(value):
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return f"{v / 1024:.2f} GiB" if v >= 1024 else f"{v:.0f} MiB"

@@ -6,6 +6,17 @@ from fcm.sim import workload
 from .servers import Disk, Node
 
 
+class MigrationState(models.IntegerChoices):
+    """MigrationState of the cluster's Virtual Machine resource (product API)."""
+
+    NO_MIGRATION = 0, "No Migration"
+    SETUP = 1, "Setup"
+    DATA_TRANSFER = 2, "Data Transfer"
+    MOVE = 3, "Move"
+    CANCELED = 4, "Canceled"
+    FAILURE = 5, "Failure"
+
+
 class VirtualMachine(models.Model):
     """A Hyper-V virtual machine on a host; clustered when it has a role."""
 
@@ -42,6 +53,9 @@ class VirtualMachine(models.Model):
     virtual_switch = models.CharField(max_length=80, blank=True)
     workload = models.CharField(max_length=16, choices=workload.CHOICES, default=workload.DEFAULT)
     started_at = models.DateTimeField(null=True, blank=True, help_text="Sim time it last booted")
+    migration_state = models.PositiveSmallIntegerField(
+        choices=MigrationState.choices, default=MigrationState.NO_MIGRATION,
+        help_text="The Virtual Machine resource's MigrationState property")
 
     class Meta:
         ordering = ["name"]
@@ -52,6 +66,12 @@ class VirtualMachine(models.Model):
 
     def __str__(self):
         return self.name
+
+    RUNNING_STATES = ("Running", "Starting", "Saving", "Paused", "Resuming", "Stopping")
+
+    @property
+    def is_running(self):
+        return self.state in self.RUNNING_STATES
 
     @property
     def workload_profile(self):

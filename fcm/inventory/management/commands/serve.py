@@ -1,7 +1,10 @@
-"""`manage.py serve`: daphne on the given address, with a one-time sign-in link.
+"""`manage.py serve`: daphne and the engine in one process, with a sign-in link.
 
-The engine's runner will run as a task on daphne's own event loop (see
-DESIGN.md, Operations); this command is where it plugs in.
+The engine runs as a task on daphne's own event loop (DESIGN.md,
+Operations): pushes to the in-memory channel layer then never cross
+threads. daphne sends no ASGI lifespan events, so the task is started from
+daphne's ready callback; `--no-engine` leaves it to a separate
+`manage.py runengine` (scaled setups).
 """
 from django.core.management.base import BaseCommand
 
@@ -16,12 +19,26 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-link", action="store_true", help="do not print a sign-in link")
+        parser.add_argument("--no-engine", action="store_true",
+                            help="do not run the engine here (run manage.py runengine instead)")
 
-    def handle(self, *args, host, port, no_link, **options):
+    def handle(self, *args, host, port, no_link, no_engine, **options):
+        import asyncio
+
         from daphne.endpoints import build_endpoint_description_strings
         from daphne.server import Server
 
         from fcm.asgi import application
+        from fcm.engine.runner import Runner
+
+        tasks = []
+
+        def start_engine():
+            from twisted.internet import reactor
+
+            def spawn():
+                tasks.append(asyncio.get_event_loop().create_task(Runner().run()))
+            reactor.callWhenRunning(spawn)
 
         base = f"http://{host}:{port}"
         if not no_link:
@@ -34,4 +51,5 @@ class Command(BaseCommand):
         Server(
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
+            ready_callable=None if no_engine else start_engine,
         ).run()

@@ -1,0 +1,123 @@
+"""Durable Operations: every move is a row with its plan and its progress.
+
+The plan (phases with offsets in seconds, computed by fcm.sim when the move
+starts) and the index of the last phase applied are in the database, so a
+killed process loses nothing: the runner carries on from what the rows say.
+Percent completed is derived from the plan and the lab's clock, never
+written per tick.
+"""
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+
+
+class Operation(models.Model):
+    class Kind(models.TextChoices):
+        LIVE_MIGRATION = "live-migration", "Live Migration"
+        QUICK_MIGRATION = "quick-migration", "Quick Migration"
+        STORAGE_MIGRATION = "storage-migration", "Virtual Machine Storage Migration"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (State.QUEUED, State.RUNNING)
+
+    lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="operations")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    role = models.ForeignKey("inventory.Role", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="operations")
+    virtual_machine = models.ForeignKey("inventory.VirtualMachine", on_delete=models.CASCADE,
+                                        related_name="operations")
+    source_node = models.ForeignKey("inventory.Node", null=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    target_node = models.ForeignKey("inventory.Node", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    target_disk = models.ForeignKey("inventory.ClusterDisk", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    #: What the VM was before the move (its state decides what quick migration restores).
+    was_running = models.BooleanField(default=True)
+    plan = models.JSONField(default=dict, blank=True)
+    queued_at = models.DateTimeField(help_text="Sim time")
+    started_at = models.DateTimeField(null=True, blank=True, help_text="Sim time")
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="Sim time")
+    #: How many phases have been entered; the runner claims a step by
+    #: moving it forward with a conditional UPDATE, so two runners never
+    #: apply the same transition twice.
+    phase_index = models.SmallIntegerField(default=0)
+    next_due_at = models.DateTimeField(null=True, blank=True, help_text="Sim time of the next transition")
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["queued_at", "pk"]
+        indexes = [
+            models.Index(fields=["lab", "state", "next_due_at"]),
+            models.Index(fields=["role", "state"]),
+        ]
+        constraints = [
+            # One move at a time per VM: of two users moving it at once, one
+            # wins and the other is told it is already moving.
+            models.UniqueConstraint(fields=["virtual_machine"], condition=models.Q(state__in=["queued", "running"]),
+                                    name="one_active_operation_per_vm"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.virtual_machine} ({self.state})"
+
+    @property
+    def is_active(self):
+        return self.state in self.ACTIVE
+
+    @property
+    def phases(self):
+        return self.plan.get("phases", [])
+
+    @property
+    def total_s(self):
+        return self.plan.get("total_s", 0.0)
+
+    @property
+    def ends_at(self):
+        return self.started_at + timedelta(seconds=self.total_s) if self.started_at else None
+
+    def elapsed_s(self, sim_now):
+        if not self.started_at:
+            return 0.0
+        if self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return max((sim_now - self.started_at).total_seconds(), 0.0)
+
+    def current_phase(self, sim_now):
+        if self.phase_index <= 0 or not self.phases:
+            return None
+        return self.phases[min(self.phase_index, len(self.phases)) - 1]
+
+
+class Outbox(models.Model):
+    """Changes waiting to be pushed to open consoles (a transactional outbox).
+
+    A service function writes a row in the same transaction as the change;
+    the runner drains the rows, renders each changed thing once and sends
+    one message per lab. A change is never pushed before it is committed,
+    and a restart loses no push.
+    """
+
+    class Kind(models.TextChoices):
+        ROLE = "role", "Role"
+        NODE = "node", "Node"
+        EVENT = "event", "Event"
+        CLOCK = "clock", "Clock"
+
+    lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    object_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["lab"])]

@@ -1,0 +1,98 @@
+"""Turn a requested move into its plan, from the lab's facts (fcm.sim does the physics)."""
+from fcm.inventory.models import ClusterDisk
+from fcm.sim import migration, placement, workload
+from fcm.sim.units import MB
+
+from . import facts
+from .models import Operation
+
+KIND_TO_PLACEMENT = {
+    Operation.Kind.LIVE_MIGRATION: placement.LIVE,
+    Operation.Kind.QUICK_MIGRATION: placement.QUICK,
+}
+
+
+def plan_move(kind, vm, cluster, source, target=None, target_disk=None, exclude_op=None):
+    """A fcm.sim plan plus the figures the console shows, as plain values."""
+    extra = {}
+    if kind == Operation.Kind.LIVE_MIGRATION and vm.is_running:
+        network, speed = facts.migration_network(cluster, source, target)
+        if network is None:
+            raise PlanError(f"No cluster network connects {source.name} and {target.name} "
+                            "for live migration.")
+        bandwidth, streams = facts.live_bandwidth(cluster, source, target, speed, exclude_op)
+        profile = workload.get(vm.workload)
+        plan = migration.plan_live_migration(
+            vm.memory_mb, bandwidth, profile.dirty_rate_mib_s,
+            writable_working_set_mib=vm.memory_mb * profile.writable_working_set_fraction,
+            max_rounds=migration.max_rounds_for(cluster.version.order))
+        extra = {"network": network.name, "link_mbps": speed, "streams": streams,
+                 "performance": cluster.live_migration_performance,
+                 "bandwidth_mib_s": round(bandwidth, 1), "dirty_rate_mib_s": profile.dirty_rate_mib_s}
+    elif kind in (Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION):
+        lun = vm.configuration_disk
+        rate = lun.throughput_mib_s if lun else 100
+        plan = migration.plan_quick_migration(vm.memory_mb if vm.is_running else 0, rate)
+        extra = {"storage_mib_s": rate}
+    else:
+        vhd_mib = sum(h.file_size_bytes for h in vm.hard_disks.all()) / MB
+        src_rate = vm.configuration_disk.throughput_mib_s if vm.configuration_disk_id else 100
+        rate = min(src_rate, target_disk.disk.throughput_mib_s)
+        plan = migration.plan_storage_migration(vhd_mib, rate, workload.get(vm.workload).disk_write_mib_s)
+        extra = {"copy_mib_s": rate}
+    return to_json(plan, **extra)
+
+
+class PlanError(Exception):
+    pass
+
+
+def to_json(plan, **extra):
+    out = {
+        "phases": [{"name": p.name, "start_s": p.start_s, "end_s": p.end_s, "state": p.state,
+                    "detail": p.detail} for p in plan.phases],
+        "total_s": plan.total_s,
+        "downtime_s": plan.downtime_s,
+        "summary": migration.summary(plan),
+        **extra,
+    }
+    if isinstance(plan, migration.LiveMigrationPlan):
+        out.update(
+            rounds=[{"index": r.index, "sent_mib": r.sent_mib, "seconds": r.seconds,
+                     "dirtied_mib": r.dirtied_mib} for r in plan.rounds],
+            converged=plan.converged, diverging=plan.diverging, stop_reason=plan.stop_reason,
+            memory_mib=plan.memory_mib, remainder_mib=plan.remainder_mib, live=True)
+    return out
+
+
+def live_plan_from_json(data):
+    """Rebuild the fcm.sim plan (for progress) from its stored form."""
+    return migration.LiveMigrationPlan(
+        phases=tuple(migration.Phase(p["name"], p["start_s"], p["end_s"], p["state"], p["detail"])
+                     for p in data["phases"]),
+        total_s=data["total_s"], downtime_s=data["downtime_s"],
+        rounds=tuple(migration.Round(r["index"], r["sent_mib"], r["seconds"], r["dirtied_mib"])
+                     for r in data["rounds"]),
+        converged=data["converged"], stop_reason=data["stop_reason"], memory_mib=data["memory_mib"],
+        bandwidth_mib_s=data.get("bandwidth_mib_s", 0), remainder_mib=data["remainder_mib"])
+
+
+def progress(op, sim_now):
+    """Percent completed, derived from the stored plan and the clock."""
+    if op.state == Operation.State.COMPLETED:
+        return 100
+    if op.state != Operation.State.RUNNING or not op.plan:
+        return 0
+    elapsed = op.elapsed_s(sim_now)
+    if op.plan.get("live"):
+        return live_plan_from_json(op.plan).progress(elapsed)
+    return max(0, min(100, int(100 * elapsed / op.total_s))) if op.total_s else 100
+
+
+def storage_targets(cluster, vm):
+    """Volumes a VM's storage may move to: CSVs, and Available Storage disks
+    every node reaches, other than where it is now."""
+    current = {vm.configuration_disk_id} | {h.disk_id for h in vm.hard_disks.all()}
+    disks = ClusterDisk.objects.filter(cluster=cluster, assignment__in=[
+        ClusterDisk.Assignment.CSV, ClusterDisk.Assignment.AVAILABLE]).select_related("disk")
+    return [d for d in disks if d.disk_id not in current]
