@@ -20,7 +20,8 @@ from fcm.engine.models import Operation, Outbox
 from fcm.inventory.models import Cluster, ClusterDisk, Lab, Node
 
 from . import selectors
-from .views import CLOCK_SPEEDS, RolesView
+from .actions import CLOCK_SPEEDS
+from .views import RolesView
 
 KINDS = {"live": Operation.Kind.LIVE_MIGRATION, "quick": Operation.Kind.QUICK_MIGRATION}
 
@@ -190,4 +191,4 @@ class ClockView(LoginRequiredMixin, View):
                 error = "Choose pause, resume or one of the speeds " + ", ".join(f"x{s}" for s in CLOCK_SPEEDS) + "."
         return TemplateResponse(request, "console/_clock.html", {
             "lab": lab_obj, "sim_now": lab_obj.sim_now(), "can_control_clock": True,
-            "clock_speeds": CLOCK_SPEEDS, "clock_error": error}, status=200 if not error else 400)
+            "clock_speeds": CLOCK_SPEEDS, "clock_error": error})

@@ -23,11 +23,8 @@ from fcm.engine.status import attach_operations
 from fcm.live.fragments import attach_last_operations
 
 from . import actions, selectors
+from .actions import CLOCK_SPEEDS
 from .forms import EventQueryForm, SearchForm
-
-
-#: The clock speeds the status bar offers (x1 is real time).
-CLOCK_SPEEDS = (1, 2, 5, 10, 60)
 
 
 class LabListView(LoginRequiredMixin, TemplateView):

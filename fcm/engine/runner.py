@@ -93,3 +93,21 @@ class Runner:
             return self.tick()
         finally:
             close_old_connections()
+
+
+_tasks = []
+
+
+def start_on_daphne_loop():
+    """daphne's `ready_callable`: run the engine as a task on daphne's own loop.
+
+    daphne sends no ASGI lifespan events, so this is where the embedded
+    engine starts (`manage.py serve`, and the browser suite's live server).
+    The task is kept referenced so it is not garbage-collected.
+    """
+    from twisted.internet import reactor
+
+    def spawn():
+        _tasks.append(asyncio.get_event_loop().create_task(Runner().run()))
+
+    reactor.callWhenRunning(spawn)

@@ -7,7 +7,7 @@ from django.db.models import IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 
-from fcm.console.actions import role_group
+from fcm.console.actions import CLOCK_SPEEDS, role_group
 from fcm.console.selectors import _count_of
 from fcm.engine.models import Operation, Outbox
 from fcm.engine.status import attach_operations, describe
@@ -55,5 +55,5 @@ def render_changes(lab, changes, sim_now):
     return render_to_string("live/fragments.html", {
         "lab": lab, "sim_now": sim_now, "roles": roles, "nodes": nodes,
         "event_groups": sorted(by_cluster.items()), "clock": Outbox.Kind.CLOCK in changes,
-        "query_suffix": "", "oob": True,
+        "query_suffix": "", "oob": True, "can_control_clock": True, "clock_speeds": CLOCK_SPEEDS,
     })

@@ -23,22 +23,11 @@ class Command(BaseCommand):
                             help="do not run the engine here (run manage.py runengine instead)")
 
     def handle(self, *args, host, port, no_link, no_engine, **options):
-        import asyncio
-
         from daphne.endpoints import build_endpoint_description_strings
         from daphne.server import Server
 
         from fcm.asgi import application
-        from fcm.engine.runner import Runner
-
-        tasks = []
-
-        def start_engine():
-            from twisted.internet import reactor
-
-            def spawn():
-                tasks.append(asyncio.get_event_loop().create_task(Runner().run()))
-            reactor.callWhenRunning(spawn)
+        from fcm.engine.runner import start_on_daphne_loop
 
         base = f"http://{host}:{port}"
         if not no_link:
@@ -51,5 +40,5 @@ class Command(BaseCommand):
         Server(
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
-            ready_callable=None if no_engine else start_engine,
+            ready_callable=None if no_engine else start_on_daphne_loop,
         ).run()

@@ -1,0 +1,63 @@
+"""The 2008 R2 walkthrough, watched from two consoles at once."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.test_console import open_r2_lab
+
+
+def open_role(page):
+    open_r2_lab(page)
+    page.locator(".tree a", has_text="Services and Applications").click()
+    page.locator("#roles-list tbody tr", has_text="vWS08-SQL01").click()
+    expect(page.locator("#selection")).to_contain_text("Current Owner")
+
+
+def percent(page):
+    text = page.locator("[id$='-detail-info']").inner_text()
+    match = re.search(r"Live Migrating, (\d+)% completed", text)
+    return int(match.group(1)) if match else None
+
+
+def test_live_migration_streams_to_every_open_console(signed_in, browser, live_server_url, shot):
+    a = signed_in
+    open_role(a)
+    # A second console of the same lab, signed in on its own.
+    from fcm.inventory import owners
+    from fcm.inventory.models import LoginToken
+    b = browser.new_context(viewport={"width": 1280, "height": 760}).new_page()
+    b.goto(f"{live_server_url}/login/{LoginToken.issue(owners.administrator())}/")
+    open_role(b)
+
+    # Speed the lab's clock up (x10) from console A; B's status bar follows.
+    a.locator("#lab-clock button", has_text="\u00d710").click()
+    expect(b.locator("#lab-clock .clock-speed")).to_have_text("\u00d710")
+    expect(b.locator("#lab-clock button", has_text="\u00d710")).to_have_class(re.compile("active"))
+
+    a.locator("#actions .action", has_text="Select Node...").first.click()
+    dialog = a.locator("#action-dialog")
+    expect(dialog).to_contain_text("WS08R2-S2")
+    expect(dialog).to_contain_text("downtime about")
+    shot(a, "live-migration-select-node")
+    dialog.get_by_label("WS08R2-S2").check()
+    dialog.get_by_role("button", name="OK").click()
+    expect(a.locator("#action-dialog")).to_have_count(0)
+
+    for page in (a, b):
+        expect(page.locator("[id$='-detail-info']")).to_contain_text(re.compile(r"Live Migrating, \d+% completed"))
+    first = percent(b)
+    expect(b.locator("[id$='-detail-info']")).not_to_have_text(f"Live Migrating, {first}% completed", timeout=5000)
+    assert (percent(b) or 100) > first
+    shot(b, "live-migration-progress")
+
+    for page in (a, b):
+        expect(page.locator("[id$='-detail-owner']")).to_have_text("WS08R2-S2", timeout=20000)
+        expect(page.locator("#roles-list")).to_contain_text("WS08R2-S2")
+        expect(page.locator("[id$='-detail-status']")).to_contain_text("Online")
+        expect(page.locator("[id$='-detail-info']")).not_to_contain_text("Live Migrating")
+    # The Migration view tells the story of the move.
+    b.locator("#selection .tab", has_text="Migration").click()
+    expect(b.locator(".migration")).to_contain_text("Completed")
+    expect(b.locator(".migration")).to_contain_text("Memory transfer, round 1 (all memory)")
+    expect(b.locator(".migration svg")).to_be_visible()
+    shot(b, "live-migration-report")
