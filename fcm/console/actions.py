@@ -158,3 +158,21 @@ def for_events(cluster, here, event=None):
                    url=_cluster_url("event", cluster, event.pk) + "?tab=details"),
         ], selected=True))
     return groups
+
+
+def for_many_roles(cluster, here, roles):
+    """Several roles selected (Ctrl+click): the moves they can make together."""
+    ids = ",".join(str(r.pk) for r in roles)
+    url = lambda kind: f"{_cluster_url('roles-move', cluster, kind)}?ids={ids}"  # noqa: E731
+    version = cluster.version
+    items = []
+    if all(r.type == r.Type.VIRTUAL_MACHINE for r in roles):
+        live = "Move \u203a Live Migration" if version.order >= 3 else "Live migrate virtual machines to another node"
+        quick = "Move \u203a Quick Migration" if version.order >= 3 else "Move virtual machine(s) to another node"
+        if version.live_migration:
+            items.append(Action("Best Possible Node / Select Node...", "vm", url=url("live"),
+                                fetch_dialog=True, menu=live))
+        items.append(Action("Best Possible Node / Select Node...", "vm", url=url("quick"),
+                            fetch_dialog=True, menu=quick))
+    return [ActionGroup(cluster.roles_label, [refresh(here)]),
+            ActionGroup(f"{len(roles)} items selected", items, selected=True, key="selection")]

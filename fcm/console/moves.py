@@ -192,3 +192,80 @@ class ClockView(LoginRequiredMixin, View):
         return TemplateResponse(request, "console/_clock.html", {
             "lab": lab_obj, "sim_now": lab_obj.sim_now(), "can_control_clock": True,
             "clock_speeds": CLOCK_SPEEDS, "clock_error": error})
+
+
+def _selected_roles(request, cluster):
+    """Roles named by ?ids=1,2,3 (of this cluster only; unknown ids are dropped)."""
+    raw = request.GET.get("ids") or request.POST.get("ids") or ""
+    ids = [int(x) for x in raw.split(",") if x.strip().isdigit()][:500]
+    roles = list(selectors.roles(cluster).filter(pk__in=ids).select_related("virtual_machine__host_node"))
+    return roles, ",".join(str(r.pk) for r in roles)
+
+
+class ClusterActionMixin(LoginRequiredMixin):
+    def load(self, request, lab, cluster):
+        self.lab = get_object_or_404(Lab.objects.visible_to(request.user), pk=lab)
+        self.cluster = get_object_or_404(Cluster.objects.select_related("domain", "lab"), lab=self.lab, pk=cluster)
+        self.roles, self.ids = _selected_roles(request, self.cluster)
+        if not self.roles:
+            raise Http404("Select the roles first.")
+
+
+class RolesSelectionView(ClusterActionMixin, View):
+    """Several rows selected: their summary and the actions they share."""
+
+    def get(self, request, lab, cluster):
+        from fcm.engine.status import attach_operations
+
+        from . import actions
+
+        self.load(request, lab, cluster)
+        sim_now = self.lab.sim_now()
+        attach_operations(self.lab, self.roles)
+        here = request.get_full_path()
+        return TemplateResponse(request, "console/detail/roles_many.html", {
+            "lab": self.lab, "current_cluster": self.cluster, "roles": self.roles, "sim_now": sim_now,
+            "action_groups": actions.for_many_roles(self.cluster, here, self.roles)})
+
+
+class MultiMoveView(ClusterActionMixin, View):
+    """Move several VMs in one action: each to its best possible node, or all to one node."""
+
+    template = "console/dialogs/move_many.html"
+
+    def context(self, kind, error="", refused=()):
+        nodes = services.facts.node_facts(self.cluster)
+        return {"lab": self.lab, "cluster": self.cluster, "roles": self.roles, "ids": self.ids,
+                "kind": kind, "kind_label": dict(Operation.Kind.choices)[KINDS[kind]],
+                "nodes": [(Node.objects.get(cluster=self.cluster, name=name), nf) for name, nf in sorted(nodes.items())],
+                "error": error, "refused": refused}
+
+    def get(self, request, lab, cluster, kind):
+        self.load(request, lab, cluster)
+        if kind not in KINDS:
+            raise Http404()
+        return retarget(TemplateResponse(request, self.template, self.context(kind)), "#dialog-host")
+
+    def post(self, request, lab, cluster, kind):
+        self.load(request, lab, cluster)
+        if kind not in KINDS:
+            raise Http404()
+        choice = request.POST.get("target", "")
+        target = None
+        if choice != "best":
+            target = Node.objects.filter(cluster=self.cluster, pk=choice if choice.isdigit() else 0).first()
+            if target is None:
+                return retarget(TemplateResponse(request, self.template, self.context(
+                    kind, error="Choose Best Possible Node or one of the nodes.")), "#dialog-host")
+        result = services.request_moves(request.user, self.roles, KINDS[kind], target)
+        if result.refused:
+            # What could move is moving; the dialog lists what could not, and why.
+            return retarget(TemplateResponse(request, self.template, self.context(
+                kind, refused=result.refused, error=f"{len(result.started)} of {len(self.roles)} moves started.")),
+                "#dialog-host")
+        view = RolesSelectionView()
+        view.setup(request, lab=lab, cluster=cluster)
+        response = view.get(request, lab=lab, cluster=cluster)
+        response.render()
+        response.content += b'<div id="dialog-host" hx-swap-oob="true"></div>'
+        return response

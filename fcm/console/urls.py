@@ -8,6 +8,8 @@ cluster_patterns = [
     path("", views.ClusterView.as_view(), name="cluster"),
     path("roles/", views.RolesView.as_view(), name="roles"),
     path("roles/<int:pk>/", views.RolesView.as_view(), name="role"),
+    path("roles/selection/", moves.RolesSelectionView.as_view(), name="roles-selection"),
+    path("roles/move/<str:kind>/", moves.MultiMoveView.as_view(), name="roles-move"),
     path("roles/<int:pk>/dependency-report/", views.DependencyReportView.as_view(),
          name="role-dependency-report"),
     path("roles/<int:pk>/move/<str:kind>/", moves.RoleMoveView.as_view(), name="role-move"),

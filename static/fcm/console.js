@@ -141,6 +141,33 @@
     }
   }, true);
 
+  /* Ctrl+click adds a row to the selection, Shift+click a range: several
+     roles then show their shared actions (move them in one action). */
+  var anchorRow = null;
+  document.addEventListener("click", function (ev) {
+    var row = ev.target.closest("tr[data-row]");
+    if (!row) return;
+    var table = row.closest("table[data-multi-url]");
+    if (!table || !(ev.ctrlKey || ev.metaKey || ev.shiftKey)) { anchorRow = row; return; }
+    ev.preventDefault();
+    ev.stopPropagation();
+    var rows = Array.prototype.slice.call(table.querySelectorAll("tr[data-row]"));
+    if (ev.shiftKey && anchorRow && rows.indexOf(anchorRow) >= 0) {
+      var a = rows.indexOf(anchorRow), b = rows.indexOf(row);
+      rows.forEach(function (r, i) { r.classList.toggle("selected", i >= Math.min(a, b) && i <= Math.max(a, b)); });
+    } else {
+      row.classList.toggle("selected");
+      anchorRow = row;
+    }
+    var ids = rows.filter(function (r) { return r.classList.contains("selected"); })
+      .map(function (r) { return r.dataset.pk; });
+    if (ids.length === 1) {
+      htmx.trigger(table.querySelector('tr[data-pk="' + ids[0] + '"]'), "click");
+    } else if (ids.length > 1) {
+      htmx.ajax("GET", table.dataset.multiUrl + "?ids=" + ids.join(","), { target: "#selection", swap: "innerHTML" });
+    }
+  }, true);
+
   /* A clicked row looks selected at once, before its details arrive. */
   document.addEventListener("htmx:beforeRequest", function (ev) {
     var row = ev.detail.elt;

@@ -61,3 +61,28 @@ def test_live_migration_streams_to_every_open_console(signed_in, browser, live_s
     expect(b.locator(".migration")).to_contain_text("Memory transfer, round 1 (all memory)")
     expect(b.locator(".migration svg")).to_be_visible()
     shot(b, "live-migration-report")
+
+
+def test_ctrl_click_moves_several_vms_at_once(signed_in, live_server_url, shot):
+    from fcm.inventory import owners
+    from fcm.inventory.generate import generate
+    lab = generate(owners.administrator(), nodes=3, vms=6, name="class-lab")
+    page = signed_in
+    page.goto(f"{live_server_url}/labs/{lab.pk}/clusters/{lab.clusters.get().pk}/roles/")
+    rows = page.locator("#roles-list tbody tr")
+    rows.nth(0).click()
+    rows.nth(1).click(modifiers=["Control"])
+    rows.nth(2).click(modifiers=["Control"])
+    expect(page.locator("#selection")).to_contain_text("3 items selected")
+    rows.nth(2).click(button="right")
+    menu = page.locator("#context-menu")
+    expect(menu).to_contain_text("Live Migration")
+    menu.locator("button", has_text="Live Migration").click()
+    dialog = page.locator("#action-dialog")
+    expect(dialog).to_contain_text("3 virtual machines")
+    shot(page, "multi-move-dialog")
+    dialog.get_by_role("button", name="OK").click()
+    for name in ("VM0001", "VM0002", "VM0003"):
+        expect(page.locator("#roles-list tbody tr", has_text=name)).to_contain_text(
+            re.compile(r"Live Migrat|Queued"))
+    shot(page, "multi-move-running")

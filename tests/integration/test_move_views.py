@@ -117,3 +117,34 @@ def test_clock_pause_resume_speed(owner_client, r2_lab):
     assert "Choose pause, resume or one of the speeds" in response.content.decode()
     assert Lab.objects.get(pk=r2_lab.pk).speed == 60
     assert owner_client.post(url, {"action": "resume"}).status_code == 200
+
+
+def test_several_roles_move_in_one_action(owner_client, make_generated_lab):
+    lab = make_generated_lab(nodes=3, vms=6)
+    c = Cluster.objects.get(lab=lab)
+    roles = list(Role.objects.filter(cluster=c).order_by("name")[:3])
+    ids = ",".join(str(r.pk) for r in roles)
+    sel = owner_client.get(reverse("console:roles-selection", args=[lab.pk, c.pk]) + f"?ids={ids}",
+                           headers=HX).content.decode()
+    assert "3 items selected" in sel and "Best Possible Node / Select Node..." in sel
+    move_url = reverse("console:roles-move", args=[lab.pk, c.pk, "live"])
+    dialog = owner_client.get(move_url + f"?ids={ids}").content.decode()
+    assert "3 virtual machines" in dialog and "HV02" in dialog
+    assert owner_client.post(move_url, {"ids": ids, "target": "nope"}, headers=HX)["HX-Retarget"] == "#dialog-host"
+    body = owner_client.post(move_url, {"ids": ids, "target": "best"}, headers=HX).content.decode()
+    ops = Operation.objects.filter(role__in=roles)
+    assert ops.count() == 3
+    assert all(op.target_node_id != op.source_node_id for op in ops)
+    assert "3 items selected" in body
+
+
+def test_a_multi_move_reports_what_could_not_move(owner_client, make_generated_lab):
+    lab = make_generated_lab(nodes=2, vms=4)
+    c = Cluster.objects.get(lab=lab)
+    hv2 = Node.objects.get(cluster=c, name="HV02")
+    roles = list(Role.objects.filter(cluster=c).order_by("name")[:2])  # VM0001 on HV01, VM0002 on HV02
+    ids = ",".join(str(r.pk) for r in roles)
+    move_url = reverse("console:roles-move", args=[lab.pk, c.pk, "quick"])
+    body = owner_client.post(move_url, {"ids": ids, "target": hv2.pk}, headers=HX).content.decode()
+    assert "1 of 2 moves started." in body and "VM0002</strong>: VM0002 is already on HV02." in body
+    assert Operation.objects.count() == 1

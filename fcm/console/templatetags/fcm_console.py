@@ -84,9 +84,9 @@ def row_attrs(context, url, obj):
     selected = context.get("selected")
     is_selected = selected is not None and getattr(selected, "pk", None) == obj.pk
     return format_html(
-        'data-row tabindex="0" class="{}" hx-get="{}" hx-target="#selection" hx-swap="innerHTML" '
+        'data-row data-pk="{}" tabindex="0" class="{}" hx-get="{}" hx-target="#selection" hx-swap="innerHTML" '
         "hx-push-url=\"true\" hx-trigger=\"click, keyup[key=='Enter']\"",
-        "selected" if is_selected else "", url)
+        obj.pk, "selected" if is_selected else "", url)
 
 
 @register.simple_tag
