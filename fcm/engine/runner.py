@@ -10,13 +10,12 @@ import logging
 import time
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.db import close_old_connections
 from django.utils import timezone
 
 from fcm.inventory.models import Lab
 from fcm.live import fragments
-from fcm.live.groups import lab_group
+from fcm.live.push import push
 
 from . import services
 from .models import Operation, Outbox
@@ -63,17 +62,16 @@ class Runner:
         changes = {}
         for _, lab_id, kind, object_id in rows:
             changes.setdefault(lab_id, {}).setdefault(kind, set()).add(object_id)
-        for lab_id, role_ids in progress.items():
-            changes.setdefault(lab_id, {}).setdefault(Outbox.Kind.ROLE, set()).update(role_ids)
+        for lab_id in progress:
+            changes.setdefault(lab_id, {})
         out = {}
         for lab in Lab.objects.filter(pk__in=changes):
-            html = fragments.render_changes(lab, changes[lab.pk], lab.sim_now(now))
+            html = fragments.render_changes(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ()))
             if html:
                 out[lab.pk] = html
         return out
 
     async def run(self, interval=TICK_S, stop=None):
-        layer = get_channel_layer()
         tick = database_sync_to_async(self._tick_closing)
         while stop is None or not stop.is_set():
             began = time.monotonic()
@@ -82,9 +80,11 @@ class Runner:
             except Exception:  # keep the loop alive; the rows are still there next tick
                 log.exception("engine tick failed")
                 out = {}
+            # The commit time rides along as an HTML comment (htmx ignores it):
+            # it lets a console, or bench/ws_fanout.py, measure push latency.
+            stamp = f"<!--fcm-commit {time.time():.6f}-->"
             for lab_id, html in out.items():
-                await layer.group_send(lab_group(lab_id), {"type": "lab.fragment", "html": html,
-                                                           "sent_at": time.time()})
+                await push(lab_id, stamp + html)
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
 
     def _tick_closing(self):

@@ -10,6 +10,10 @@ from fcm.inventory.models import Lab
 
 from .groups import lab_group
 
+#: Consumers of this process, by lab: the embedded engine (same process,
+#: same event loop) hands them fragments directly (see fcm.live.push).
+LOCAL = {}
+
 
 @database_sync_to_async
 def _may_open(user, lab_id):
@@ -25,16 +29,28 @@ class LabConsumer(AsyncWebsocketConsumer):
             await self.close(code=4403)
             return
         self.group = lab_group(lab_id)
+        self.lab_id = int(lab_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        LOCAL.setdefault(self.lab_id, set()).add(self)
 
     async def disconnect(self, code):
         if self.group:
+            LOCAL.get(self.lab_id, set()).discard(self)
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Browsers only listen; anything they send is ignored."""
 
-    async def lab_fragment(self, event):
-        """Forward a pre-rendered HTML fragment (message type 'lab.fragment')."""
-        await self.send(text_data=event["html"])
+    async def dispatch(self, message):
+        """Forward fragments straight away.
+
+        Channels' default dispatch first closes stale database connections
+        in a worker thread for every message; a fragment needs no database,
+        and that thread hop per message per tab was most of the cost of a
+        push to hundreds of consoles (bench/ws_fanout.py).
+        """
+        if message["type"] == "lab.fragment":
+            await self.send(text_data=message["html"])
+            return
+        await super().dispatch(message)

@@ -31,8 +31,11 @@ def attach_last_operations(roles, sim_now):
         role.last_operation = describe(last.get(role.pk), sim_now)
 
 
-def render_changes(lab, changes, sim_now):
-    role_ids = changes.get(Outbox.Kind.ROLE, set())
+def render_changes(lab, changes, sim_now, progress_role_ids=()):
+    """`changes` come from the outbox (render in full); roles only in
+    `progress_role_ids` are moving and get the light progress pieces."""
+    full_ids = changes.get(Outbox.Kind.ROLE, set())
+    role_ids = set(full_ids) | set(progress_role_ids)
     node_ids = changes.get(Outbox.Kind.NODE, set())
     event_ids = changes.get(Outbox.Kind.EVENT, set())
     roles = list(Role.objects.filter(pk__in=role_ids, cluster__lab=lab)
@@ -51,7 +54,9 @@ def render_changes(lab, changes, sim_now):
     if not (roles or nodes or events or Outbox.Kind.CLOCK in changes):
         return ""
     for role in roles:
-        role.action_group = role_group(role.cluster, role, getattr(role, "operation", None))
+        role.full = role.pk in full_ids
+        if role.full:
+            role.action_group = role_group(role.cluster, role, getattr(role, "operation", None))
     return render_to_string("live/fragments.html", {
         "lab": lab, "sim_now": sim_now, "roles": roles, "nodes": nodes,
         "event_groups": sorted(by_cluster.items()), "clock": Outbox.Kind.CLOCK in changes,

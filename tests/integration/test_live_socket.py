@@ -52,3 +52,16 @@ async def test_stranger_anonymous_and_foreign_origin_are_refused():
         connected, _ = await ws.connect()
         assert not connected
         await ws.disconnect()
+
+
+async def test_the_embedded_engine_pushes_to_local_consoles_directly():
+    from fcm.live.consumers import LOCAL
+    from fcm.live.push import push
+    lab, cookies = await _setup()
+    ws = _socket(lab.pk, cookies["owner"])
+    assert (await ws.connect())[0]
+    assert len(LOCAL[lab.pk]) == 1
+    await push(lab.pk, '<span id="x" hx-swap-oob="true">1</span>')
+    assert await ws.receive_from() == '<span id="x" hx-swap-oob="true">1</span>'
+    await ws.disconnect()
+    assert not LOCAL[lab.pk]
