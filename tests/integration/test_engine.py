@@ -110,8 +110,12 @@ def test_cancel_keeps_the_vm_on_the_source_and_logs_21502(r2_lab, owner):
     role = role_named(r2_lab, "vWS08-SQL01")
     services.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
     op = Operation.objects.get()
-    Runner().tick(to=wall(r2_lab, 10))
+    runner = Runner()
+    runner.tick(to=wall(r2_lab, 10))
     services.cancel(op, owner)
+    pushed = runner.tick(to=wall(r2_lab, 11))[r2_lab.pk]
+    assert f'<tbody id="events-tail-{role.cluster_id}" hx-swap-oob="afterbegin">' in pushed
+    assert "21502" in pushed and "Select Node..." in pushed  # the Actions pane offers moves again
     op.refresh_from_db()
     role.refresh_from_db()
     assert op.state == "cancelled"
