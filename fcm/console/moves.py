@@ -26,6 +26,13 @@ from .views import RolesView
 KINDS = {"live": Operation.Kind.LIVE_MIGRATION, "quick": Operation.Kind.QUICK_MIGRATION}
 
 
+def close_dialog(response):
+    """The answer to a dialog's OK: the details it changed, and the dialog gone."""
+    response.render()
+    response.content += b'<div id="dialog-host" hx-swap-oob="true"></div>'
+    return response
+
+
 class RoleActionMixin(LoginRequiredMixin):
     def load(self, request, lab, cluster, pk):
         self.lab = get_object_or_404(Lab.objects.visible_to(request.user), pk=lab)
@@ -42,11 +49,7 @@ class RoleActionMixin(LoginRequiredMixin):
         """The role's details and Actions pane, as a row click would show them."""
         view = RolesView()
         view.setup(request, lab=lab, cluster=cluster, pk=pk)
-        response = view.get(request, lab=lab, cluster=cluster, pk=pk)
-        response.render()
-        body = response.content + b'<div id="dialog-host" hx-swap-oob="true"></div>'
-        response.content = body
-        return response
+        return close_dialog(view.get(request, lab=lab, cluster=cluster, pk=pk))
 
     def dialog(self, request, template, context, error=""):
         response = TemplateResponse(request, template, {
@@ -265,7 +268,4 @@ class MultiMoveView(ClusterActionMixin, View):
                 "#dialog-host")
         view = RolesSelectionView()
         view.setup(request, lab=lab, cluster=cluster)
-        response = view.get(request, lab=lab, cluster=cluster)
-        response.render()
-        response.content += b'<div id="dialog-host" hx-swap-oob="true"></div>'
-        return response
+        return close_dialog(view.get(request, lab=lab, cluster=cluster))

@@ -17,12 +17,12 @@ def labs_for(user):
     return (
         Lab.objects.visible_to(user)
         .select_related("owner")
-        .annotate(cluster_count=Coalesce(_count_of(Cluster, lab="pk"), 0),
-                  node_count=Coalesce(_count_of(Node, lab="pk"), 0))
+        .annotate(cluster_count=Coalesce(count_of(Cluster, lab="pk"), 0),
+                  node_count=Coalesce(count_of(Node, lab="pk"), 0))
     )
 
 
-def _count_of(model, **outer):
+def count_of(model, **outer):
     """A correlated COUNT(*) subquery: joining two big relations and counting
     DISTINCT multiplies rows (64 nodes x 8,000 roles); two subqueries do not."""
     (field, ref), = outer.items()
@@ -33,8 +33,8 @@ def _count_of(model, **outer):
 
 def clusters_of(lab):
     return list(Cluster.objects.filter(lab=lab).select_related("domain")
-                .annotate(node_count=Coalesce(_count_of(Node, cluster="pk"), 0),
-                          role_count=Coalesce(_count_of(Role, cluster="pk"), 0)))
+                .annotate(node_count=Coalesce(count_of(Node, cluster="pk"), 0),
+                          role_count=Coalesce(count_of(Role, cluster="pk"), 0)))
 
 
 def roles(cluster, q=""):
@@ -65,11 +65,15 @@ def nodes(cluster, q=""):
     return qs.order_by("name", "pk")
 
 
+def with_load_counts(nodes):
+    """Nodes annotated with the roles they own and the VMs they host."""
+    return nodes.annotate(owned_role_count=Coalesce(count_of(Role, owner_node="pk"), 0),
+                          vm_count=Coalesce(count_of(VirtualMachine, host_node="pk"), 0))
+
+
 def node_detail(cluster, pk):
     return (
-        Node.objects.select_related("domain", "cluster")
-        .annotate(owned_role_count=Coalesce(_count_of(Role, owner_node="pk"), 0),
-                  vm_count=Coalesce(_count_of(VirtualMachine, host_node="pk"), 0))
+        with_load_counts(Node.objects.select_related("domain", "cluster"))
         .prefetch_related(Prefetch("adapters", queryset=NetworkAdapter.objects.select_related(
             "network").prefetch_related("network__cluster_networks")))
         .get(cluster=cluster, pk=pk)

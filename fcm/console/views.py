@@ -19,8 +19,7 @@ from django.views.generic import TemplateView
 
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Lab
 
-from fcm.engine.status import attach_operations
-from fcm.live.fragments import attach_last_operations
+from fcm.engine.status import attach_last_operations, attach_operations
 
 from . import actions, selectors
 from .actions import CLOCK_SPEEDS

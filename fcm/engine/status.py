@@ -5,6 +5,10 @@ Status and Information follow the product: "Live Migrating" with
 for a slot; quick migration shows the VM's own states (Saving, Saved,
 Starting) through the role, as the 2008 console did.
 """
+from django.db.models import OuterRef, Subquery
+
+from fcm.inventory.models import Role
+
 from . import planning
 from .models import Operation
 
@@ -104,3 +108,20 @@ def _chart(op):
         cursor = round(min(op.elapsed, total) * scale_x, 1)
     return {"width": CHART_W, "height": CHART_H, "base": CHART_BASE, "label_y": CHART_H - 4,
             "bars": bars, "cursor": cursor}
+
+
+def last_operations(roles):
+    """{role id: its latest operation} in one query."""
+    latest = Operation.objects.filter(role=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+    ids = dict(Role.objects.filter(pk__in=[r.pk for r in roles]).annotate(last=Subquery(latest))
+               .values_list("pk", "last"))
+    ops = Operation.objects.filter(pk__in=[v for v in ids.values() if v]).select_related(
+        "source_node", "target_node", "target_disk")
+    by_pk = {op.pk: op for op in ops}
+    return {role_pk: by_pk.get(op_pk) for role_pk, op_pk in ids.items()}
+
+
+def attach_last_operations(roles, sim_now):
+    last = last_operations(roles)
+    for role in roles:
+        role.last_operation = describe(last.get(role.pk), sim_now)

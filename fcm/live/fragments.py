@@ -3,32 +3,13 @@
 The pieces are the same partial templates the pages use, so a console
 kept current by pushes shows what a fresh page load would.
 """
-from django.db.models import IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 
 from fcm.console.actions import CLOCK_SPEEDS, role_group
-from fcm.console.selectors import _count_of
-from fcm.engine.models import Operation, Outbox
-from fcm.engine.status import attach_operations, describe
-from fcm.inventory.models import ClusterEvent, Node, Role, VirtualMachine
-
-
-def last_operations(roles):
-    """{role id: its latest operation} in one query."""
-    latest = Operation.objects.filter(role=OuterRef("pk")).order_by("-pk").values("pk")[:1]
-    ids = dict(Role.objects.filter(pk__in=[r.pk for r in roles]).annotate(last=Subquery(latest))
-               .values_list("pk", "last"))
-    ops = Operation.objects.filter(pk__in=[v for v in ids.values() if v]).select_related(
-        "source_node", "target_node", "target_disk")
-    by_pk = {op.pk: op for op in ops}
-    return {role_pk: by_pk.get(op_pk) for role_pk, op_pk in ids.items()}
-
-
-def attach_last_operations(roles, sim_now):
-    last = last_operations(roles)
-    for role in roles:
-        role.last_operation = describe(last.get(role.pk), sim_now)
+from fcm.console.selectors import with_load_counts
+from fcm.engine.models import Outbox
+from fcm.engine.status import attach_last_operations, attach_operations
+from fcm.inventory.models import ClusterEvent, Node, Role
 
 
 def render_changes(lab, changes, sim_now, progress_role_ids=()):
@@ -43,9 +24,7 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
     if roles:
         attach_operations(lab, roles)
         attach_last_operations(roles, sim_now)
-    nodes = list(Node.objects.filter(pk__in=node_ids, lab=lab).annotate(
-        owned_role_count=Coalesce(_count_of(Role, owner_node="pk"), 0),
-        vm_count=Coalesce(_count_of(VirtualMachine, host_node="pk"), 0)))
+    nodes = list(with_load_counts(Node.objects.filter(pk__in=node_ids, lab=lab)))
     events = list(ClusterEvent.objects.filter(pk__in=event_ids, lab=lab).select_related("node", "role")
                   .order_by("sim_time", "pk"))
     by_cluster = {}
