@@ -191,27 +191,37 @@ def _busy_hosts(lab, kind):
     return counts
 
 
-def start_queued(lab, sim_now=None):
-    """Start queued moves in order while the per-host limits allow."""
+def start_queued(lab, sim_now=None, queue_changed=False):
+    """Start queued moves in order while the per-host limits allow.
+
+    The moves left waiting are re-rendered (their place in the queue) only
+    when the queue moved: something started, or the caller says a move left it.
+    """
     lab.refresh_from_db(fields=["sim_anchor", "wall_anchor", "speed"])
     sim_now = sim_now or lab.sim_now()
     started = []
     queued = list(Operation.objects.filter(lab=lab, state=Operation.State.QUEUED)
                   .select_related("role__cluster", "virtual_machine__host_node", "source_node",
                                   "target_node", "target_disk__disk"))
+    if not queued:
+        return started
     busy = {k: _busy_hosts(lab, k) for k in (LIVE, STORAGE)}
+    waiting = []
     for op in queued:
         cluster = op.role.cluster
         if op.kind in busy and op.was_running:
             limit = cluster.simultaneous_live_migrations if op.kind == LIVE else cluster.simultaneous_storage_migrations
             hosts = {op.source_node_id, op.target_node_id}
             if any(busy[op.kind].get(h, 0) >= limit for h in hosts):
-                mark_role(op.role)  # its place in the queue may have changed
+                waiting.append(op)
                 continue
             for h in hosts:
                 busy[op.kind][h] = busy[op.kind].get(h, 0) + 1
         _start(op, sim_now)
         started.append(op)
+    if started or queue_changed:
+        for op in waiting:
+            mark_role(op.role)
     return started
 
 
@@ -258,7 +268,7 @@ def advance(op, sim_now):
             _complete(op, op.started_at + timedelta(seconds=op.total_s))
         mark_role(op.role)
     if done:
-        start_queued(op.lab, sim_now)
+        start_queued(op.lab, sim_now, queue_changed=True)
     return True
 
 
@@ -385,4 +395,4 @@ def cancel(op, user=None):
                       f"was cancelled. The virtual machine keeps running on {op.source_node.name}.",
                       node=op.source_node, role=op.role, source=HA_SOURCE, sim_time=sim_now)
         mark_role(op.role)
-    start_queued(op.lab)
+    start_queued(op.lab, queue_changed=True)
