@@ -148,6 +148,12 @@ def request_moves(user, roles, kind, target=None):
             result.refused.append((role, f"{role.name} is already being moved."))
         except MoveError as exc:
             result.refused.append((role, str(exc)))
+            if kind == LIVE and vm is not None and role.cluster.version.live_migration:
+                # The product reports a refused live migration as it does a failed one.
+                lab = role.cluster.lab
+                log_event(lab, role.cluster, ClusterEvent.Level.ERROR, 21502,
+                          f"Live migration of 'Virtual Machine {vm.name}' failed. {exc}",
+                          node=vm.host_node, role=role, source=HA_SOURCE)
     if result.started:
         start_queued(result.started[0].lab)
         for op in result.started:

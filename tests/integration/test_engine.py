@@ -151,6 +151,10 @@ def test_refused_moves_say_why_and_change_nothing(r2_lab, owner, setup, kind, re
     result = services.request_moves(owner, [role], kind, Node.objects.get(pk=s2.pk))
     assert not result.started and reason in result.refused[0][1]
     assert not Operation.objects.exists()
+    events = ClusterEvent.objects.filter(event_id=21502, role=role)
+    assert events.count() == (1 if kind == LIVE else 0)
+    if kind == LIVE:
+        assert reason in events.get().description
     role.refresh_from_db()
     assert role.owner_node.name == "WS08R2-S1"
 
