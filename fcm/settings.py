@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "template_partials",
     "fcm.inventory",
     "fcm.engine",
+    "fcm.wizards",
     "fcm.console",
     "fcm.live",
 ]

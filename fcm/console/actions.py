@@ -55,8 +55,17 @@ def critical_events(cluster, **criteria):
     return Action("Show Critical Events", "events", url=f"{_cluster_url('events', cluster)}?{query}")
 
 
-def for_root(lab, here):
+def _wizard(lab, kind, cluster=None):
+    url = reverse("wizards:start", args=[lab.pk, kind])
+    return f"{url}?cluster={cluster.pk}" if cluster else url
+
+
+def for_root(lab, here, version_order=3):
+    validate = "Validate Configuration..." if version_order >= 3 else "Validate a Configuration..."
     return [ActionGroup("Failover Cluster Manager", [
+        Action(validate, "report", url=_wizard(lab, "validate"), fetch_dialog=True),
+        Action("Create Cluster...", "cluster", url=_wizard(lab, "create-cluster"), fetch_dialog=True),
+        Action("View Validation Reports", "report", url=reverse("wizards:reports", args=[lab.pk]), new_window=True),
         Action("Servers", "server", url=reverse("console:servers", args=[lab.pk])),
         refresh(here),
     ])]
@@ -72,11 +81,15 @@ def for_servers(lab, here, node=None):
     return groups
 
 
-def for_cluster(cluster, here):
-    return [ActionGroup(cluster.fqdn, [
-        Action("Show Critical Events", "events", url=critical_events(cluster).url),
-        refresh(here),
-    ])]
+def for_cluster(cluster, here, last_report=None):
+    lab = cluster.lab
+    validate = "Validate Cluster..." if cluster.version.order >= 3 else "Validate This Cluster..."
+    items = [Action(validate, "report", url=_wizard(lab, "validate", cluster), fetch_dialog=True)]
+    if last_report is not None:
+        items.append(Action("View Validation Report", "report",
+                            url=reverse("wizards:report", args=[lab.pk, last_report.pk]), new_window=True))
+    items += [Action("Show Critical Events", "events", url=critical_events(cluster).url), refresh(here)]
+    return [ActionGroup(cluster.fqdn, items)]
 
 
 def move_actions(cluster, role, operation=None):

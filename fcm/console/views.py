@@ -18,6 +18,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Lab
+from fcm.sim import versions
 
 from fcm.engine.status import attach_last_operations, attach_operations
 
@@ -48,7 +49,7 @@ class ConsoleView(LoginRequiredMixin, View):
         self.cluster = None
         if "cluster" in kwargs:
             self.cluster = get_object_or_404(
-                Cluster.objects.select_related("domain"), lab=self.lab, pk=kwargs["cluster"])
+                Cluster.objects.select_related("domain", "lab"), lab=self.lab, pk=kwargs["cluster"])
         self.selected = None
         htmx = request.htmx
         #: A row click only needs the details and the Actions pane, not the list.
@@ -128,7 +129,9 @@ class RootView(ConsoleView):
     centre_template = "console/centre/root.html"
 
     def action_groups(self, context):
-        return actions.for_root(self.lab, context["here"])
+        order = max((c.version.order for c in context["clusters"]), default=0) or max(
+            (versions.get(v).order for v in self.lab.nodes.values_list("os_version", flat=True).distinct()), default=3)
+        return actions.for_root(self.lab, context["here"], order)
 
 
 class ServersView(ListMixin, ConsoleView):
@@ -170,7 +173,9 @@ class ClusterView(ConsoleView):
         }
 
     def action_groups(self, context):
-        return actions.for_cluster(self.cluster, context["here"])
+        from fcm.wizards.models import ValidationReport
+        last = ValidationReport.objects.filter(cluster=self.cluster).order_by("-pk").first()
+        return actions.for_cluster(self.cluster, context["here"], last)
 
 
 class RolesView(ListMixin, ConsoleView):

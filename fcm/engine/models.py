@@ -17,6 +17,8 @@ class Operation(models.Model):
         LIVE_MIGRATION = "live-migration", "Live Migration"
         QUICK_MIGRATION = "quick-migration", "Quick Migration"
         STORAGE_MIGRATION = "storage-migration", "Virtual Machine Storage Migration"
+        VALIDATION = "validation", "Validate a Configuration"
+        CREATE_CLUSTER = "create-cluster", "Create Cluster"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -32,8 +34,10 @@ class Operation(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     role = models.ForeignKey("inventory.Role", null=True, blank=True, on_delete=models.CASCADE,
                              related_name="operations")
-    virtual_machine = models.ForeignKey("inventory.VirtualMachine", on_delete=models.CASCADE,
-                                        related_name="operations")
+    virtual_machine = models.ForeignKey("inventory.VirtualMachine", null=True, blank=True,
+                                        on_delete=models.CASCADE, related_name="operations")
+    cluster = models.ForeignKey("inventory.Cluster", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
     source_node = models.ForeignKey("inventory.Node", null=True, on_delete=models.SET_NULL,
                                     related_name="+")
     target_node = models.ForeignKey("inventory.Node", null=True, blank=True, on_delete=models.SET_NULL,
@@ -54,6 +58,8 @@ class Operation(models.Model):
     phase_index = models.SmallIntegerField(default=0)
     next_due_at = models.DateTimeField(null=True, blank=True, help_text="Sim time of the next transition")
     message = models.TextField(blank=True)
+    #: What the operation produced (created cluster id, report id...).
+    result = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["queued_at", "pk"]
@@ -112,11 +118,12 @@ class Outbox(models.Model):
     class Kind(models.TextChoices):
         ROLE = "role", "Role"
         NODE = "node", "Node"
+        OPERATION = "operation", "Operation"
         EVENT = "event", "Event"
         CLOCK = "clock", "Clock"
 
     lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     object_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:

@@ -48,7 +48,7 @@ class Runner:
                 if services.advance(op, sim_now):
                     self.stats["transitions"] += 1
             if lab.speed > 0:
-                progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING)
+                progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING, role__isnull=False)
                                        .values_list("role_id", flat=True))
         out = self._drain(now, progress)
         self.stats["ticks"] += 1

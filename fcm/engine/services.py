@@ -22,6 +22,8 @@ HA_SOURCE = "Hyper-V-High-Availability"
 LIVE = Operation.Kind.LIVE_MIGRATION
 QUICK = Operation.Kind.QUICK_MIGRATION
 STORAGE = Operation.Kind.STORAGE_MIGRATION
+VALIDATION = Operation.Kind.VALIDATION
+CREATE_CLUSTER = Operation.Kind.CREATE_CLUSTER
 
 
 class MoveError(Exception):
@@ -34,6 +36,14 @@ def mark(lab_id, kind, object_id=None):
 
 def mark_role(role):
     mark(role.cluster.lab_id, Outbox.Kind.ROLE, role.pk)
+
+
+def mark_operation(op):
+    """Re-render what shows this operation: its role, or its wizard's progress."""
+    if op.role_id:
+        mark_role(op.role)
+    else:
+        mark(op.lab_id, Outbox.Kind.OPERATION, op.pk)
 
 
 def mark_nodes(lab_id, *nodes):
@@ -272,7 +282,7 @@ def advance(op, sim_now):
         op.phase_index = entered
         if done:
             _complete(op, op.started_at + timedelta(seconds=op.total_s))
-        mark_role(op.role)
+        mark_operation(op)
     if done:
         start_queued(op.lab, sim_now, queue_changed=True)
     return True
@@ -294,6 +304,8 @@ def _switch_owner(op):
 
 
 def _enter_phase(op, phase, sim_now):
+    if op.kind in (VALIDATION, CREATE_CLUSTER):
+        return  # their progress is derived from phase_index
     vm, role, name = op.virtual_machine, op.role, phase["name"]
     if op.kind == LIVE and op.plan.get("live"):
         vm.migration_state = {"Setup": MigrationState.SETUP, "Data Transfer": MigrationState.DATA_TRANSFER,
@@ -350,8 +362,14 @@ def _repoint_storage(op):
 
 
 def _complete(op, sim_time):
+    from . import clusters
+
     vm, role = op.virtual_machine, op.role
-    if op.kind == LIVE and op.plan.get("live"):
+    if op.kind == CREATE_CLUSTER:
+        clusters.create_cluster(op, sim_time)
+    elif op.kind == VALIDATION:
+        pass
+    elif op.kind == LIVE and op.plan.get("live"):
         vm.migration_state = MigrationState.NO_MIGRATION
         vm.save(update_fields=["migration_state"])
     elif op.kind in (LIVE, QUICK):
@@ -365,12 +383,16 @@ def _complete(op, sim_time):
 
 
 def _finish(op, state, sim_time, message=""):
+    from . import clusters
+
     Operation.objects.filter(pk=op.pk).update(state=state, finished_at=sim_time, next_due_at=None,
                                               message=message)
     op.state, op.finished_at, op.message = state, sim_time, message
-    if state == Operation.State.FAILED:
+    if op.kind == VALIDATION:
+        clusters.finish_validation(op, cancelled=state == Operation.State.CANCELLED)
+    elif state == Operation.State.FAILED:
         _log_move_failure(op, message, sim_time)
-    mark_role(op.role)
+    mark_operation(op)
     mark_nodes(op.lab_id, op.source_node, op.target_node)
 
 
@@ -402,3 +424,17 @@ def cancel(op, user=None):
                       node=op.source_node, role=op.role, source=HA_SOURCE, sim_time=sim_now)
         mark_role(op.role)
     start_queued(op.lab, queue_changed=True)
+
+
+def cancel_validation(op):
+    """Cancel in the Validating page: finished tests keep their results."""
+    with transaction.atomic():
+        op = Operation.objects.select_related("lab").get(pk=op.pk)
+        if not op.is_active:
+            raise MoveError("The validation has already finished.")
+        sim_now = op.lab.sim_now()
+        claimed = Operation.objects.filter(pk=op.pk, state=op.state, phase_index=op.phase_index).update(
+            state=Operation.State.CANCELLED)
+        if not claimed:
+            raise MoveError("The validation moved on meanwhile; try again.")
+        _finish(op, Operation.State.CANCELLED, sim_now, "Canceled by the user.")

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 
 from fcm.console.actions import CLOCK_SPEEDS, role_group
 from fcm.console.selectors import with_load_counts
-from fcm.engine.models import Outbox
+from fcm.engine.models import Operation, Outbox
 from fcm.engine.status import attach_last_operations, attach_operations
 from fcm.inventory.models import ClusterEvent, Node, Role
 
@@ -19,6 +19,7 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
     role_ids = set(full_ids) | set(progress_role_ids)
     node_ids = changes.get(Outbox.Kind.NODE, set())
     event_ids = changes.get(Outbox.Kind.EVENT, set())
+    op_ids = changes.get(Outbox.Kind.OPERATION, set())
     roles = list(Role.objects.filter(pk__in=role_ids, cluster__lab=lab)
                  .select_related("owner_node", "virtual_machine", "cluster"))
     if roles:
@@ -30,7 +31,12 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
     by_cluster = {}
     for e in events:
         by_cluster.setdefault(e.cluster_id, []).insert(0, e)
-    if not (roles or nodes or events or Outbox.Kind.CLOCK in changes):
+    operations = []
+    if op_ids:
+        from fcm.wizards.views import render_operation_fragment
+        operations = [render_operation_fragment(op) for op in Operation.objects.filter(
+            pk__in=op_ids, lab=lab).select_related("lab", "cluster")]
+    if not (roles or nodes or events or operations or Outbox.Kind.CLOCK in changes):
         return ""
     for role in roles:
         role.full = role.pk in full_ids
@@ -40,4 +46,5 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
         "lab": lab, "sim_now": sim_now, "roles": roles, "nodes": nodes,
         "event_groups": sorted(by_cluster.items()), "clock": Outbox.Kind.CLOCK in changes,
         "query_suffix": "", "oob": True, "can_control_clock": True, "clock_speeds": CLOCK_SPEEDS,
+        "operations": operations,
     })

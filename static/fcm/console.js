@@ -114,13 +114,47 @@
       if (dialog) { closeMenus(); dialog.showModal(); }
       return;
     }
+    var adder = t.closest("[data-add-name]");
+    if (adder) {
+      var box = document.querySelector(adder.dataset.target);
+      var names = box.value.split(/[,;]/).map(function (n) { return n.trim(); }).filter(Boolean);
+      if (names.indexOf(adder.dataset.addName) < 0) names.push(adder.dataset.addName);
+      box.value = names.join(", ");
+      return;
+    }
+    var copier = t.closest("[data-copy]");
+    if (copier) {
+      var text = document.querySelector(copier.dataset.copy).textContent;
+      if (navigator.clipboard) navigator.clipboard.writeText(text);
+      copier.textContent = "Copied";
+      return;
+    }
     var closer = t.closest("[data-close-dialog]");
     if (closer) { closer.closest("dialog").close(); }
   });
 
+  /* A category checkbox of Test Selection ticks or clears its tests. */
+  document.addEventListener("change", function (ev) {
+    if (!ev.target.matches("[data-check-group]")) return;
+    ev.target.closest("fieldset").querySelectorAll("input[name=tests]").forEach(function (box) {
+      box.checked = ev.target.checked;
+    });
+  });
+
+  /* A wizard closed (Finish or Cancel): the dialog goes, the console shows what changed. */
+  document.body.addEventListener("wizardClosed", function () {
+    var host = document.getElementById("dialog-host");
+    if (host) host.textContent = "";
+    if (document.getElementById("console")) {
+      htmx.ajax("GET", location.pathname + location.search, { target: "#console", swap: "outerHTML" });
+    } else if (document.querySelector(".wizard-standalone-note a")) {
+      location.href = document.querySelector(".wizard-standalone-note a").href;
+    }
+  });
+
   /* A fetched dialog leaves the page once closed. */
   document.addEventListener("close", function (ev) {
-    if (ev.target.id === "action-dialog") ev.target.remove();
+    if (ev.target.id === "action-dialog" || ev.target.id === "wizard-dialog") ev.target.remove();
   });
 
   document.addEventListener("toggle", function (ev) {

@@ -119,3 +119,11 @@ def mib(value):
     except (TypeError, ValueError):
         return ""
     return f"{v / 1024:.2f} GiB" if v >= 1024 else f"{v:.0f} MiB"
+
+
+@register.filter
+def join_names(value):
+    """A list of names as the wizards' text boxes show them: 'S1, S2'."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return value or ""

@@ -1,0 +1,201 @@
+"""Cluster lifecycle: validation runs, cluster creation, storage changes.
+
+Facts for fcm.sim.validation are read from the lab here; what the tests
+decide stays in fcm.sim. Results are computed when the run starts and
+revealed test by test as the engine's clock passes each test's duration.
+"""
+from django.db import transaction
+
+from fcm.inventory.models import (
+    Cluster, ClusterAddress, ClusterDisk, ClusterEvent, ClusterNetwork, Disk, DiskPath, Network,
+    NetworkAdapter, Node, Resource, Role, VirtualMachine,
+)
+from fcm.sim import networks as netsim
+from fcm.sim import quorum, validation
+
+from .models import Operation, Outbox
+
+VALIDATE_PHASE = "Validating"
+
+
+def gather_facts(lab, node_names, cluster=None):
+    nodes = list(Node.objects.filter(lab=lab, name__in=node_names).select_related("domain").order_by("name"))
+    adapters = {}
+    for a in NetworkAdapter.objects.filter(node__in=nodes).order_by("name"):
+        adapters.setdefault(a.node_id, []).append(validation.AdapterFacts(
+            a.name, a.ip_address, a.prefix_length, a.dhcp, a.connected, a.gateway))
+    switches = {}
+    for node_id, name in Node.virtual_switches.rel.related_model.objects.filter(node__in=nodes) \
+            .values_list("node_id", "name"):
+        switches.setdefault(node_id, []).append(name)
+    paths = {}
+    luns = set()
+    for node_id, lun, number, online in DiskPath.objects.filter(node__in=nodes).values_list(
+            "node_id", "disk__name", "disk_number", "online"):
+        paths.setdefault(node_id, []).append((lun, number, online))
+        luns.add(lun)
+    servers = tuple(validation.ServerFacts(
+        name=n.name, domain=n.domain.name if n.domain_id else "", os_version=n.os_version, os_label=n.os_label,
+        edition=n.edition, install_option=n.install_option, service_pack=n.service_pack,
+        update_level=n.update_level, processor_vendor=n.processor_vendor, processor_model=n.processor_model,
+        memory_mb=n.memory_mb, hyperv=n.hyperv_installed, failover_clustering=n.failover_clustering_installed,
+        unsigned_drivers=n.unsigned_drivers, adapters=tuple(adapters.get(n.pk, ())),
+        switches=tuple(switches.get(n.pk, ())), disks=tuple(sorted(paths.get(n.pk, ()), key=lambda p: p[1])))
+        for n in nodes)
+    disks = tuple(validation.DiskFacts(d.name, d.size_bytes, d.bus_type, d.scsi3_persistent_reservation)
+                  for d in Disk.objects.filter(lab=lab, name__in=luns).order_by("name"))
+    vms = tuple(validation.VmFacts(vm.name, vm.host_node.name, vm.virtual_switch, vm.configuration_disk_id is not None)
+                for vm in VirtualMachine.objects.filter(host_node__in=nodes).select_related("host_node"))
+    version_order = max((n.version.order for n in nodes), default=3)
+    cluster_facts = None
+    if cluster is not None:
+        shared = [(d.name, d.size_bytes) for d in disks]
+        cluster_facts = validation.ClusterFacts(
+            cluster.name, cluster.get_quorum_type_display(),
+            dict(Cluster.Quorum.choices)[quorum.automatic_configuration(len(nodes), shared, version_order)[0]],
+            offline_resources=tuple(Resource.objects.filter(role__cluster=cluster).exclude(state="Online")
+                                    .values_list("name", flat=True)),
+            roles=tuple(Role.objects.filter(cluster=cluster).values_list("name", flat=True)),
+            networks=tuple(ClusterNetwork.objects.filter(cluster=cluster).values_list("name", flat=True)),
+            volumes=tuple(ClusterDisk.objects.filter(cluster=cluster).values_list("name", flat=True)))
+    return validation.Facts(version_order, servers, disks, vms, cluster_facts)
+
+
+def start_validation(user, lab, node_names, selected=None, cluster=None):
+    from fcm.wizards.models import ValidationReport
+
+    from . import services
+
+    facts = gather_facts(lab, node_names, cluster)
+    results = validation.run(facts, selected, existing_cluster=cluster is not None)
+    sim_now = lab.sim_now()
+    phases, t = [], 0.0
+    for test, _ in results:
+        cost = test.cost(facts)
+        phases.append({"name": test.name, "start_s": t, "end_s": t + cost, "state": VALIDATE_PHASE,
+                       "detail": test.category})
+        t += cost
+    with transaction.atomic():
+        op = Operation.objects.create(
+            lab=lab, kind=Operation.Kind.VALIDATION, cluster=cluster, requested_by=user, was_running=False,
+            state=Operation.State.RUNNING, queued_at=sim_now, started_at=sim_now, next_due_at=sim_now,
+            plan={"phases": phases, "total_s": t, "downtime_s": 0, "summary": f"{len(results)} tests"})
+        report = ValidationReport.objects.create(
+            lab=lab, cluster=cluster, operation=op, created_by=user, nodes=list(facts.names),
+            version_order=facts.version_order, started_at=sim_now,
+            results=[{"category": test.category, "name": test.name, "description": test.description,
+                      "status": r.status, "lines": list(r.lines),
+                      "table": [list(r.table[0]), [list(row) for row in r.table[1]]] if r.table else None}
+                     for test, r in results])
+        op.result = {"report": report.pk}
+        op.save(update_fields=["result"])
+        services.mark(lab.pk, Outbox.Kind.OPERATION, op.pk)
+    services.advance(op, sim_now)
+    return op, report
+
+
+def finish_validation(op, cancelled=False):
+    from fcm.wizards.models import ValidationReport
+
+    report = ValidationReport.objects.filter(operation=op).first()
+    if report is None:
+        return
+    if cancelled:
+        done = max(op.phase_index - 1, 0)
+        for r in report.results[done:]:
+            r["status"] = validation.CANCELED
+            r["lines"] = ["The test was canceled."]
+    report.completed_at = op.finished_at
+    report.outcome = "canceled" if cancelled else validation.overall(r["status"] for r in report.results)
+    report.save(update_fields=["results", "completed_at", "outcome"])
+
+
+# -- Create Cluster --------------------------------------------------------------
+
+CREATE_PHASES = (
+    ("Forming cluster", 2.0), ("Creating cluster name object in Active Directory", 2.0),
+    ("Bringing resources online", 2.0), ("Configuring quorum", 1.0),
+)
+
+
+def start_create_cluster(user, lab, params):
+    from . import services
+
+    phases, t = [], 0.0
+    steps = list(CREATE_PHASES)
+    steps[0] = ("Forming cluster", 1.5 * len(params["nodes"]))
+    if params.get("add_storage"):
+        steps.append(("Adding eligible storage", 1.0))
+    for name, seconds in steps:
+        phases.append({"name": name, "start_s": t, "end_s": t + seconds, "state": "Creating", "detail": ""})
+        t += seconds
+    sim_now = lab.sim_now()
+    with transaction.atomic():
+        op = Operation.objects.create(
+            lab=lab, kind=Operation.Kind.CREATE_CLUSTER, requested_by=user, was_running=False,
+            state=Operation.State.RUNNING, queued_at=sim_now, started_at=sim_now, next_due_at=sim_now,
+            plan={"phases": phases, "total_s": t, "downtime_s": 0, "summary": f"Create {params['name']}",
+                  "params": params})
+        services.mark(lab.pk, Outbox.Kind.OPERATION, op.pk)
+    services.advance(op, sim_now)
+    return op
+
+
+def create_cluster(op, sim_time):
+    """Build the cluster the wizard described (at the end of its progress)."""
+    from . import services
+
+    p = op.plan["params"]
+    lab = op.lab
+    nodes = list(Node.objects.filter(lab=lab, name__in=p["nodes"]).select_related("domain").order_by("name"))
+    version = max(nodes, key=lambda n: n.version.order).os_version
+    cluster = Cluster(lab=lab, name=p["name"], domain=nodes[0].domain, os_version=version, created_at=sim_time)
+    cluster.apply_version_defaults(hyperv_vms_clustered=False)
+    cluster.save()
+    for i, node in enumerate(nodes, start=1):
+        node.cluster, node.node_id, node.state = cluster, i, Node.State.UP
+        node.node_weight = node.dynamic_weight = 1
+        node.save(update_fields=["cluster", "node_id", "state", "node_weight", "dynamic_weight"])
+    for a in p.get("addresses", []):
+        ClusterAddress.objects.create(cluster=cluster, network_id=a["network"], ip_address=a["ip"])
+    by_node = {}
+    for a in NetworkAdapter.objects.filter(node__in=nodes, connected=True).exclude(ip_address=""):
+        by_node.setdefault(a.node.name, []).append(a.address_with_prefix)
+    subnet_net = {n.subnet: n for n in Network.objects.filter(lab=lab)}
+    for i, subnet in enumerate(netsim.shared_subnets(by_node), start=1):
+        net = subnet_net.get(subnet)
+        if net is None:
+            continue
+        role = netsim.default_role(bool(net.gateway), net.purpose == "storage", cluster.version.order)
+        ClusterNetwork.objects.create(cluster=cluster, network=net, name=f"Cluster Network {i}", role=role,
+                                      metric=1000 * i + (10000 if net.gateway else 0))
+    eligible = []
+    if p.get("add_storage", True):
+        eligible = eligible_disks(lab, nodes)
+    mode, witness = quorum.automatic_configuration(len(nodes), [(d.name, d.size_bytes) for d in eligible],
+                                                   cluster.version.order)
+    cluster.quorum_type = mode
+    cluster.save(update_fields=["quorum_type"])
+    for i, disk in enumerate(eligible, start=1):
+        ClusterDisk.objects.create(
+            cluster=cluster, disk=disk, name=f"Cluster Disk {i}", owner_node=nodes[0],
+            assignment=ClusterDisk.Assignment.WITNESS if disk.name == witness else ClusterDisk.Assignment.AVAILABLE)
+    services.log_event(lab, cluster, ClusterEvent.Level.INFORMATION, 1201,
+                       f"The Cluster service brought the cluster {cluster.name} online: the cluster name and "
+                       f"IP address resources came online on {nodes[0].name}.",
+                       node=nodes[0], sim_time=sim_time, task_category="Resource Control Manager")
+    op.result = {"cluster": cluster.pk}
+    Operation.objects.filter(pk=op.pk).update(result=op.result, cluster=cluster)
+    return cluster
+
+
+def eligible_disks(lab, nodes, cluster=None):
+    """LUNs every node sees (working paths), supporting persistent reservations,
+    not already used by a cluster."""
+    names = {n.pk for n in nodes}
+    used = set(ClusterDisk.objects.filter(cluster__lab=lab).values_list("disk_id", flat=True))
+    seen = {}
+    for disk_id, node_id in DiskPath.objects.filter(node__in=nodes, online=True).values_list("disk_id", "node_id"):
+        seen.setdefault(disk_id, set()).add(node_id)
+    return [d for d in Disk.objects.filter(lab=lab, scsi3_persistent_reservation=True).order_by("size_bytes", "name")
+            if seen.get(d.pk) == names and d.pk not in used]

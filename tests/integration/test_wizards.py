@@ -1,0 +1,192 @@
+"""The wizard step machine, Validate a Configuration and Create Cluster."""
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from fcm.engine.models import Operation
+from fcm.engine.runner import Runner
+from fcm.inventory.models import Cluster, ClusterDisk, ClusterNetwork, Node
+from fcm.wizards.models import ValidationReport, WizardDraft
+
+pytestmark = pytest.mark.django_db
+HX = {"HX-Request": "true", "HX-Target": "dialog-host"}
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def fresh_lab(owner):
+    from fcm.inventory import labfile
+    return labfile.load(labfile.lab_path("two-node-fresh-2012"), owner)
+
+
+def step(client, url, **data):
+    response = client.post(url, data, headers=HX)
+    assert response.status_code == 200, response.content[:500]
+    return response.content.decode()
+
+
+def draft_url(lab):
+    d = WizardDraft.objects.order_by("-created_at").first()
+    return reverse("wizards:draft", args=[lab.pk, d.pk]), d
+
+
+def finish_operation(lab, op):
+    lab.refresh_from_db()
+    Runner().tick(to=lab.wall_anchor + timedelta(seconds=op.plan["total_s"] / lab.speed + 2))
+    op.refresh_from_db()
+    return op
+
+
+def run_validation(client, lab, names):
+    start = reverse("wizards:start", args=[lab.pk, "validate"])
+    html = client.get(start, headers=HX).content.decode()
+    assert "Before You Begin" in html and "data-open-on-load" in html
+    html = step(client, start, action="next")
+    assert 'aria-current="step">Select Servers or a Cluster' in html
+    url, draft = draft_url(lab)
+    html = step(client, url, action="next", names=names)
+    assert 'aria-current="step">Testing Options' in html, html
+    html = step(client, url, action="next", mode="all")
+    assert 'aria-current="step">Confirmation' in html and "Test-Cluster -Node" in html
+    html = step(client, url, action="next")
+    assert "Validating" in html
+    draft.refresh_from_db()
+    return draft
+
+
+def test_validation_runs_test_by_test_and_stores_the_report(owner_client, fresh_lab):
+    draft = run_validation(owner_client, fresh_lab, "HV-A, HV-B")
+    op = draft.operation
+    assert op.kind == "validation" and op.state == "running"
+    runner = Runner()
+    lab = fresh_lab
+    lab.refresh_from_db()
+    out = runner.tick(to=lab.wall_anchor + timedelta(seconds=5))
+    assert f'id="operation-{op.pk}-progress" class="op-progress" hx-swap-oob="true"' in out[lab.pk]
+    assert "Running" in out[lab.pk] and "Pending" in out[lab.pk]
+    op = finish_operation(lab, op)
+    report = ValidationReport.objects.get(operation=op)
+    assert op.state == "completed" and report.outcome in ("success", "warnings")
+    html = owner_client.get(reverse("wizards:report", args=[lab.pk, report.pk])).content.decode()
+    assert "Failover Cluster Validation Report" in html and "Results by Category" in html
+    assert "Validate SCSI-3 Persistent Reservation" in html
+    download = owner_client.get(reverse("wizards:report", args=[lab.pk, report.pk]) + "?download=1")
+    assert "attachment" in download["Content-Disposition"] and ".htm" in download["Content-Disposition"]
+
+
+def test_unknown_and_powered_off_servers_are_refused_at_the_field(owner_client, fresh_lab):
+    Node.objects.filter(lab=fresh_lab, name="HV-B").update(power_state="Off")
+    start = reverse("wizards:start", args=[fresh_lab.pk, "validate"])
+    step(owner_client, start, action="next")
+    url, draft = draft_url(fresh_lab)
+    html = step(owner_client, url, action="next", names="HV-A, NOPE, HV-B")
+    assert "The computer &#x27;NOPE&#x27; could not be reached" in html
+    assert "HV-B&#x27; is not responding: it is turned off" in html
+    assert 'aria-invalid="true"' in html
+    draft.refresh_from_db()
+    assert draft.step == "servers"
+    html = step(owner_client, url, action="next", names="")
+    assert "Type or select at least one server" in html
+
+
+def test_test_selection_shows_only_when_chosen(owner_client, fresh_lab):
+    start = reverse("wizards:start", args=[fresh_lab.pk, "validate"])
+    step(owner_client, start, action="next")
+    url, draft = draft_url(fresh_lab)
+    step(owner_client, url, action="next", names="HV-A,HV-B")
+    html = step(owner_client, url, action="next", mode="selected")
+    assert 'aria-current="step">Test Selection' in html and "Validate Disk Failover" in html
+    html = step(owner_client, url, action="next")
+    assert "Select at least one test." in html
+    html = step(owner_client, url, action="next", tests=["Validate IP Configuration", "List All Disks"])
+    assert "-Include" in html and "Validate IP Configuration" in html
+    html = step(owner_client, url, action="previous")
+    assert 'aria-current="step">Test Selection' in html
+    step(owner_client, url, action="next", tests=["Validate IP Configuration"])
+    step(owner_client, url, action="next")
+    draft.refresh_from_db()
+    assert len(ValidationReport.objects.get(operation=draft.operation).results) == 1
+
+
+def test_cancel_changes_nothing_and_cancelling_validation_keeps_finished_results(owner_client, fresh_lab):
+    start = reverse("wizards:start", args=[fresh_lab.pk, "validate"])
+    step(owner_client, start, action="next")
+    url, draft = draft_url(fresh_lab)
+    response = owner_client.post(url, {"action": "cancel"}, headers=HX)
+    assert response["HX-Trigger"] == "wizardClosed" and not Operation.objects.exists()
+    draft = run_validation(owner_client, fresh_lab, "HV-A,HV-B")
+    fresh_lab.refresh_from_db()
+    Runner().tick(to=fresh_lab.wall_anchor + timedelta(seconds=4))
+    url = reverse("wizards:draft", args=[fresh_lab.pk, draft.pk])
+    html = step(owner_client, url, action="cancel")
+    report = ValidationReport.objects.get(operation=draft.operation)
+    assert report.outcome == "canceled" and "Testing was canceled" in html
+    statuses = [r["status"] for r in report.results]
+    assert statuses[0] != "Canceled" and statuses[-1] == "Canceled"
+
+
+def test_create_cluster_end_to_end_and_finish_is_idempotent(owner_client, fresh_lab):
+    start = reverse("wizards:start", args=[fresh_lab.pk, "create-cluster"])
+    step(owner_client, start, action="next")
+    url, draft = draft_url(fresh_lab)
+    html = step(owner_client, url, action="next", names="HV-A,HV-B")
+    assert 'aria-current="step">Validation Warning' in html  # never validated
+    html = step(owner_client, url, action="next", run_validation="no")
+    assert 'aria-current="step">Access Point for Administering the Cluster' in html
+    from fcm.inventory.models import Network
+    public = Network.objects.get(lab=fresh_lab, name="Public")
+    f = {f"use_{public.pk}": "on", f"address_{public.pk}": ""}
+    html = step(owner_client, url, action="next", name="bad name!", **f)
+    assert "characters that are not allowed" in html and "Type an address on 10.10.0.0/24" in html
+    html = step(owner_client, url, action="next", name="HV-A", **{**f, f"address_{public.pk}": "10.10.0.255"})
+    assert "already used in the domain" in html and "broadcast address" in html
+    html = step(owner_client, url, action="next", name="12345", **{**f, f"address_{public.pk}": "10.10.0.11"})
+    assert "digits only" in html and "already in use" in html
+    html = step(owner_client, url, action="next", name="CL2012", **{**f, f"address_{public.pk}": "10.20.0.5"})
+    assert "not in the network 10.10.0.0/24" in html
+    html = step(owner_client, url, action="next", name="CL2012", **{**f, f"address_{public.pk}": "10.10.0.50"})
+    assert 'aria-current="step">Confirmation' in html
+    assert "New-Cluster -Name CL2012 -Node HV-A,HV-B -StaticAddress 10.10.0.50" in html
+    assert not Cluster.objects.filter(lab=fresh_lab).exists()  # nothing until Finish
+    step(owner_client, url, action="next", add_storage="on")
+    step(owner_client, url, action="next", add_storage="on")  # a double submit
+    assert Operation.objects.filter(kind="create-cluster").count() == 1
+    op = finish_operation(fresh_lab, Operation.objects.get(kind="create-cluster"))
+    cluster = Cluster.objects.get(lab=fresh_lab, name="CL2012")
+    assert op.state == "completed" and cluster.addresses.get().ip_address == "10.10.0.50"
+    assert set(Node.objects.filter(cluster=cluster).values_list("state", flat=True)) == {"Up"}
+    nets = {cn.network.name: cn for cn in ClusterNetwork.objects.filter(cluster=cluster).select_related("network")}
+    assert nets["Public"].get_role_display() == "Cluster and Client"
+    assert nets["iSCSI"].get_role_display() == "None"
+    assert nets["Public"].name.startswith("Cluster Network ")
+    disks = {cd.disk.name: cd for cd in ClusterDisk.objects.filter(cluster=cluster).select_related("disk")}
+    assert disks["Witness"].assignment == "witness" and cluster.quorum_type == "NodeAndDiskMajority"
+    assert disks["Data"].assignment == "available"
+    html = owner_client.get(url, headers=HX).content.decode()
+    assert "You have successfully completed the Create Cluster Wizard" in html
+
+
+def test_validation_summary_leads_to_create_cluster_without_the_warning(owner_client, fresh_lab):
+    draft = run_validation(owner_client, fresh_lab, "HV-A,HV-B")
+    finish_operation(fresh_lab, draft.operation)
+    url = reverse("wizards:draft", args=[fresh_lab.pk, draft.pk])
+    html = owner_client.get(url, headers=HX).content.decode()
+    assert "Create the cluster now using the validated nodes" in html
+    html = step(owner_client, url, action="create-cluster")
+    assert "Create Cluster Wizard" in html and 'aria-current="step">Access Point' in html
+    assert "Validation Warning" not in html and "Select Servers</li>" not in html
+
+
+def test_a_draft_belongs_to_its_user(client, owner_client, fresh_lab, other_user):
+    start = reverse("wizards:start", args=[fresh_lab.pk, "validate"])
+    step(owner_client, start, action="next")
+    url, _ = draft_url(fresh_lab)
+    fresh_lab.members.add(other_user)
+    client.force_login(other_user)
+    assert client.get(url).status_code == 404
