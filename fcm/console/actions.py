@@ -88,6 +88,9 @@ def for_cluster(cluster, here, last_report=None):
     if last_report is not None:
         items.append(Action("View Validation Report", "report",
                             url=reverse("wizards:report", args=[lab.pk, last_report.pk]), new_window=True))
+    if cluster.version.csv_needs_enabling and not cluster.csv_enabled:
+        items.append(Action("Enable Cluster Shared Volumes...", "csv", url=_cluster_url("enable-csv", cluster),
+                            fetch_dialog=True))
     items += [Action("Show Critical Events", "events", url=critical_events(cluster).url), refresh(here)]
     return [ActionGroup(cluster.fqdn, items)]
 
@@ -142,12 +145,20 @@ def for_nodes(cluster, here, node=None):
     return groups
 
 
-def for_disks(cluster, here, title, disk=None):
-    groups = [ActionGroup(title, [refresh(here)])]
+def for_disks(cluster, here, title, disk=None, csv_folder=False):
+    items = []
+    if csv_folder:
+        items.append(Action("Add storage", "csv", url=_cluster_url("csv-add-storage", cluster), fetch_dialog=True))
+    groups = [ActionGroup(title, items + [refresh(here)])]
     if disk is not None:
-        groups.append(ActionGroup(disk.name, [
-            critical_events(cluster, q=disk.name),
-        ], selected=True))
+        disk_items = []
+        if cluster.csv_enabled and disk.assignment == disk.Assignment.AVAILABLE and cluster.version.order >= 3:
+            disk_items.append(Action("Add to Cluster Shared Volumes", "csv",
+                                     url=_cluster_url("disk-csv-add", cluster, disk.pk), post=True))
+        if disk.assignment == disk.Assignment.CSV:
+            disk_items.append(Action("Remove from Cluster Shared Volumes", "disk",
+                                     url=_cluster_url("disk-csv-remove", cluster, disk.pk), fetch_dialog=True))
+        groups.append(ActionGroup(disk.name, disk_items + [critical_events(cluster, q=disk.name)], selected=True))
     return groups
 
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import moves, views
+from . import moves, storage, views
 
 app_name = "console"
 
@@ -20,6 +20,10 @@ cluster_patterns = [
     path("storage/", views.DisksView.as_view(tree_item="storage"), name="storage"),
     path("storage/disks/", views.DisksView.as_view(), name="disks"),
     path("storage/disks/<int:pk>/", views.DisksView.as_view(), name="disk"),
+    path("storage/disks/<int:pk>/add-to-csv/", storage.AddToCsvView.as_view(), name="disk-csv-add"),
+    path("storage/disks/<int:pk>/remove-from-csv/", storage.RemoveFromCsvView.as_view(), name="disk-csv-remove"),
+    path("enable-csv/", storage.EnableCsvView.as_view(), name="enable-csv"),
+    path("cluster-shared-volumes/add-storage/", storage.AddStorageView.as_view(), name="csv-add-storage"),
     path("cluster-shared-volumes/", views.CsvView.as_view(), name="csvs"),
     path("cluster-shared-volumes/<int:pk>/", views.CsvView.as_view(), name="csv"),
     path("networks/", views.NetworksView.as_view(), name="networks"),

@@ -281,7 +281,8 @@ class DisksView(ListMixin, ConsoleView):
         return ctx
 
     def action_groups(self, context):
-        return actions.for_disks(self.cluster, context["here"], context["list_title"], self.selected)
+        return actions.for_disks(self.cluster, context["here"], context["list_title"], self.selected,
+                                 csv_folder=self.csv_only)
 
 
 class CsvView(DisksView):

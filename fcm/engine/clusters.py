@@ -199,3 +199,49 @@ def eligible_disks(lab, nodes, cluster=None):
         seen.setdefault(disk_id, set()).add(node_id)
     return [d for d in Disk.objects.filter(lab=lab, scsi3_persistent_reservation=True).order_by("size_bytes", "name")
             if seen.get(d.pk) == names and d.pk not in used]
+
+
+# -- Cluster Shared Volumes ------------------------------------------------------
+
+class StorageError(Exception):
+    """A storage change the product refuses; the message says why."""
+
+
+def enable_csv(cluster):
+    """2008 R2: Enable Cluster Shared Volumes (the notice has been accepted)."""
+    if not cluster.version.csv:
+        raise StorageError("Cluster Shared Volumes need Windows Server 2008 R2 or later.")
+    if cluster.csv_enabled:
+        raise StorageError("Cluster Shared Volumes are already enabled.")
+    Cluster.objects.filter(pk=cluster.pk).update(csv_enabled=True)
+
+
+def add_to_csv(cluster_disk):
+    with transaction.atomic():
+        cd = ClusterDisk.objects.select_for_update().select_related("cluster", "disk").get(pk=cluster_disk.pk)
+        if not cd.cluster.csv_enabled:
+            raise StorageError("Enable Cluster Shared Volumes on this cluster first.")
+        if cd.assignment != ClusterDisk.Assignment.AVAILABLE:
+            raise StorageError(f"{cd.name} is not in Available Storage ({cd.assigned_to}); only an available "
+                               "disk can become a Cluster Shared Volume.")
+        used = set(ClusterDisk.objects.filter(cluster=cd.cluster, csv_number__isnull=False)
+                   .values_list("csv_number", flat=True))
+        number = next(n for n in range(1, len(used) + 2) if n not in used)
+        updated = ClusterDisk.objects.filter(pk=cd.pk, assignment=ClusterDisk.Assignment.AVAILABLE).update(
+            assignment=ClusterDisk.Assignment.CSV, csv_number=number)
+        if not updated:
+            raise StorageError(f"{cd.name} changed meanwhile.")
+    return number
+
+
+def remove_from_csv(cluster_disk):
+    with transaction.atomic():
+        cd = ClusterDisk.objects.select_for_update().select_related("cluster", "disk").get(pk=cluster_disk.pk)
+        if cd.assignment != ClusterDisk.Assignment.CSV:
+            raise StorageError(f"{cd.name} is not a Cluster Shared Volume.")
+        users = sorted(set(VirtualMachine.objects.filter(configuration_disk=cd.disk).values_list("name", flat=True))
+                       | set(VirtualMachine.objects.filter(hard_disks__disk=cd.disk).values_list("name", flat=True)))
+        if users:
+            raise StorageError(f"{cd.volume_path} holds files of {', '.join(users)}; move their storage "
+                               "before removing the volume from Cluster Shared Volumes.")
+        ClusterDisk.objects.filter(pk=cd.pk).update(assignment=ClusterDisk.Assignment.AVAILABLE, csv_number=None)

@@ -221,3 +221,10 @@ def test_actions_pane_shows_only_built_actions(owner_client, r2_lab):
         for dialog in re.findall(r'data-dialog="([^"]+)"', pane):
             assert f'id="{dialog}"' in html
     assert role  # the role page was among them
+
+
+def test_icons_are_hidden_from_screen_readers_unless_labelled(owner_client, r2_lab):
+    html = owner_client.get(reverse("console:root", args=[r2_lab.pk])).content.decode()
+    assert '<svg class="ico ico-fcm" aria-hidden="true">' in html
+    assert "&quot;true&quot;" not in html
+    assert 'role="img" aria-label="Back"' in html

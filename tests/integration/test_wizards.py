@@ -190,3 +190,49 @@ def test_a_draft_belongs_to_its_user(client, owner_client, fresh_lab, other_user
     fresh_lab.members.add(other_user)
     client.force_login(other_user)
     assert client.get(url).status_code == 404
+
+
+def test_cluster_shared_volumes_add_and_remove(owner_client, make_generated_lab, r2_lab):
+    lab = make_generated_lab(nodes=2, vms=2, os_version="2012")
+    cluster = Cluster.objects.get(lab=lab)
+    from fcm.inventory.models import Disk, DiskPath
+    lun = Disk.objects.create(lab=lab, name="Spare", size_bytes=2 ** 40)
+    for i, n in enumerate(Node.objects.filter(cluster=cluster)):
+        DiskPath.objects.create(disk=lun, node=n, disk_number=50 + i)
+    spare = ClusterDisk.objects.create(cluster=cluster, disk=lun, name="Cluster Disk 9")
+    url = reverse("console:disk", args=[lab.pk, cluster.pk, spare.pk])
+    assert "Add to Cluster Shared Volumes" in owner_client.get(url).content.decode()
+    body = owner_client.post(reverse("console:disk-csv-add", args=[lab.pk, cluster.pk, spare.pk]),
+                             headers={"HX-Request": "true", "HX-Target": "selection"}).content.decode()
+    spare.refresh_from_db()
+    assert spare.assignment == "csv" and spare.csv_number == 2 and "Remove from Cluster Shared Volumes" in body
+    remove = reverse("console:disk-csv-remove", args=[lab.pk, cluster.pk, spare.pk])
+    assert "Are you sure" in owner_client.get(remove).content.decode()
+    owner_client.post(remove, headers={"HX-Request": "true", "HX-Target": "selection"})
+    spare.refresh_from_db()
+    assert spare.assignment == "available" and spare.csv_number is None
+    # A volume holding VM files cannot be removed.
+    used = ClusterDisk.objects.get(cluster=cluster, csv_number=1)
+    html = owner_client.post(reverse("console:disk-csv-remove", args=[lab.pk, cluster.pk, used.pk])).content.decode()
+    assert "holds files of VM0001, VM0002" in html
+    assert ClusterDisk.objects.get(pk=used.pk).assignment == "csv"
+
+
+def test_2008_r2_enables_csv_with_its_notice(owner_client, r2_lab):
+    cluster = Cluster.objects.get(lab=r2_lab)
+    Cluster.objects.filter(pk=cluster.pk).update(csv_enabled=False)
+    html = owner_client.get(reverse("console:cluster", args=[r2_lab.pk, cluster.pk])).content.decode()
+    assert "Enable Cluster Shared Volumes..." in html and "Cluster Shared Volumes</a>" not in html
+    url = reverse("console:enable-csv", args=[r2_lab.pk, cluster.pk])
+    assert "supported only for the Hyper-V role" in owner_client.get(url).content.decode()
+    assert "accept the notice" in owner_client.post(url, {}).content.decode()
+    assert not Cluster.objects.get(pk=cluster.pk).csv_enabled
+    response = owner_client.post(url, {"accept": "on"}, headers={"HX-Request": "true"})
+    assert response["HX-Refresh"] == "true" and Cluster.objects.get(pk=cluster.pk).csv_enabled
+    html = owner_client.get(reverse("console:csvs", args=[r2_lab.pk, cluster.pk])).content.decode()
+    assert "Add storage" in html
+    add = reverse("console:csv-add-storage", args=[r2_lab.pk, cluster.pk])
+    sql = ClusterDisk.objects.get(cluster=cluster, disk__name="SQL")
+    assert "Select the disks" in owner_client.post(add, {}).content.decode()
+    owner_client.post(add, {"disks": [sql.pk]}, headers={"HX-Request": "true"})
+    assert ClusterDisk.objects.get(pk=sql.pk).volume_path == r"C:\ClusterStorage\Volume2"

@@ -2,6 +2,7 @@
 from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from fcm.sim.units import format_capacity
 
@@ -11,7 +12,7 @@ register = template.Library()
 @register.simple_tag
 def icon(name, label=""):
     """A 16 px icon from the sprite; `label` makes it announce itself to screen readers."""
-    aria = format_html(' role="img" aria-label="{}"', label) if label else ' aria-hidden="true"'
+    aria = format_html(' role="img" aria-label="{}"', label) if label else mark_safe(' aria-hidden="true"')
     return format_html('<svg class="ico ico-{}"{}><use href="{}#{}"></use></svg>',
                        name, aria, static("fcm/icons.svg"), name)
 

@@ -1,0 +1,108 @@
+"""Cluster Shared Volumes: enable (2008 R2), add, remove."""
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.views import View
+from django_htmx.http import HttpResponseClientRefresh, retarget
+
+from fcm.engine.clusters import StorageError, add_to_csv, enable_csv, remove_from_csv
+from fcm.inventory.models import Cluster, ClusterDisk, Lab
+
+from .moves import close_dialog
+from .views import DisksView
+
+
+class ClusterMixin(LoginRequiredMixin):
+    def load(self, request, lab, cluster):
+        self.lab = get_object_or_404(Lab.objects.visible_to(request.user), pk=lab)
+        self.cluster = get_object_or_404(Cluster.objects.select_related("domain", "lab"), lab=self.lab, pk=cluster)
+
+    def disk(self, pk):
+        try:
+            return ClusterDisk.objects.select_related("disk", "cluster").get(cluster=self.cluster, pk=pk)
+        except ObjectDoesNotExist:
+            raise Http404("No such disk.") from None
+
+    def dialog(self, request, template, **context):
+        response = TemplateResponse(request, template, {"lab": self.lab, "cluster": self.cluster, **context})
+        return retarget(response, "#dialog-host")
+
+    def disk_details(self, request, lab, cluster, pk):
+        view = DisksView()
+        view.setup(request, lab=lab, cluster=cluster, pk=pk)
+        return close_dialog(view.get(request, lab=lab, cluster=cluster, pk=pk))
+
+
+class AddToCsvView(ClusterMixin, View):
+    def post(self, request, lab, cluster, pk):
+        self.load(request, lab, cluster)
+        try:
+            add_to_csv(self.disk(pk))
+        except StorageError as exc:
+            return self.dialog(request, "console/dialogs/error.html", title="Add to Cluster Shared Volumes",
+                               error=str(exc))
+        return self.disk_details(request, lab, cluster, pk)
+
+
+class RemoveFromCsvView(ClusterMixin, View):
+    template = "console/dialogs/confirm_remove_csv.html"
+
+    def get(self, request, lab, cluster, pk):
+        self.load(request, lab, cluster)
+        return self.dialog(request, self.template, disk=self.disk(pk))
+
+    def post(self, request, lab, cluster, pk):
+        self.load(request, lab, cluster)
+        disk = self.disk(pk)
+        try:
+            remove_from_csv(disk)
+        except StorageError as exc:
+            return self.dialog(request, self.template, disk=disk, error=str(exc))
+        return self.disk_details(request, lab, cluster, pk)
+
+
+class EnableCsvView(ClusterMixin, View):
+    template = "console/dialogs/enable_csv.html"
+
+    def get(self, request, lab, cluster):
+        self.load(request, lab, cluster)
+        return self.dialog(request, self.template)
+
+    def post(self, request, lab, cluster):
+        self.load(request, lab, cluster)
+        if request.POST.get("accept") != "on":
+            return self.dialog(request, self.template, error="Select the check box to accept the notice.")
+        try:
+            enable_csv(self.cluster)
+        except StorageError as exc:
+            return self.dialog(request, self.template, error=str(exc))
+        return HttpResponseClientRefresh()
+
+
+class AddStorageView(ClusterMixin, View):
+    """2008 R2 Cluster Shared Volumes → Add storage: tick available disks."""
+
+    template = "console/dialogs/add_storage.html"
+
+    def available(self):
+        return ClusterDisk.objects.filter(cluster=self.cluster, assignment=ClusterDisk.Assignment.AVAILABLE) \
+            .select_related("disk").order_by("name")
+
+    def get(self, request, lab, cluster):
+        self.load(request, lab, cluster)
+        return self.dialog(request, self.template, disks=self.available())
+
+    def post(self, request, lab, cluster):
+        self.load(request, lab, cluster)
+        chosen = [d for d in self.available() if str(d.pk) in request.POST.getlist("disks")]
+        if not chosen:
+            return self.dialog(request, self.template, disks=self.available(),
+                               error="Select the disks to add to Cluster Shared Volumes.")
+        for d in chosen:
+            try:
+                add_to_csv(d)
+            except StorageError as exc:
+                return self.dialog(request, self.template, disks=self.available(), error=str(exc))
+        return HttpResponseClientRefresh()
