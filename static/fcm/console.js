@@ -228,6 +228,15 @@
   }
   setInterval(tickClock, 1000);
 
+  /* New events in the cluster whose event list is open: list them again
+     (table rows cannot travel in a pushed message without breaking its parse). */
+  document.addEventListener("htmx:oobAfterSwap", function (ev) {
+    var target = ev.detail && ev.detail.target;
+    if (target && target.id && target.id.indexOf("events-stale-") === 0 && document.getElementById("console")) {
+      htmx.ajax("GET", location.pathname + location.search, { target: "#console", swap: "outerHTML" });
+    }
+  });
+
   /* A socket that opens again (server restart, network blip) missed
      pushes: re-render what this tab shows. */
   var socketOpens = 0;

@@ -202,10 +202,11 @@ def test_cluster_shared_volumes_add_and_remove(owner_client, make_generated_lab,
     spare = ClusterDisk.objects.create(cluster=cluster, disk=lun, name="Cluster Disk 9")
     url = reverse("console:disk", args=[lab.pk, cluster.pk, spare.pk])
     assert "Add to Cluster Shared Volumes" in owner_client.get(url).content.decode()
-    body = owner_client.post(reverse("console:disk-csv-add", args=[lab.pk, cluster.pk, spare.pk]),
-                             headers={"HX-Request": "true", "HX-Target": "selection"}).content.decode()
+    response = owner_client.post(reverse("console:disk-csv-add", args=[lab.pk, cluster.pk, spare.pk]),
+                                 headers={"HX-Request": "true", "HX-Target": "selection"})
     spare.refresh_from_db()
-    assert spare.assignment == "csv" and spare.csv_number == 2 and "Remove from Cluster Shared Volumes" in body
+    assert spare.assignment == "csv" and spare.csv_number == 2 and response["HX-Refresh"] == "true"
+    assert "Remove from Cluster Shared Volumes" in owner_client.get(url).content.decode()
     remove = reverse("console:disk-csv-remove", args=[lab.pk, cluster.pk, spare.pk])
     assert "Are you sure" in owner_client.get(remove).content.decode()
     owner_client.post(remove, headers={"HX-Request": "true", "HX-Target": "selection"})
