@@ -18,7 +18,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Lab
-from fcm.sim import versions
+from fcm.sim import quorum, versions
 
 from fcm.engine.status import attach_last_operations, attach_operations
 
@@ -170,12 +170,21 @@ class ClusterView(ConsoleView):
             "recent_problem_count": c.events.filter(level__lte=ClusterEvent.Level.ERROR).count(),
             "network_count": c.cluster_networks.count(),
             "disk_count": c.cluster_disks.count(),
+            "survival": survival_of(c),
         }
 
     def action_groups(self, context):
         from fcm.wizards.models import ValidationReport
         last = ValidationReport.objects.filter(cluster=self.cluster).order_by("-pk").first()
         return actions.for_cluster(self.cluster, context["here"], last)
+
+
+def survival_of(cluster):
+    """What the cluster summary says about failures the quorum survives."""
+    voting = cluster.nodes.filter(node_weight=1).count()
+    v = cluster.version
+    return quorum.survivable_failures(voting, cluster.quorum_type, dynamic_quorum=cluster.dynamic_quorum,
+                                      dynamic_witness=v.order >= 4).sentence()
 
 
 class RolesView(ListMixin, ConsoleView):

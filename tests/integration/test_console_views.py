@@ -228,3 +228,10 @@ def test_icons_are_hidden_from_screen_readers_unless_labelled(owner_client, r2_l
     assert '<svg class="ico ico-fcm" aria-hidden="true">' in html
     assert "&quot;true&quot;" not in html
     assert 'role="img" aria-label="Back"' in html
+
+
+def test_cluster_summary_says_what_failures_the_quorum_survives(owner_client, r2_lab):
+    c = Cluster.objects.get(lab=r2_lab)
+    html = owner_client.get(reverse("console:cluster", args=[r2_lab.pk, c.pk])).content.decode()
+    assert "Node and Disk Majority (Cluster Disk 1)" in html
+    assert "The cluster survives the failure of 1 node at the same time." in html
