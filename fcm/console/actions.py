@@ -88,6 +88,11 @@ def for_cluster(cluster, here, last_report=None):
     if last_report is not None:
         items.append(Action("View Validation Report", "report",
                             url=reverse("wizards:report", args=[lab.pk, last_report.pk]), new_window=True))
+    items.append(Action("Add Node...", "node", url=_wizard(lab, "add-node", cluster), fetch_dialog=True))
+    items.append(Action("Configure Cluster Quorum Settings...", "cluster", url=_wizard(lab, "quorum", cluster),
+                        fetch_dialog=True, menu="More Actions"))
+    items.append(Action("Destroy Cluster...", "failed", url=_cluster_url("destroy", cluster), fetch_dialog=True,
+                        menu="More Actions"))
     if cluster.version.csv_needs_enabling and not cluster.csv_enabled:
         items.append(Action("Enable Cluster Shared Volumes...", "csv", url=_cluster_url("enable-csv", cluster),
                             fetch_dialog=True))
@@ -140,8 +145,11 @@ def role_group(cluster, role, operation=None):
 def for_nodes(cluster, here, node=None):
     groups = [ActionGroup("Nodes", [refresh(here)])]
     if node is not None:
-        groups.append(ActionGroup(node.name, [critical_events(cluster, node=node.pk)],
-                                  selected=True))
+        groups.append(ActionGroup(node.name, [
+            critical_events(cluster, node=node.pk),
+            Action("Evict", "failed", url=_cluster_url("node-evict", cluster, node.pk), fetch_dialog=True,
+                   menu="More Actions"),
+        ], selected=True))
     return groups
 
 

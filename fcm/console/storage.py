@@ -7,8 +7,13 @@ from django.template.response import TemplateResponse
 from django.views import View
 from django_htmx.http import HttpResponseClientRefresh, retarget
 
-from fcm.engine.clusters import StorageError, add_to_csv, enable_csv, remove_from_csv
-from fcm.inventory.models import Cluster, ClusterDisk, Lab
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+from fcm.engine.clusters import (
+    StorageError, add_to_csv, destroy_cluster, enable_csv, evict_node, remove_from_csv,
+)
+from fcm.inventory.models import Cluster, ClusterDisk, Lab, Node
 
 
 
@@ -104,3 +109,54 @@ class AddStorageView(ClusterMixin, View):
             except StorageError as exc:
                 return self.dialog(request, self.template, disks=self.available(), error=str(exc))
         return HttpResponseClientRefresh()
+
+
+class EvictView(ClusterMixin, View):
+    """More Actions -> Evict, after the product's confirmation."""
+
+    template = "console/dialogs/confirm.html"
+
+    def node(self, pk):
+        node = Node.objects.filter(cluster=self.cluster, pk=pk).first()
+        if node is None:
+            raise Http404("No such node.")
+        return node
+
+    def context(self, node, error=""):
+        return {"title": "Evict node", "icon": "failed", "error": error, "yes": "Yes",
+                "question": f"Are you sure you want to evict node {node.name} from cluster {self.cluster.name}? "
+                            "Its cluster configuration will be removed."}
+
+    def get(self, request, lab, cluster, pk):
+        self.load(request, lab, cluster)
+        return self.dialog(request, self.template, **self.context(self.node(pk)))
+
+    def post(self, request, lab, cluster, pk):
+        self.load(request, lab, cluster)
+        node = self.node(pk)
+        try:
+            evict_node(node)
+        except StorageError as exc:
+            return self.dialog(request, self.template, **self.context(node, str(exc)))
+        return HttpResponseClientRedirect(reverse("console:nodes", args=[lab, cluster]))
+
+
+class DestroyView(ClusterMixin, View):
+    template = "console/dialogs/confirm.html"
+
+    def context(self, error=""):
+        return {"title": "Destroy Cluster", "icon": "failed", "error": error, "yes": "Yes",
+                "question": f"Are you sure you want to destroy cluster {self.cluster.fqdn}? The nodes leave the "
+                            "cluster and its configuration is deleted. This cannot be undone."}
+
+    def get(self, request, lab, cluster):
+        self.load(request, lab, cluster)
+        return self.dialog(request, self.template, **self.context())
+
+    def post(self, request, lab, cluster):
+        self.load(request, lab, cluster)
+        try:
+            destroy_cluster(self.cluster)
+        except StorageError as exc:
+            return self.dialog(request, self.template, **self.context(str(exc)))
+        return HttpResponseClientRedirect(reverse("console:root", args=[lab]))

@@ -17,6 +17,8 @@ cluster_patterns = [
     path("roles/<int:pk>/cancel-move/", moves.CancelMoveView.as_view(), name="role-cancel-move"),
     path("nodes/", views.NodesView.as_view(), name="nodes"),
     path("nodes/<int:pk>/", views.NodesView.as_view(), name="node"),
+    path("nodes/<int:pk>/evict/", storage.EvictView.as_view(), name="node-evict"),
+    path("destroy/", storage.DestroyView.as_view(), name="destroy"),
     path("storage/", views.DisksView.as_view(tree_item="storage"), name="storage"),
     path("storage/disks/", views.DisksView.as_view(), name="disks"),
     path("storage/disks/<int:pk>/", views.DisksView.as_view(), name="disk"),

@@ -245,3 +245,152 @@ def remove_from_csv(cluster_disk):
             raise StorageError(f"{cd.volume_path} holds files of {', '.join(users)}; move their storage "
                                "before removing the volume from Cluster Shared Volumes.")
         ClusterDisk.objects.filter(pk=cd.pk).update(assignment=ClusterDisk.Assignment.AVAILABLE, csv_number=None)
+
+
+# -- membership: Evict, Destroy, Add Node -------------------------------------------
+
+def evict_node(node):
+    """More Actions -> Evict: the node leaves the cluster (event 1011)."""
+    from . import services
+
+    with transaction.atomic():
+        node = Node.objects.select_related("cluster__lab").get(pk=node.pk)
+        cluster = node.cluster
+        if cluster is None:
+            raise StorageError(f"{node.name} is not in a cluster.")
+        others = list(Node.objects.filter(cluster=cluster).exclude(pk=node.pk).order_by("node_id"))
+        if not others:
+            raise StorageError(f"{node.name} is the last node of {cluster.name}: destroy the cluster instead.")
+        owned = list(Role.objects.filter(owner_node=node).values_list("name", flat=True)[:5])
+        if owned:
+            raise StorageError(f"{node.name} owns {', '.join(owned)}; move its roles to another node first.")
+        if Operation.objects.filter(state__in=Operation.ACTIVE).filter(
+                models_q_node(node)).exists():
+            raise StorageError(f"A move involving {node.name} is under way; wait for it to finish.")
+        up = next((n for n in others if n.state == Node.State.UP), others[0])
+        ClusterDisk.objects.filter(cluster=cluster, owner_node=node).update(owner_node=up)
+        Node.objects.filter(pk=node.pk).update(cluster=None, state="", node_id=None, node_weight=1,
+                                               dynamic_weight=1)
+        services.log_event(cluster.lab, cluster, ClusterEvent.Level.WARNING, 1011,
+                           f"Cluster node '{node.name}' has been evicted from the failover cluster.",
+                           node=up, task_category="Node Mgr")
+    return cluster
+
+
+def models_q_node(node):
+    from django.db.models import Q
+    return Q(source_node=node) | Q(target_node=node)
+
+
+def destroy_cluster(cluster):
+    """More Actions -> Destroy Cluster: only once every role is removed."""
+    with transaction.atomic():
+        cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+        roles = list(Role.objects.filter(cluster=cluster).values_list("name", flat=True)[:5])
+        if roles:
+            raise StorageError(f"Remove the clustered roles first ({', '.join(roles)}): a cluster with roles "
+                               "cannot be destroyed.")
+        Node.objects.filter(cluster=cluster).update(cluster=None, state="", node_id=None)
+        ClusterDisk.objects.filter(cluster=cluster).delete()
+        lab = cluster.lab
+        name = cluster.name
+        cluster.delete()
+    return lab, name
+
+
+def start_add_nodes(user, cluster, node_names, add_storage):
+    from . import services
+
+    sim_now = cluster.lab.sim_now()
+    phases, t = [], 0.0
+    for name in node_names:
+        phases.append({"name": f"Adding {name}: joining the cluster", "start_s": t, "end_s": t + 3.0,
+                       "state": "Joining", "detail": name})
+        t += 3.0
+    if add_storage:
+        phases.append({"name": "Adding eligible storage", "start_s": t, "end_s": t + 1.0, "state": "", "detail": ""})
+        t += 1.0
+    with transaction.atomic():
+        op = Operation.objects.create(
+            lab=cluster.lab, kind=Operation.Kind.ADD_NODE, cluster=cluster, requested_by=user, was_running=False,
+            state=Operation.State.RUNNING, queued_at=sim_now, started_at=sim_now, next_due_at=sim_now,
+            plan={"phases": phases, "total_s": t, "downtime_s": 0, "summary": f"Add {', '.join(node_names)}",
+                  "params": {"nodes": node_names, "add_storage": add_storage}})
+        services.mark(cluster.lab_id, Outbox.Kind.OPERATION, op.pk)
+    services.advance(op, sim_now)
+    return op
+
+
+def node_joining(op, phase):
+    """A node of an Add Node run starts joining: it shows in Nodes as Joining."""
+    from . import services
+
+    cluster = op.cluster
+    node = Node.objects.get(lab=op.lab, name=phase["detail"])
+    next_id = (Node.objects.filter(cluster=cluster).order_by("-node_id").values_list("node_id", flat=True)
+               .first() or 0) + 1
+    Node.objects.filter(pk=node.pk).update(cluster=cluster, node_id=next_id, state=Node.State.JOINING,
+                                           node_weight=1, dynamic_weight=0)
+    services.mark_nodes(op.lab_id, node)
+
+
+def nodes_joined(op, sim_time):
+    from . import services
+
+    cluster = op.cluster
+    names = op.plan["params"]["nodes"]
+    Node.objects.filter(cluster=cluster, name__in=names).update(state=Node.State.UP, dynamic_weight=1)
+    if op.plan["params"].get("add_storage"):
+        nodes = list(Node.objects.filter(cluster=cluster))
+        count = ClusterDisk.objects.filter(cluster=cluster).count()
+        for i, disk in enumerate(eligible_disks(cluster.lab, nodes), start=count + 1):
+            ClusterDisk.objects.create(cluster=cluster, disk=disk, name=f"Cluster Disk {i}", owner_node=nodes[0])
+    for node in Node.objects.filter(cluster=cluster, name__in=names):
+        services.log_event(cluster.lab, cluster, ClusterEvent.Level.INFORMATION, 1201,
+                           f"Cluster node '{node.name}' joined the failover cluster {cluster.name}.",
+                           node=node, sim_time=sim_time, task_category="Node Mgr")
+        services.mark_nodes(cluster.lab_id, node)
+
+
+# -- quorum ----------------------------------------------------------------------------
+
+def start_configure_quorum(user, cluster, params):
+    from . import services
+
+    sim_now = cluster.lab.sim_now()
+    phases = [{"name": "Configuring the cluster quorum", "start_s": 0.0, "end_s": 1.5, "state": "", "detail": ""}]
+    with transaction.atomic():
+        op = Operation.objects.create(
+            lab=cluster.lab, kind=Operation.Kind.CONFIGURE_QUORUM, cluster=cluster, requested_by=user,
+            was_running=False, state=Operation.State.RUNNING, queued_at=sim_now, started_at=sim_now,
+            next_due_at=sim_now, plan={"phases": phases, "total_s": 1.5, "downtime_s": 0,
+                                       "summary": "Configure quorum", "params": params})
+        services.mark(cluster.lab_id, Outbox.Kind.OPERATION, op.pk)
+    services.advance(op, sim_now)
+    return op
+
+
+def apply_quorum(op):
+    """Set the mode and witness the Configure Cluster Quorum Settings wizard chose."""
+    from . import services
+
+    p = op.plan["params"]
+    cluster = Cluster.objects.get(pk=op.cluster_id)
+    ClusterDisk.objects.filter(cluster=cluster, assignment=ClusterDisk.Assignment.WITNESS).update(
+        assignment=ClusterDisk.Assignment.AVAILABLE)
+    cluster.quorum_type = p["mode"]
+    cluster.file_share_witness = p.get("file_share", "") if p["mode"] == quorum.NODE_AND_FILE_SHARE else ""
+    if p.get("witness_disk"):
+        ClusterDisk.objects.filter(cluster=cluster, pk=p["witness_disk"]).update(
+            assignment=ClusterDisk.Assignment.WITNESS, role=None, csv_number=None)
+    cluster.save(update_fields=["quorum_type", "file_share_witness"])
+    services.log_event(cluster.lab, cluster, ClusterEvent.Level.INFORMATION, 1200,
+                       f"The quorum configuration of cluster {cluster.name} is now "
+                       f"{cluster.get_quorum_type_display()}.", task_category="Quorum Manager")
+
+
+def eligible_witnesses(cluster):
+    """Disks a witness may be: the current witness or Available Storage, at least 512 MB."""
+    return ClusterDisk.objects.filter(
+        cluster=cluster, assignment__in=[ClusterDisk.Assignment.AVAILABLE, ClusterDisk.Assignment.WITNESS],
+        disk__size_bytes__gte=quorum.MIN_WITNESS_BYTES).select_related("disk").order_by("name")

@@ -19,6 +19,8 @@ class Operation(models.Model):
         STORAGE_MIGRATION = "storage-migration", "Virtual Machine Storage Migration"
         VALIDATION = "validation", "Validate a Configuration"
         CREATE_CLUSTER = "create-cluster", "Create Cluster"
+        ADD_NODE = "add-node", "Add Node"
+        CONFIGURE_QUORUM = "configure-quorum", "Configure Cluster Quorum Settings"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -24,6 +24,9 @@ QUICK = Operation.Kind.QUICK_MIGRATION
 STORAGE = Operation.Kind.STORAGE_MIGRATION
 VALIDATION = Operation.Kind.VALIDATION
 CREATE_CLUSTER = Operation.Kind.CREATE_CLUSTER
+ADD_NODE = Operation.Kind.ADD_NODE
+CONFIGURE_QUORUM = Operation.Kind.CONFIGURE_QUORUM
+CLUSTER_KINDS = (VALIDATION, CREATE_CLUSTER, ADD_NODE, CONFIGURE_QUORUM)
 
 
 class MoveError(Exception):
@@ -304,7 +307,11 @@ def _switch_owner(op):
 
 
 def _enter_phase(op, phase, sim_now):
-    if op.kind in (VALIDATION, CREATE_CLUSTER):
+    if op.kind == ADD_NODE and phase["state"] == "Joining":
+        from . import clusters
+        clusters.node_joining(op, phase)
+        return
+    if op.kind in CLUSTER_KINDS:
         return  # their progress is derived from phase_index
     vm, role, name = op.virtual_machine, op.role, phase["name"]
     if op.kind == LIVE and op.plan.get("live"):
@@ -367,6 +374,10 @@ def _complete(op, sim_time):
     vm, role = op.virtual_machine, op.role
     if op.kind == CREATE_CLUSTER:
         clusters.create_cluster(op, sim_time)
+    elif op.kind == ADD_NODE:
+        clusters.nodes_joined(op, sim_time)
+    elif op.kind == CONFIGURE_QUORUM:
+        clusters.apply_quorum(op)
     elif op.kind == VALIDATION:
         pass
     elif op.kind == LIVE and op.plan.get("live"):

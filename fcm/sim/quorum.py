@@ -78,6 +78,9 @@ class Survival:
             return f"{n} node" if n == 1 else f"{n} nodes"
         if self.simultaneous == 0 and self.sequential == 0:
             return "The cluster cannot survive the failure of any node."
+        if self.simultaneous == 0:
+            return ("An unexpected failure of a voting node can stop the cluster, but it survives "
+                    f"{nodes(self.sequential)} failing one after another.")
         text = f"The cluster survives the failure of {nodes(self.simultaneous)} at the same time"
         if self.sequential > self.simultaneous:
             text += f", and of {nodes(self.sequential)} failing one after another"

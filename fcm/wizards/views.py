@@ -12,7 +12,7 @@ from fcm.engine.models import Operation
 from fcm.inventory.models import Cluster, Lab
 
 from .models import ValidationReport, WizardDraft
-from .registry import WIZARDS
+from .registry import CLUSTER_WIZARDS, WIZARDS
 
 
 def lab_for(request, lab):
@@ -34,7 +34,7 @@ class WizardView(LoginRequiredMixin, View):
             kind = kwargs["kind"]
             cluster_id = request.GET.get("cluster") or request.POST.get("cluster")
             cluster = get_object_or_404(Cluster, lab=self.lab, pk=cluster_id) if cluster_id else None
-        if kind not in WIZARDS:
+        if kind not in WIZARDS or (kind in CLUSTER_WIZARDS and cluster is None):
             raise Http404("No such wizard.")
         self.wizard = WIZARDS[kind](self.lab, request.user, cluster)
         return super().dispatch(request, *args, **kwargs)
@@ -67,9 +67,11 @@ class WizardView(LoginRequiredMixin, View):
         if form is not None and not form.is_valid():
             return self.render(step, form)
         self.wizard.store(self.draft, step, form)
-        if step.key == "warning" and form.cleaned_data.get("run_validation") == "yes":
+        if step.key == "warning" and "yes" in (form.cleaned_data.get("run_validation"), form.cleaned_data.get("confirm")):
             self.draft.save()
-            return self.handoff("validate", {"servers": {"names": self.draft.data["servers"]["names"]}}, "options")
+            data = (self.wizard.warning_handoff(self.draft) if hasattr(self.wizard, "warning_handoff")
+                    else {"servers": {"names": self.draft.data["servers"]["names"]}})
+            return self.handoff("validate", data, "options")
         if step.key == self.wizard.confirm_step or action == "finish":
             self.draft.step = step.key
             self.draft.save()
@@ -172,9 +174,10 @@ def validation_rows(op, report):
 
 def render_operation_fragment(op):
     """The OOB piece the engine pushes when a wizard's operation moves."""
-    ctx = {"operation": op, "oob": True, **progress_context(op)}
-    template = ("wizards/validate/_progress.html" if op.kind == Operation.Kind.VALIDATION
-                else "wizards/create/_progress.html")
+    ctx = {"operation": op, "oob": True, **progress_context(op),
+           "running_title": {"add-node": "Configure the Cluster"}.get(op.kind, op.get_kind_display())}
+    template = {Operation.Kind.VALIDATION: "wizards/validate/_progress.html",
+                Operation.Kind.CREATE_CLUSTER: "wizards/create/_progress.html"}.get(op.kind, "wizards/_op_progress.html")
     draft = WizardDraft.objects.filter(operation=op).select_related("lab").first()
     ctx.update(draft=draft, lab=op.lab)
     if op.kind == Operation.Kind.CREATE_CLUSTER and op.result.get("cluster"):

@@ -1,5 +1,6 @@
 """The wizard step machine, Validate a Configuration and Create Cluster."""
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -237,3 +238,111 @@ def test_2008_r2_enables_csv_with_its_notice(owner_client, r2_lab):
     assert "Select the disks" in owner_client.post(add, {}).content.decode()
     owner_client.post(add, {"disks": [sql.pk]}, headers={"HX-Request": "true"})
     assert ClusterDisk.objects.get(pk=sql.pk).volume_path == r"C:\ClusterStorage\Volume2"
+
+
+def create_cluster_now(client, lab, names="HV-A,HV-B", name="CL2012", ip="10.10.0.50"):
+    from fcm.inventory.models import Network
+    start = reverse("wizards:start", args=[lab.pk, "create-cluster"])
+    step(client, start, action="next")
+    url, draft = draft_url(lab)
+    step(client, url, action="next", names=names)
+    step(client, url, action="next", run_validation="no")
+    public = Network.objects.get(lab=lab, name="Public")
+    step(client, url, action="next", name=name, **{f"use_{public.pk}": "on", f"address_{public.pk}": ip})
+    step(client, url, action="next", add_storage="on")
+    finish_operation(lab, Operation.objects.filter(kind="create-cluster").latest("pk"))
+    return Cluster.objects.get(lab=lab, name=name)
+
+
+def test_add_node_evict_and_destroy(owner_client, fresh_lab):
+    from fcm.inventory.models import ClusterEvent, Disk, DiskPath, NetworkAdapter, Network
+    cluster = create_cluster_now(owner_client, fresh_lab, names="HV-A")
+    assert cluster.nodes.count() == 1
+    start = reverse("wizards:start", args=[fresh_lab.pk, "add-node"]) + f"?cluster={cluster.pk}"
+    step(owner_client, start, action="next", cluster=cluster.pk)
+    url, draft = draft_url(fresh_lab)
+    html = step(owner_client, url, action="next", names="HV-A")
+    assert "already part of the cluster" in html
+    html = step(owner_client, url, action="next", names="HV-B")
+    assert 'aria-current="step">Validation Warning' in html
+    html = step(owner_client, url, action="next", confirm="no")
+    assert "Add-ClusterNode -Cluster CL2012 -Name HV-B" in html
+    step(owner_client, url, action="next")
+    op = Operation.objects.get(kind="add-node")
+    fresh_lab.refresh_from_db()
+    Runner().tick(to=fresh_lab.wall_anchor + timedelta(seconds=(op.started_at - fresh_lab.sim_anchor).total_seconds() + 1))
+    assert Node.objects.get(name="HV-B").state == "Joining"
+    finish_operation(fresh_lab, op)
+    hv_b = Node.objects.get(name="HV-B")
+    assert hv_b.cluster == cluster and hv_b.state == "Up" and hv_b.node_id == 2
+    # Evict asks first, then logs 1011.
+    evict = reverse("console:node-evict", args=[fresh_lab.pk, cluster.pk, hv_b.pk])
+    assert "Are you sure you want to evict node HV-B" in owner_client.get(evict).content.decode()
+    response = owner_client.post(evict, headers={"HX-Request": "true"})
+    assert "HX-Redirect" in response and Node.objects.get(name="HV-B").cluster is None
+    assert ClusterEvent.objects.filter(event_id=1011, cluster=cluster).exists()
+    hv_a = Node.objects.get(name="HV-A")
+    html = owner_client.post(reverse("console:node-evict", args=[fresh_lab.pk, cluster.pk, hv_a.pk])).content.decode()
+    assert "last node" in html
+    destroy = reverse("console:destroy", args=[fresh_lab.pk, cluster.pk])
+    assert "Are you sure you want to destroy cluster" in owner_client.get(destroy).content.decode()
+    owner_client.post(destroy, headers={"HX-Request": "true"})
+    assert not Cluster.objects.filter(lab=fresh_lab).exists()
+    assert Node.objects.get(name="HV-A").cluster is None and ClusterDisk.objects.count() == 0
+
+
+def test_destroy_refuses_a_cluster_with_roles(owner_client, r2_lab):
+    c = Cluster.objects.get(lab=r2_lab)
+    html = owner_client.post(reverse("console:destroy", args=[r2_lab.pk, c.pk])).content.decode()
+    assert "Remove the clustered roles first (vWS08-SQL01)" in html
+    assert Cluster.objects.filter(pk=c.pk).exists()
+
+
+def test_quorum_wizard_2008_r2_modes_and_file_share(owner_client, r2_lab):
+    c = Cluster.objects.get(lab=r2_lab)
+    start = reverse("wizards:start", args=[r2_lab.pk, "quorum"]) + f"?cluster={c.pk}"
+    step(owner_client, start, action="next", cluster=c.pk)
+    url, draft = draft_url(r2_lab)
+    html = owner_client.get(url, headers=HX).content.decode()
+    assert "Node and Disk Majority (recommended for your current number of nodes)" in html
+    assert "Node and Cloud Witness Majority" not in html
+    html = step(owner_client, url, action="next", option="NodeAndFileShareMajority")
+    assert 'aria-current="step">Configure Quorum Witness' in html
+    html = step(owner_client, url, action="next", file_share="not a share")
+    assert r"\\server\share" in html
+    html = step(owner_client, url, action="next", file_share=r"\\WS08R2-S1\witness")
+    assert "outside the cluster" in html
+    html = unescape(step(owner_client, url, action="next", file_share=r"\\FS01\witness"))
+    assert r'Set-ClusterQuorum -Cluster WS08R2-CL01 -NodeAndFileShareMajority "\\FS01\witness"' in html
+    step(owner_client, url, action="next")
+    finish_operation(r2_lab, Operation.objects.get(kind="configure-quorum"))
+    c.refresh_from_db()
+    assert c.quorum_type == "NodeAndFileShareMajority" and c.file_share_witness == r"\\FS01\witness"
+    assert not ClusterDisk.objects.filter(cluster=c, assignment="witness").exists()
+    html = owner_client.get(reverse("console:cluster", args=[r2_lab.pk, c.pk])).content.decode()
+    assert "Node and File Share Majority" in html
+
+
+def test_quorum_wizard_2012_witness_choices(owner_client, fresh_lab):
+    cluster = create_cluster_now(owner_client, fresh_lab)
+    start = reverse("wizards:start", args=[fresh_lab.pk, "quorum"]) + f"?cluster={cluster.pk}"
+    step(owner_client, start, action="next", cluster=cluster.pk)
+    url, draft = draft_url(fresh_lab)
+    html = step(owner_client, url, action="next", option="witness")
+    assert "Configure a disk witness" in html and "cloud witness" not in html
+    html = step(owner_client, url, action="next", witness="none")
+    assert "Set-ClusterQuorum -Cluster CL2012 -NodeMajority" in html
+    assert "can stop the cluster, but it survives 1 node failing one after another" in html
+    html = step(owner_client, url, action="previous")
+    html = step(owner_client, url, action="previous")
+    html = step(owner_client, url, action="next", option="witness")
+    html = step(owner_client, url, action="next", witness="disk")
+    html = step(owner_client, url, action="next", disk="")
+    assert "Select the disk to use as the witness" in html
+    data_disk = ClusterDisk.objects.get(cluster=cluster, disk__name="Data")
+    html = unescape(step(owner_client, url, action="next", disk=data_disk.pk))
+    assert '-NodeAndDiskMajority "Cluster Disk' in html
+    step(owner_client, url, action="next")
+    finish_operation(fresh_lab, Operation.objects.get(kind="configure-quorum"))
+    assert ClusterDisk.objects.get(pk=data_disk.pk).assignment == "witness"
+    assert ClusterDisk.objects.filter(cluster=cluster, assignment="witness").count() == 1
