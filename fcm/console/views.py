@@ -179,6 +179,14 @@ class ClusterView(ConsoleView):
         return actions.for_cluster(self.cluster, context["here"], last)
 
 
+def current_votes(cluster):
+    """Votes in force now (Current Vote): nodes that are Up, with dynamic quorum and witness."""
+    from fcm.inventory.models import Node
+    assigned = dict(Node.objects.filter(cluster=cluster, state=Node.State.UP).values_list("name", "node_weight"))
+    return quorum.current_votes(assigned, cluster.quorum_type, dynamic_quorum=cluster.dynamic_quorum,
+                                dynamic_witness=cluster.version.order >= 4)
+
+
 def survival_of(cluster):
     """What the cluster summary says about failures the quorum survives."""
     voting = cluster.nodes.filter(node_weight=1).count()
@@ -255,8 +263,13 @@ class NodesView(ListMixin, ConsoleView):
 
     def centre_context(self, pk=None, **kwargs):
         ctx = self.paginate(lambda q: selectors.nodes(self.cluster, q))
+        votes = current_votes(self.cluster)
+        for n in ctx["rows"]:
+            n.current_vote = votes.node_votes.get(n.name, 0)
+        ctx["witness_vote"] = votes.witness_vote
         if pk is not None:
             self.select(lambda: selectors.node_detail(self.cluster, pk))
+            self.selected.current_vote = votes.node_votes.get(self.selected.name, 0)
             ctx.update(self.tabs(("summary", "Summary"), ("network", "Network Connections")))
         return ctx
 

@@ -346,9 +346,6 @@ def nodes_joined(op, sim_time):
         for i, disk in enumerate(eligible_disks(cluster.lab, nodes), start=count + 1):
             ClusterDisk.objects.create(cluster=cluster, disk=disk, name=f"Cluster Disk {i}", owner_node=nodes[0])
     for node in Node.objects.filter(cluster=cluster, name__in=names):
-        services.log_event(cluster.lab, cluster, ClusterEvent.Level.INFORMATION, 1201,
-                           f"Cluster node '{node.name}' joined the failover cluster {cluster.name}.",
-                           node=node, sim_time=sim_time, task_category="Node Mgr")
         services.mark_nodes(cluster.lab_id, node)
 
 
@@ -372,8 +369,6 @@ def start_configure_quorum(user, cluster, params):
 
 def apply_quorum(op):
     """Set the mode and witness the Configure Cluster Quorum Settings wizard chose."""
-    from . import services
-
     p = op.plan["params"]
     cluster = Cluster.objects.get(pk=op.cluster_id)
     ClusterDisk.objects.filter(cluster=cluster, assignment=ClusterDisk.Assignment.WITNESS).update(
@@ -384,9 +379,6 @@ def apply_quorum(op):
         ClusterDisk.objects.filter(cluster=cluster, pk=p["witness_disk"]).update(
             assignment=ClusterDisk.Assignment.WITNESS, role=None, csv_number=None)
     cluster.save(update_fields=["quorum_type", "file_share_witness"])
-    services.log_event(cluster.lab, cluster, ClusterEvent.Level.INFORMATION, 1200,
-                       f"The quorum configuration of cluster {cluster.name} is now "
-                       f"{cluster.get_quorum_type_display()}.", task_category="Quorum Manager")
 
 
 def eligible_witnesses(cluster):

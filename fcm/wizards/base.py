@@ -82,6 +82,10 @@ class Wizard:
             if draft.operation_id:
                 return draft.operation
             op = self.start_operation(draft)
+            line = self.context(draft, self.step(self.confirm_step)).get("powershell")
+            if line:  # the Summary page shows the command line too
+                op.plan = {**op.plan, "powershell": line}
+                type(op).objects.filter(pk=op.pk).update(plan=op.plan)
             claimed = WizardDraft.objects.filter(pk=draft.pk, operation__isnull=True).update(
                 operation=op, step=self.progress_step)
             if not claimed:  # another request won; keep its operation

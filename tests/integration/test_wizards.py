@@ -346,3 +346,14 @@ def test_quorum_wizard_2012_witness_choices(owner_client, fresh_lab):
     finish_operation(fresh_lab, Operation.objects.get(kind="configure-quorum"))
     assert ClusterDisk.objects.get(pk=data_disk.pk).assignment == "witness"
     assert ClusterDisk.objects.filter(cluster=cluster, assignment="witness").count() == 1
+
+
+def test_nodes_list_shows_current_votes_from_the_quorum_math(owner_client, make_generated_lab):
+    lab = make_generated_lab(nodes=4, vms=2, os_version="2016")
+    c = Cluster.objects.get(lab=lab)
+    Cluster.objects.filter(pk=c.pk).update(quorum_type="NodeMajority")
+    html = owner_client.get(reverse("console:nodes", args=[lab.pk, c.pk])).content.decode()
+    # Four nodes, no witness, dynamic quorum: one vote is removed so the total stays odd.
+    import re
+    votes = re.findall(r'<td class="num">(\d)</td>\s*<td class="num">(\d)</td>', html)
+    assert [v for _, v in votes].count("0") == 1 and len(votes) == 4
