@@ -217,3 +217,15 @@ class ReportView(LoginRequiredMixin, View):
         if request.GET.get("download") == "1":
             response["Content-Disposition"] = f'attachment; filename="{report.file_name}"'
         return response
+
+
+class OperationReportView(LoginRequiredMixin, View):
+    """View Report of Create Cluster, Add Node and the quorum wizard (the product's .mht)."""
+
+    def get(self, request, lab, pk):
+        lab_obj = lab_for(request, lab)
+        op = get_object_or_404(Operation.objects.select_related("cluster__domain", "requested_by"), lab=lab_obj,
+                               pk=pk, kind__in=[Operation.Kind.CREATE_CLUSTER, Operation.Kind.ADD_NODE,
+                                                Operation.Kind.CONFIGURE_QUORUM])
+        return TemplateResponse(request, "wizards/operation_report.html", {
+            "lab": lab_obj, "operation": op, "phase_rows": phase_rows(op)})

@@ -171,6 +171,9 @@ def test_create_cluster_end_to_end_and_finish_is_idempotent(owner_client, fresh_
     assert disks["Data"].assignment == "available"
     html = owner_client.get(url, headers=HX).content.decode()
     assert "You have successfully completed the Create Cluster Wizard" in html
+    assert "New-Cluster -Name CL2012 -Node HV-A,HV-B -StaticAddress 10.10.0.50" in html  # on the Summary too
+    report = owner_client.get(reverse("wizards:operation-report", args=[fresh_lab.pk, op.pk])).content.decode()
+    assert "CL2012.contoso.com" in report and "Forming cluster" in report and "Node and Disk Majority" in report
 
 
 def test_validation_summary_leads_to_create_cluster_without_the_warning(owner_client, fresh_lab):
