@@ -8,7 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquer
 from django.db.models.functions import Coalesce
 
 from fcm.inventory.models import (
-    Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Disk, DiskPath, Lab, NetworkAdapter,
+    Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, DiskPath, Lab, NetworkAdapter,
     Node, PreferredOwner, Resource, Role, VirtualMachine,
 )
 

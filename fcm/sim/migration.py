@@ -22,7 +22,7 @@ made meanwhile in one more pass, then switches: no downtime.
 
 Everything is in MiB and seconds; the engine turns offsets into sim times.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 #: Setup: TCP connection, configuration transfer, skeleton VM on the target.
 #: numbers.md puts the fixed cost of a live migration at 2.5-3.5 s in all.

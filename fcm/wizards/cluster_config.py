@@ -7,42 +7,26 @@ from fcm.engine import clusters as cluster_services
 from fcm.inventory.models import Cluster, ClusterDisk, Node
 from fcm.sim import quorum
 
-from .base import NamesField, Step, Wizard
+from .base import Step, Wizard
+from .create import SelectServersForm
 from .models import ValidationReport
-from .validate import resolve_names
 
 MODE_LABELS = dict(Cluster.Quorum.choices)
 
 
 # -- Add Node ---------------------------------------------------------------------
 
-class AddServersForm(forms.Form):
-    names = NamesField(label="Enter server name", required=False, max_length=2000)
+class AddServersForm(SelectServersForm):
+    """Servers to add: also on the cluster's version, within its node limit."""
 
-    def __init__(self, *args, lab=None, cluster=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.lab, self.cluster = lab, cluster
-
-    def clean_names(self):
-        names = self.cleaned_data["names"]
-        if not names:
-            raise forms.ValidationError("Type or select the servers to add to the cluster.")
-        nodes, _, errors = resolve_names(self.lab, names)
-        for n in nodes:
-            if n.cluster_id:
-                errors.append(f"The computer '{n.name}' is already part of the cluster '{n.cluster.name}'.")
-            elif not n.failover_clustering_installed:
-                errors.append(f"The Failover Clustering feature is not installed on '{n.name}'.")
-            elif n.os_version != self.cluster.os_version:
-                errors.append(f"'{n.name}' runs {n.get_os_version_display()}; the cluster runs "
-                              f"{self.cluster.get_os_version_display()}.")
-        total = Node.objects.filter(cluster=self.cluster).count() + len(nodes)
-        if total > self.cluster.version.max_nodes:
-            errors.append(f"A {self.cluster.get_os_version_display()} cluster has at most "
-                          f"{self.cluster.version.max_nodes} nodes.")
-        if errors:
-            raise forms.ValidationError(errors)
-        return [n.name for n in nodes]
+    def more_problems(self, nodes):
+        problems = [f"'{n.name}' runs {n.get_os_version_display()}; the cluster runs "
+                    f"{self.cluster.get_os_version_display()}." for n in nodes
+                    if n.os_version != self.cluster.os_version]
+        if Node.objects.filter(cluster=self.cluster).count() + len(nodes) > self.cluster.version.max_nodes:
+            problems.append(f"A {self.cluster.get_os_version_display()} cluster has at most "
+                            f"{self.cluster.version.max_nodes} nodes.")
+        return problems
 
 
 class AddConfirmForm(forms.Form):

@@ -13,11 +13,13 @@ from .validate import resolve_names
 
 
 class SelectServersForm(forms.Form):
+    """Servers to make cluster nodes: not clustered yet, with the Failover Clustering feature."""
+
     names = NamesField(label="Enter server name", required=False, max_length=2000)
 
-    def __init__(self, *args, lab=None, **kwargs):
+    def __init__(self, *args, lab=None, cluster=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.lab = lab
+        self.lab, self.cluster = lab, cluster
 
     def clean_names(self):
         names = self.cleaned_data["names"]
@@ -29,11 +31,15 @@ class SelectServersForm(forms.Form):
                 errors.append(f"The computer '{n.name}' is already part of the cluster '{n.cluster.name}'.")
             elif not n.failover_clustering_installed:
                 errors.append(f"The Failover Clustering feature is not installed on '{n.name}'.")
-        if len({n.os_version for n in nodes}) > 1:
-            errors.append("The servers do not run the same version of Windows Server.")
+        errors += self.more_problems(nodes)
         if errors:
             raise forms.ValidationError(errors)
         return [n.name for n in nodes]
+
+    def more_problems(self, nodes):
+        if len({n.os_version for n in nodes}) > 1:
+            return ["The servers do not run the same version of Windows Server."]
+        return []
 
 
 class ValidationWarningForm(forms.Form):

@@ -258,7 +258,7 @@ def create_cluster_now(client, lab, names="HV-A,HV-B", name="CL2012", ip="10.10.
 
 
 def test_add_node_evict_and_destroy(owner_client, fresh_lab):
-    from fcm.inventory.models import ClusterEvent, Disk, DiskPath, NetworkAdapter, Network
+    from fcm.inventory.models import ClusterEvent
     cluster = create_cluster_now(owner_client, fresh_lab, names="HV-A")
     assert cluster.nodes.count() == 1
     start = reverse("wizards:start", args=[fresh_lab.pk, "add-node"]) + f"?cluster={cluster.pk}"
