@@ -349,42 +349,28 @@ class _Loader:
                 self._make_highly_available(vm, e, where)
 
     def _make_highly_available(self, vm, e, where):
+        from fcm.engine.roles import RoleError, make_highly_available
+
         cluster = self._ref(self.clusters, e["cluster"], f"{where}.cluster", "cluster")
-        if vm.host_node.cluster_id != cluster.pk:
-            raise LabFileError(f"{where}.cluster", f"{vm.host_node.name} is not a node of {cluster.name}")
-        running = vm.state == m.VirtualMachine.State.RUNNING
         priority = m.Role.Priority.__members__.get(
             str(e.get("priority", "Medium")).upper().replace(" ", "_"))
         if priority is None:
             raise LabFileError(f"{where}.priority", "must be High, Medium, Low or No Auto Start")
-        role = self._save(m.Role(cluster=cluster, name=vm.name, type=m.Role.Type.VIRTUAL_MACHINE,
-                                 state=m.Role.State.ONLINE if running else m.Role.State.OFFLINE,
-                                 owner_node=vm.host_node, priority=priority), where)
-        vm.role = role
-        vm.save(update_fields=["role"])
-        state = m.Resource.State.ONLINE if running else m.Resource.State.OFFLINE
-        config = m.Resource.objects.create(role=role, name=f"Virtual Machine Configuration {vm.name}",
-                                           type=m.Resource.Type.VM_CONFIGURATION, state=state,
-                                           virtual_machine=vm)
-        machine = m.Resource.objects.create(role=role, name=f"Virtual Machine {vm.name}",
-                                            type=m.Resource.Type.VIRTUAL_MACHINE, state=state,
-                                            virtual_machine=vm)
-        machine.depends_on.add(config)
-        # A VM on a cluster disk (not a CSV) takes that disk into its role.
-        lun_names = {vm.configuration_disk.name} if vm.configuration_disk_id else set()
-        lun_names |= {h.disk.name for h in vm.hard_disks.select_related("disk") if h.disk_id}
-        for lun in sorted(lun_names):
-            if lun not in self.cluster_disks:
-                raise LabFileError(where, f"its files are on {lun!r}, which is not a disk of {cluster.name}")
-            cd, wanted = self.cluster_disks[lun]
-            if wanted == m.ClusterDisk.Assignment.CSV or cd.assignment == m.ClusterDisk.Assignment.CSV:
-                continue
-            cd.assignment, cd.role, cd.owner_node = m.ClusterDisk.Assignment.ROLE, role, vm.host_node
-            self._save(cd, where)
-            disk_resource = m.Resource.objects.create(
-                role=role, name=cd.name, type=m.Resource.Type.PHYSICAL_DISK,
-                state=m.Resource.State.ONLINE, cluster_disk=cd)
-            config.depends_on.add(disk_resource)
+        # A lab file states the result, so the 2008 "Off or Saved first" rule
+        # (a rule about making a running VM highly available) does not apply.
+        state = vm.state
+        vm.state = m.VirtualMachine.State.OFF
+        try:
+            role = make_highly_available(vm, cluster, priority, log=False)
+        except RoleError as exc:
+            raise LabFileError(f"{where}.cluster", str(exc)) from None
+        if state != vm.state:
+            m.VirtualMachine.objects.filter(pk=vm.pk).update(state=state)
+            running = state == m.VirtualMachine.State.RUNNING
+            m.Role.objects.filter(pk=role.pk).update(state=m.Role.State.ONLINE if running else m.Role.State.OFFLINE)
+            m.Resource.objects.filter(role=role, type__in=[m.Resource.Type.VIRTUAL_MACHINE,
+                                                           m.Resource.Type.VM_CONFIGURATION]).update(
+                state=m.Resource.State.ONLINE if running else m.Resource.State.OFFLINE)
         for rank, node_name in enumerate(e.get("preferred_owners", []), start=1):
             node = self._ref(self.nodes, node_name, f"{where}.preferred_owners", "node")
             m.PreferredOwner.objects.create(role=role, node=node, rank=rank)

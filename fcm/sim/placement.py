@@ -92,3 +92,64 @@ def best_possible_node(vm, nodes, preferred=(), kind=LIVE, reserved_mb=None):
         if name in names:
             return name
     return max(eligible, key=lambda n: (n.free_memory_mb, -names.index(n.name))).name
+
+
+@dataclass(frozen=True)
+class ReserveVm:
+    name: str
+    host: str
+    memory_mb: int
+    #: 3000 High, 2000 Medium, 1000 Low, 0 No Auto Start (never restarted).
+    priority: int = 2000
+
+
+@dataclass(frozen=True)
+class ReserveResult:
+    failed_nodes: tuple
+    #: VMs of the failed nodes that would not restart for lack of memory.
+    stranded: tuple
+    #: No Auto Start VMs of the failed nodes (left off by policy).
+    not_started: tuple
+
+    @property
+    def sustained(self):
+        return not self.stranded
+
+
+def reserve(nodes, vms, failures=1):
+    """Can the cluster sustain `failures` node failures? (The SCVMM question.)
+
+    For each set of `failures` failing nodes (every single node; for two,
+    the pairs of the busiest nodes), restart their VMs on the others in
+    priority order (High, Medium, Low; No Auto Start stays off), each on the
+    surviving node with the most free memory. Returns the worst case.
+    """
+    up = [n for n in nodes if n.state == "Up"]
+    by_host = {}
+    for vm in vms:
+        by_host.setdefault(vm.host, []).append(vm)
+    load = sorted(up, key=lambda n: -sum(v.memory_mb for v in by_host.get(n.name, ())))
+    if failures == 1:
+        candidates = [(n,) for n in up]
+    else:
+        busiest = load[: min(len(load), 6)]
+        candidates = [tuple(busiest[i:i + failures]) for i in range(len(busiest) - failures + 1)] or [tuple(load)]
+    worst = None
+    for failed in candidates:
+        names = {n.name for n in failed}
+        free = {n.name: n.free_memory_mb for n in up if n.name not in names}
+        moving = sorted((v for n in names for v in by_host.get(n, ())), key=lambda v: (-v.priority, v.name))
+        stranded, parked = [], []
+        for vm in moving:
+            if vm.priority == 0:
+                parked.append(vm.name)
+                continue
+            target = max(free, key=lambda k: (free[k], k), default=None)
+            if target is None or free[target] < vm.memory_mb:
+                stranded.append(vm.name)
+            else:
+                free[target] -= vm.memory_mb
+        result = ReserveResult(tuple(sorted(names)), tuple(stranded), tuple(parked))
+        if worst is None or len(result.stranded) > len(worst.stranded):
+            worst = result
+    return worst or ReserveResult((), (), ())
