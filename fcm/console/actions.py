@@ -29,6 +29,8 @@ class Action:
     post: bool = False
     #: Submenu path shown before the label, e.g. "Move > Live Migration".
     menu: str = ""
+    #: The Windows PowerShell equivalent, shown as the action's tooltip.
+    command: str = ""
 
 
 @dataclass
@@ -84,7 +86,8 @@ def for_servers(lab, here, node=None):
 def for_cluster(cluster, here, last_report=None):
     lab = cluster.lab
     validate = "Validate Cluster..." if cluster.version.order >= 3 else "Validate This Cluster..."
-    items = [Action(validate, "report", url=_wizard(lab, "validate", cluster), fetch_dialog=True)]
+    items = [configure_role(cluster),
+             Action(validate, "report", url=_wizard(lab, "validate", cluster), fetch_dialog=True)]
     if last_report is not None:
         items.append(Action("View Validation Report", "report",
                             url=reverse("wizards:report", args=[lab.pk, last_report.pk]), new_window=True))
@@ -117,8 +120,11 @@ def move_actions(cluster, role, operation=None):
         live = "Live migrate virtual machine to another node"
         quick = "Move virtual machine(s) to another node"
     if version.live_migration:
-        items += [Action("Best Possible Node", "vm", url=url("role-move", "live") + "?best=1", fetch_dialog=True, menu=live),
-                  Action("Select Node...", "node", url=url("role-move", "live"), fetch_dialog=True, menu=live)]
+        cmd = f"Move-ClusterVirtualMachineRole -Name {role.name} -MigrationType Live"
+        items += [Action("Best Possible Node", "vm", url=url("role-move", "live") + "?best=1", fetch_dialog=True,
+                         menu=live, command=cmd),
+                  Action("Select Node...", "node", url=url("role-move", "live"), fetch_dialog=True, menu=live,
+                         command=cmd + " -Node <node>")]
     items += [Action("Best Possible Node", "vm", url=url("role-move", "quick") + "?best=1", fetch_dialog=True, menu=quick),
               Action("Select Node...", "node", url=url("role-move", "quick"), fetch_dialog=True, menu=quick)]
     if version.order >= 3:
@@ -127,19 +133,58 @@ def move_actions(cluster, role, operation=None):
     return items
 
 
+def configure_role(cluster):
+    label = "Configure Role..." if cluster.version.order >= 3 else "Configure a Service or Application..."
+    return Action(label, "roles", url=_wizard(cluster.lab, "configure-role", cluster), fetch_dialog=True,
+                  command=f"Add-ClusterVirtualMachineRole -Cluster {cluster.name} -VMName <name>")
+
+
 def for_roles(cluster, here, role=None, operation=None):
-    groups = [ActionGroup(cluster.roles_label, [refresh(here)])]
+    groups = [ActionGroup(cluster.roles_label, [configure_role(cluster), refresh(here)])]
     if role is not None:
         groups.append(role_group(cluster, role, operation))
     return groups
 
 
+def power_actions(cluster, role, operation=None):
+    """Start / Save / Shut Down / Turn Off and Start/Stop Role, as the VM's state allows."""
+    vm = getattr(role, "virtual_machine", None)
+    if vm is None or (operation is not None and operation.is_active):
+        return []
+    url = lambda action: _cluster_url("role-power", cluster, role.pk) + f"?action={action}"  # noqa: E731
+    modern = cluster.version.order >= 3
+    start_role = "Start Role" if modern else "Bring this service or application online"
+    stop_role = "Stop Role" if modern else "Take this service or application offline"
+    more = "More Actions" if modern else ""
+    items = []
+    if vm.state in ("Off", "Saved"):
+        items += [Action("Start", "up", url=url("start"), post=True, command=f"Start-ClusterGroup -Name {role.name}"),
+                  Action(start_role, "up", url=url("start"), post=True, menu=more,
+                         command=f"Start-ClusterGroup -Name {role.name}")]
+    if vm.state == "Running":
+        items += [Action("Save", "paused", url=url("save"), post=True, command=f"Save-VM -Name {vm.name}"),
+                  Action("Shut Down", "down", url=url("shutdown"), post=True, command=f"Stop-VM -Name {vm.name}"),
+                  Action("Turn Off", "off", url=url("turnoff"), post=True,
+                         command=f"Stop-VM -Name {vm.name} -TurnOff"),
+                  Action(stop_role, "down", url=url("save"), post=True, menu=more,
+                         command=f"Stop-ClusterGroup -Name {role.name}")]
+    return items
+
+
 def role_group(cluster, role, operation=None):
-    return ActionGroup(role.name, move_actions(cluster, role, operation) + [
+    admin = []
+    if operation is None or not operation.is_active:
+        admin = [
+            Action("Properties", "report", url=_cluster_url("role-properties", cluster, role.pk), fetch_dialog=True,
+                   command=f"Set-ClusterOwnerNode -Group {role.name}"),
+            Action("Remove", "failed", url=_cluster_url("role-remove", cluster, role.pk), fetch_dialog=True,
+                   command=f"Remove-ClusterGroup -Name {role.name} -RemoveResources"),
+        ]
+    return ActionGroup(role.name, power_actions(cluster, role, operation) + move_actions(cluster, role, operation) + [
         critical_events(cluster, role=role.pk),
         Action("Show Dependency Report", "report",
-               url=_cluster_url("role-dependency-report", cluster, role.pk), new_window=True),
-    ], selected=True, key=f"role-{role.pk}")
+               url=_cluster_url("role-dependency-report", cluster, role.pk), new_window=True, menu="More Actions"),
+    ] + admin, selected=True, key=f"role-{role.pk}")
 
 
 def for_nodes(cluster, here, node=None):

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import moves, storage, views
+from . import moves, roles, storage, views
 
 app_name = "console"
 
@@ -15,6 +15,9 @@ cluster_patterns = [
     path("roles/<int:pk>/move/<str:kind>/", moves.RoleMoveView.as_view(), name="role-move"),
     path("roles/<int:pk>/move-storage/", moves.RoleStorageMoveView.as_view(), name="role-move-storage"),
     path("roles/<int:pk>/cancel-move/", moves.CancelMoveView.as_view(), name="role-cancel-move"),
+    path("roles/<int:pk>/power/", roles.RolePowerView.as_view(), name="role-power"),
+    path("roles/<int:pk>/remove/", roles.RoleRemoveView.as_view(), name="role-remove"),
+    path("roles/<int:pk>/properties/", roles.RolePropertiesView.as_view(), name="role-properties"),
     path("nodes/", views.NodesView.as_view(), name="nodes"),
     path("nodes/<int:pk>/", views.NodesView.as_view(), name="node"),
     path("nodes/<int:pk>/evict/", storage.EvictView.as_view(), name="node-evict"),

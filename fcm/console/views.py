@@ -171,6 +171,7 @@ class ClusterView(ConsoleView):
             "network_count": c.cluster_networks.count(),
             "disk_count": c.cluster_disks.count(),
             "survival": survival_of(c),
+            "reserve": reserve_of(c),
         }
 
     def action_groups(self, context):
@@ -185,6 +186,22 @@ def current_votes(cluster):
     assigned = dict(Node.objects.filter(cluster=cluster, state=Node.State.UP).values_list("name", "node_weight"))
     return quorum.current_votes(assigned, cluster.quorum_type, dynamic_quorum=cluster.dynamic_quorum,
                                 dynamic_witness=cluster.version.order >= 4)
+
+
+def reserve_of(cluster):
+    """Can the cluster sustain a node failure (and two, from 8 nodes)? From memory and priorities."""
+    from fcm.engine.facts import node_facts
+    from fcm.inventory.models import VirtualMachine
+    from fcm.sim.placement import ReserveVm, reserve
+
+    nodes = list(node_facts(cluster).values())
+    vms = [ReserveVm(name, host, memory, priority) for name, host, memory, priority in
+           VirtualMachine.objects.filter(role__cluster=cluster, state__in=VirtualMachine.RUNNING_STATES)
+           .values_list("name", "host_node__name", "memory_mb", "role__priority")]
+    checks = [(1, reserve(nodes, vms, 1))]
+    if len(nodes) >= 8:
+        checks.append((2, reserve(nodes, vms, 2)))
+    return checks
 
 
 def survival_of(cluster):

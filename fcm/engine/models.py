@@ -21,6 +21,8 @@ class Operation(models.Model):
         CREATE_CLUSTER = "create-cluster", "Create Cluster"
         ADD_NODE = "add-node", "Add Node"
         CONFIGURE_QUORUM = "configure-quorum", "Configure Cluster Quorum Settings"
+        CONFIGURE_ROLE = "configure-role", "Configure High Availability"
+        VM_POWER = "vm-power", "Virtual Machine State Change"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

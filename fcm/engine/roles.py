@@ -9,7 +9,7 @@ Shared Volume; a virtual switch missing on some node is only a warning.
 from django.db import IntegrityError, transaction
 
 from fcm.inventory.models import (
-    ClusterDisk, ClusterEvent, DiskPath, Node, Resource, Role, VirtualMachine, VirtualSwitch,
+    ClusterDisk, DiskPath, Node, Resource, Role, VirtualMachine, VirtualSwitch,
 )
 from fcm.inventory.models.vms import MigrationState
 
@@ -96,3 +96,158 @@ def make_highly_available(vm, cluster, priority=Role.Priority.MEDIUM, sim_time=N
     if log:
         services.mark_role(role)
     return role
+
+
+# -- power: Start, Save, Shut Down, Turn Off (and Start/Stop Role) ------------------
+
+START, SAVE, SHUTDOWN, TURN_OFF = "start", "save", "shutdown", "turnoff"
+POWER_LABELS = {START: "Start", SAVE: "Save", SHUTDOWN: "Shut Down", TURN_OFF: "Turn Off"}
+ALLOWED_FROM = {
+    START: (VirtualMachine.State.OFF, VirtualMachine.State.SAVED),
+    SAVE: (VirtualMachine.State.RUNNING, VirtualMachine.State.PAUSED),
+    SHUTDOWN: (VirtualMachine.State.RUNNING,),
+    TURN_OFF: (VirtualMachine.State.RUNNING, VirtualMachine.State.PAUSED, VirtualMachine.State.STARTING),
+}
+
+
+def power_plan(vm, action):
+    from fcm.sim import vm_power
+
+    storage = vm.configuration_disk.throughput_mib_s if vm.configuration_disk_id else 100
+    if action == START:
+        if vm.state == VirtualMachine.State.SAVED:
+            name, seconds = "Restoring saved state", vm_power.restore_seconds(vm.memory_mb, storage)
+        else:
+            name, seconds = "Booting the guest operating system", vm_power.boot_seconds(
+                vm.guest_os, vm.guest_install_option, vm.generation)
+        state = "Starting"
+    elif action == SAVE:
+        name, seconds, state = "Saving memory to disk", vm_power.save_seconds(vm.memory_mb, storage), "Saving"
+    elif action == SHUTDOWN:
+        name, seconds, state = "Shutting down the guest", vm_power.shutdown_seconds(vm.guest_install_option), "Stopping"
+    else:
+        name, seconds, state = "Turning off", vm_power.TURN_OFF_S, "Stopping"
+    return {"phases": [{"name": name, "start_s": 0.0, "end_s": seconds, "state": state, "detail": ""}],
+            "total_s": seconds, "downtime_s": 0, "summary": f"{POWER_LABELS[action]}: about {seconds:.0f} s",
+            "action": action, "from_state": vm.state}
+
+
+def request_power(user, vm, action):
+    """Start / Save / Shut Down / Turn Off a VM (through its role when clustered)."""
+    from . import services
+
+    if action not in ALLOWED_FROM:
+        raise RoleError("Unknown action.")
+    vm = VirtualMachine.objects.select_related("role__cluster__lab", "host_node", "configuration_disk").get(pk=vm.pk)
+    if vm.state not in ALLOWED_FROM[action]:
+        raise RoleError(f"{POWER_LABELS[action]} is not possible while {vm.name} is {vm.get_state_display().lower()}.")
+    if vm.host_node.power_state != "On" or (vm.host_node.cluster_id and vm.host_node.state not in ("Up", "Paused")):
+        raise RoleError(f"{vm.host_node.name} is not running; {vm.name} cannot change state there.")
+    lab = vm.lab
+    sim_now = lab.sim_now()
+    try:
+        with transaction.atomic():
+            op = Operation.objects.create(
+                lab=lab, kind=Operation.Kind.VM_POWER, role=vm.role, virtual_machine=vm, cluster=vm.role.cluster
+                if vm.role_id else None, source_node=vm.host_node, target_node=vm.host_node, requested_by=user,
+                was_running=vm.is_running, state=Operation.State.RUNNING, queued_at=sim_now, started_at=sim_now,
+                next_due_at=sim_now, plan=power_plan(vm, action))
+    except IntegrityError:
+        raise RoleError(f"{vm.name} is already changing state or moving; wait for it to finish.") from None
+    services.advance(op, sim_now)
+    return op
+
+
+def enter_power_phase(op, phase):
+    vm, role = op.virtual_machine, op.role
+    vm.state = phase["state"]
+    vm.save(update_fields=["state"])
+    if role is not None:
+        role.state = Role.State.PENDING
+        role.save(update_fields=["state"])
+        Resource.objects.filter(role=role, virtual_machine=vm).update(
+            state=Resource.State.ONLINE_PENDING if phase["state"] == "Starting" else Resource.State.OFFLINE_PENDING)
+
+
+def complete_power(op, sim_time):
+    vm, role = op.virtual_machine, op.role
+    action = op.plan["action"]
+    if action == START:
+        vm.state = VirtualMachine.State.RUNNING
+        if op.plan.get("from_state") != VirtualMachine.State.SAVED:
+            vm.started_at = sim_time  # a cold boot: uptime starts again
+    elif action == SAVE:
+        vm.state = VirtualMachine.State.SAVED
+    else:
+        vm.state = VirtualMachine.State.OFF
+        vm.started_at = None
+    vm.migration_state = MigrationState.NO_MIGRATION
+    vm.save(update_fields=["state", "started_at", "migration_state"])
+    if role is not None:
+        online = vm.state == VirtualMachine.State.RUNNING
+        role.state = Role.State.ONLINE if online else Role.State.OFFLINE
+        role.save(update_fields=["state"])
+        Resource.objects.filter(role=role, virtual_machine=vm).update(
+            state=Resource.State.ONLINE if online else Resource.State.OFFLINE)
+
+
+def remove_role(role):
+    """Remove: the role goes, the VM stays on its host; its disk returns to Available Storage."""
+    from . import services
+
+    with transaction.atomic():
+        role = Role.objects.select_related("cluster__lab").get(pk=role.pk)
+        if Operation.objects.filter(role=role, state__in=Operation.ACTIVE).exists():
+            raise RoleError(f"{role.name} is changing state or moving; wait for it to finish.")
+        ClusterDisk.objects.filter(role=role).update(assignment=ClusterDisk.Assignment.AVAILABLE, role=None)
+        VirtualMachine.objects.filter(role=role).update(role=None)
+        cluster = role.cluster
+        role.delete()
+        services.mark(cluster.lab_id, Outbox.Kind.CLOCK)  # consoles re-render their status bar; lists refresh on use
+    return cluster
+
+
+# -- Configure Role (High Availability wizard) ------------------------------------------
+
+def start_configure_role(user, cluster, vm_ids):
+    """One phase per VM: each is checked and made highly available in turn; the
+    report (op.result) says which became roles and why the others did not."""
+    from . import services
+
+    vms = list(VirtualMachine.objects.filter(pk__in=vm_ids).order_by("name"))
+    sim_now = cluster.lab.sim_now()
+    phases, t = [], 0.0
+    for vm in vms:
+        phases.append({"name": f"Configuring {vm.name}", "start_s": t, "end_s": t + 2.0, "state": "Configuring",
+                       "detail": str(vm.pk)})
+        t += 2.0
+    with transaction.atomic():
+        op = Operation.objects.create(
+            lab=cluster.lab, kind=Operation.Kind.CONFIGURE_ROLE, cluster=cluster, requested_by=user,
+            was_running=False, state=Operation.State.RUNNING, queued_at=sim_now, started_at=sim_now,
+            next_due_at=sim_now, plan={"phases": phases, "total_s": t, "downtime_s": 0,
+                                       "summary": f"{len(vms)} virtual machine(s)"},
+            result={"vms": []})
+        services.mark(cluster.lab_id, Outbox.Kind.OPERATION, op.pk)
+    services.advance(op, sim_now)
+    return op
+
+
+def configure_one(op, phase):
+    vm = VirtualMachine.objects.select_related("role", "host_node", "configuration_disk").filter(
+        pk=int(phase["detail"])).first()
+    entry = {"vm": vm.name if vm else phase["name"], "role": None, "errors": [], "warnings": []}
+    if vm is not None:
+        errors, warnings = ha_problems(vm, op.cluster)
+        entry["warnings"] = warnings
+        if errors:
+            entry["errors"] = errors
+        else:
+            try:
+                role = make_highly_available(vm, op.cluster)
+                entry["role"] = role.name
+            except RoleError as exc:
+                entry["errors"] = [str(exc)]
+    results = (op.result or {}).get("vms", []) + [entry]
+    op.result = {**(op.result or {}), "vms": results}
+    Operation.objects.filter(pk=op.pk).update(result=op.result)

@@ -26,7 +26,9 @@ VALIDATION = Operation.Kind.VALIDATION
 CREATE_CLUSTER = Operation.Kind.CREATE_CLUSTER
 ADD_NODE = Operation.Kind.ADD_NODE
 CONFIGURE_QUORUM = Operation.Kind.CONFIGURE_QUORUM
-CLUSTER_KINDS = (VALIDATION, CREATE_CLUSTER, ADD_NODE, CONFIGURE_QUORUM)
+CONFIGURE_ROLE = Operation.Kind.CONFIGURE_ROLE
+VM_POWER = Operation.Kind.VM_POWER
+CLUSTER_KINDS = (VALIDATION, CREATE_CLUSTER, ADD_NODE, CONFIGURE_QUORUM, CONFIGURE_ROLE)
 
 
 class MoveError(Exception):
@@ -307,6 +309,14 @@ def _switch_owner(op):
 
 
 def _enter_phase(op, phase, sim_now):
+    if op.kind == VM_POWER:
+        from . import roles
+        roles.enter_power_phase(op, phase)
+        return
+    if op.kind == CONFIGURE_ROLE and phase["state"] == "Configuring":
+        from . import roles
+        roles.configure_one(op, phase)
+        return
     if op.kind == ADD_NODE and phase["state"] == "Joining":
         from . import clusters
         clusters.node_joining(op, phase)
@@ -378,6 +388,11 @@ def _complete(op, sim_time):
         clusters.nodes_joined(op, sim_time)
     elif op.kind == CONFIGURE_QUORUM:
         clusters.apply_quorum(op)
+    elif op.kind == VM_POWER:
+        from . import roles
+        roles.complete_power(op, sim_time)
+    elif op.kind == CONFIGURE_ROLE:
+        pass
     elif op.kind == VALIDATION:
         pass
     elif op.kind == LIVE and op.plan.get("live"):

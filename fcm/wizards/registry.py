@@ -1,8 +1,10 @@
 """Every wizard by its URL name."""
 from .cluster_config import AddNodeWizard, QuorumWizard
+from .configure_role import ConfigureRoleWizard
 from .create import CreateClusterWizard
 from .validate import ValidateWizard
 
-WIZARDS = {w.kind: w for w in (ValidateWizard, CreateClusterWizard, AddNodeWizard, QuorumWizard)}
+WIZARDS = {w.kind: w for w in (ValidateWizard, CreateClusterWizard, AddNodeWizard, QuorumWizard,
+                               ConfigureRoleWizard)}
 #: Wizards that work on an existing cluster (their URL names it).
-CLUSTER_WIZARDS = {"add-node", "quorum"}
+CLUSTER_WIZARDS = {"add-node", "quorum", "configure-role"}

@@ -1,0 +1,196 @@
+"""High Availability, role control and properties."""
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from fcm.engine.models import Operation
+from fcm.engine.roles import RoleError, make_highly_available, request_power
+from fcm.engine.runner import Runner
+from fcm.inventory.models import Cluster, ClusterDisk, Node, Resource, Role, VirtualMachine
+from fcm.wizards.models import WizardDraft
+
+pytestmark = pytest.mark.django_db
+HX = {"HX-Request": "true", "HX-Target": "dialog-host"}
+SEL = {"HX-Request": "true", "HX-Target": "selection"}
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+def run_all(lab, op):
+    lab.refresh_from_db()
+    op.refresh_from_db()
+    end = (op.started_at - lab.sim_anchor).total_seconds() + op.plan["total_s"] + 1
+    Runner().tick(to=lab.wall_anchor + timedelta(seconds=end / lab.speed))
+    op.refresh_from_db()
+    return op
+
+
+def configure(client, lab, cluster, vm_names):
+    start = reverse("wizards:start", args=[lab.pk, "configure-role"]) + f"?cluster={cluster.pk}"
+    html = client.get(start, headers=HX).content.decode()
+    assert "High Availability Wizard" in html
+    client.post(start, {"action": "next", "cluster": cluster.pk}, headers=HX)
+    d = WizardDraft.objects.order_by("-created_at").first()
+    url = reverse("wizards:draft", args=[lab.pk, d.pk])
+    html = client.post(url, {"action": "next", "role_type": "Virtual Machine"}, headers=HX).content.decode()
+    assert "Host Server" in html
+    ids = list(VirtualMachine.objects.filter(lab=lab, name__in=vm_names).values_list("pk", flat=True))
+    html = client.post(url, {"action": "next", "vms": ids}, headers=HX).content.decode()
+    client.post(url, {"action": "next"}, headers=HX)
+    d.refresh_from_db()
+    return html, run_all(lab, d.operation), url
+
+
+def test_2008_guest7_becomes_highly_available_and_comes_online(owner_client, lab_2008):
+    cluster = Cluster.objects.get(lab=lab_2008)
+    html, op, url = configure(owner_client, lab_2008, cluster, ["Guest7"])
+    assert "Add-ClusterVirtualMachineRole -VMName Guest7" in html
+    role = Role.objects.get(cluster=cluster, name="Guest7")
+    assert role.owner_node.name == "contoso3" and role.state == "Offline"
+    disk = ClusterDisk.objects.get(cluster=cluster, disk__name="Guest7")
+    assert disk.assigned_to == "Guest7"
+    config = role.resources.get(type=Resource.Type.VM_CONFIGURATION)
+    assert list(config.depends_on.values_list("cluster_disk", flat=True)) == [disk.pk]
+    assert op.result["vms"][0]["role"] == "Guest7"
+    summary = owner_client.get(url, headers=HX).content.decode()
+    assert "High availability was successfully configured for the role Guest7" in summary
+    # Bring it online: the VM boots (2008 guest: 60 s), the role reaches Online on contoso3.
+    power = reverse("console:role-power", args=[lab_2008.pk, cluster.pk, role.pk]) + "?action=start"
+    body = owner_client.post(power, headers=SEL).content.decode()
+    assert "Pending" in body
+    op = run_all(lab_2008, Operation.objects.get(kind="vm-power"))
+    assert op.plan["total_s"] == 60
+    role.refresh_from_db()
+    assert role.state == "Online" and role.virtual_machine.state == "Running"
+
+
+def test_2008_r2_refuses_a_running_vm_until_it_is_off(owner_client, r2_lab):
+    cluster = Cluster.objects.get(lab=r2_lab)
+    s2 = Node.objects.get(name="WS08R2-S2")
+    from fcm.inventory.models import Disk
+    vm = VirtualMachine.objects.create(lab=r2_lab, name="vWS08-WEB01", host_node=s2, state="Running",
+                                       memory_mb=2048, configuration_path=r"C:\ClusterStorage\Volume1\vWS08-WEB01",
+                                       configuration_disk=Disk.objects.get(name="VMs"), virtual_switch="External Network")
+    html, op, url = configure(owner_client, r2_lab, cluster, ["vWS08-WEB01"])
+    assert "shut it down or save its state" in html
+    assert op.result["vms"][0]["role"] is None and not Role.objects.filter(name="vWS08-WEB01").exists()
+    assert "shut it down or save its state" in owner_client.get(url, headers=HX).content.decode()
+    VirtualMachine.objects.filter(pk=vm.pk).update(state="Off")
+    html, op, url = configure(owner_client, r2_lab, cluster, ["vWS08-WEB01"])
+    assert op.result["vms"][0]["role"] == "vWS08-WEB01"
+    role = Role.objects.get(name="vWS08-WEB01")
+    assert not ClusterDisk.objects.filter(role=role).exists()  # on the CSV: no disk moves into the role
+    assert request_power(None, role.virtual_machine, "start").plan["total_s"] == 50
+
+
+def test_a_vm_on_local_storage_is_reported_and_the_others_are_clustered(owner_client, make_generated_lab):
+    lab = make_generated_lab(nodes=2, vms=1, os_version="2012")
+    cluster = Cluster.objects.get(lab=lab)
+    hv1 = Node.objects.get(cluster=cluster, name="HV01")
+    VirtualMachine.objects.create(lab=lab, name="Local1", host_node=hv1, configuration_path=r"D:\VMs\Local1")
+    shared = VirtualMachine.objects.create(lab=lab, name="Shared1", host_node=hv1, state="Running",
+                                           configuration_path=r"C:\ClusterStorage\Volume1\Shared1",
+                                           configuration_disk_id=ClusterDisk.objects.get(cluster=cluster, csv_number=1).disk_id,
+                                           virtual_switch="Missing")
+    html, op, url = configure(owner_client, lab, cluster, ["Local1", "Shared1"])
+    by_vm = {r["vm"]: r for r in op.result["vms"]}
+    assert "local storage" in by_vm["Local1"]["errors"][0] and by_vm["Local1"]["role"] is None
+    assert by_vm["Shared1"]["role"] == "Shared1"  # 2012+: a running VM may be made highly available
+    assert "virtual switch 'Missing'" in by_vm["Shared1"]["warnings"][0]
+    report = owner_client.get(reverse("wizards:operation-report", args=[lab.pk, op.pk])).content.decode()
+    assert "local storage" in unescape(report) and "Success: role Shared1 created" in report
+    assert shared.pk
+
+
+def test_two_users_configuring_the_same_vm_create_one_role(lab_2008):
+    cluster = Cluster.objects.get(lab=lab_2008)
+    vm = VirtualMachine.objects.get(name="Guest7")
+    stale = VirtualMachine.objects.get(pk=vm.pk)
+    make_highly_available(vm, cluster)
+    with pytest.raises(RoleError):
+        make_highly_available(stale, cluster)
+    assert Role.objects.filter(name="Guest7").count() == 1
+
+
+def test_power_actions_states_and_refusals(owner_client, r2_lab):
+    cluster = Cluster.objects.get(lab=r2_lab)
+    role = Role.objects.get(cluster=cluster)
+    url = lambda a: reverse("console:role-power", args=[r2_lab.pk, cluster.pk, role.pk]) + f"?action={a}"  # noqa
+    assert "not possible while vWS08-SQL01 is running" in owner_client.post(url("start"), headers=SEL).content.decode()
+    owner_client.post(url("save"), headers=SEL)
+    op = Operation.objects.get(kind="vm-power")
+    role.refresh_from_db()
+    assert role.virtual_machine.state == "Saving" and role.state == "Pending"
+    assert "not possible while vWS08-SQL01 is saving" in owner_client.post(url("turnoff"), headers=SEL).content.decode()
+    # A second state change while one runs is refused by the one-operation-per-VM rule.
+    VirtualMachine.objects.filter(pk=role.virtual_machine.pk).update(state="Running")
+    with pytest.raises(RoleError, match="already changing state"):
+        request_power(None, role.virtual_machine, "shutdown")
+    run_all(r2_lab, op)
+    role.refresh_from_db()
+    assert role.virtual_machine.state == "Saved" and role.state == "Offline"
+    assert op.plan["total_s"] == pytest.approx(1 + 4096 / 100)
+    owner_client.post(url("start"), headers=SEL)
+    run_all(r2_lab, Operation.objects.filter(kind="vm-power").latest("pk"))
+    role.refresh_from_db()
+    assert role.state == "Online" and role.virtual_machine.state == "Running"
+    html = owner_client.get(reverse("console:role", args=[r2_lab.pk, cluster.pk, role.pk])).content.decode()
+    assert 'title="PowerShell: Stop-VM -Name vWS08-SQL01 -TurnOff"' in html
+
+
+def test_remove_keeps_the_vm_and_frees_its_disk(owner_client, lab_2008):
+    cluster = Cluster.objects.get(lab=lab_2008)
+    role = Role.objects.get(cluster=cluster, name="Guest1")
+    url = reverse("console:role-remove", args=[lab_2008.pk, cluster.pk, role.pk])
+    assert "Are you sure you want to remove the role Guest1" in owner_client.get(url).content.decode()
+    response = owner_client.post(url, headers={"HX-Request": "true"})
+    assert "HX-Redirect" in response
+    vm = VirtualMachine.objects.get(name="Guest1")
+    assert vm.role is None and vm.host_node.name == "contoso3" and vm.state == "Running"
+    assert ClusterDisk.objects.get(disk__name="Guest1").assigned_to == "Available Storage"
+
+
+def test_properties_are_validated_stored_and_used_by_placement(owner_client, make_generated_lab):
+    lab = make_generated_lab(nodes=3, vms=3)
+    cluster = Cluster.objects.get(lab=lab)
+    role = Role.objects.get(cluster=cluster, name="VM0001")
+    hv = {n.name: n for n in Node.objects.filter(cluster=cluster)}
+    url = reverse("console:role-properties", args=[lab.pk, cluster.pk, role.pk])
+    assert "Preferred Owners" in owner_client.get(url).content.decode()
+    base = {"name": "VM0001", "priority": 3000, "failover_period_hours": 6, "failback": "prevent"}
+    html = owner_client.post(url, {**base, "name": "VM0002"}, headers=SEL).content.decode()
+    assert "Another role of this cluster is named VM0002." in html
+    html = owner_client.post(url, {**base, f"owner_{hv['HV02'].pk}": 1, f"owner_{hv['HV03'].pk}": 1},
+                             headers=SEL).content.decode()
+    assert "different position" in html
+    html = owner_client.post(url, {**base, "failover_period_hours": 2000}, headers=SEL).content.decode()
+    assert "less than or equal to 1193" in html
+    html = owner_client.post(url, {**base, "failback": "window"}, headers=SEL).content.decode()
+    assert "between which failback may happen" in html
+    owner_client.post(url, {**base, "name": "SQL-A", f"owner_{hv['HV03'].pk}": 1, f"owner_{hv['HV02'].pk}": 2,
+                            "failover_threshold": 2, "failback": "window", "window_start": 1, "window_end": 5},
+                      headers=SEL)
+    role.refresh_from_db()
+    assert role.name == "SQL-A" and role.priority == 3000 and role.failover_threshold == 2
+    assert list(role.preferred_owner_entries.values_list("node__name", flat=True)) == ["HV03", "HV02"]
+    assert (role.failback, role.failback_window_start, role.failback_window_end) == ("Allow", 1, 5)
+    from fcm.engine.services import best_node_for
+    assert best_node_for(Role.objects.select_related("cluster", "virtual_machine__host_node").get(pk=role.pk),
+                         Operation.Kind.LIVE_MIGRATION).name == "HV03"
+
+
+def test_cluster_reserve_on_the_summary(owner_client, make_generated_lab):
+    lab = make_generated_lab(nodes=2, vms=4)
+    cluster = Cluster.objects.get(lab=lab)
+    url = reverse("console:cluster", args=[lab.pk, cluster.pk])
+    assert "The cluster can sustain 1 node failure" in owner_client.get(url).content.decode()
+    Node.objects.filter(cluster=cluster).update(memory_mb=8192)
+    VirtualMachine.objects.filter(lab=lab).update(state="Running", memory_mb=4096)
+    html = owner_client.get(url).content.decode()
+    assert "would not restart (not enough memory on the other nodes)" in html
