@@ -140,7 +140,9 @@ def configure_role(cluster):
 
 
 def for_roles(cluster, here, role=None, operation=None):
-    groups = [ActionGroup(cluster.roles_label, [configure_role(cluster), refresh(here)])]
+    new_vm = Action("New Virtual Machine...", "vm", url=_wizard(cluster.lab, "new-vm", cluster), fetch_dialog=True,
+                    menu="Virtual Machines", command="New-VM -Name <name> -ComputerName <node>")
+    groups = [ActionGroup(cluster.roles_label, [configure_role(cluster), new_vm, refresh(here)])]
     if role is not None:
         groups.append(role_group(cluster, role, operation))
     return groups

@@ -23,6 +23,7 @@ class Operation(models.Model):
         CONFIGURE_QUORUM = "configure-quorum", "Configure Cluster Quorum Settings"
         CONFIGURE_ROLE = "configure-role", "Configure High Availability"
         VM_POWER = "vm-power", "Virtual Machine State Change"
+        NEW_VM = "new-vm", "New Virtual Machine"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

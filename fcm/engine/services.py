@@ -28,7 +28,8 @@ ADD_NODE = Operation.Kind.ADD_NODE
 CONFIGURE_QUORUM = Operation.Kind.CONFIGURE_QUORUM
 CONFIGURE_ROLE = Operation.Kind.CONFIGURE_ROLE
 VM_POWER = Operation.Kind.VM_POWER
-CLUSTER_KINDS = (VALIDATION, CREATE_CLUSTER, ADD_NODE, CONFIGURE_QUORUM, CONFIGURE_ROLE)
+NEW_VM = Operation.Kind.NEW_VM
+CLUSTER_KINDS = (VALIDATION, CREATE_CLUSTER, ADD_NODE, CONFIGURE_QUORUM, CONFIGURE_ROLE, NEW_VM)
 
 
 class MoveError(Exception):
@@ -393,6 +394,9 @@ def _complete(op, sim_time):
         roles.complete_power(op, sim_time)
     elif op.kind == CONFIGURE_ROLE:
         pass
+    elif op.kind == NEW_VM:
+        from . import vms
+        vms.complete_new_vm(op)
     elif op.kind == VALIDATION:
         pass
     elif op.kind == LIVE and op.plan.get("live"):

@@ -2,9 +2,10 @@
 from .cluster_config import AddNodeWizard, QuorumWizard
 from .configure_role import ConfigureRoleWizard
 from .create import CreateClusterWizard
+from .new_vm import NewVmWizard
 from .validate import ValidateWizard
 
 WIZARDS = {w.kind: w for w in (ValidateWizard, CreateClusterWizard, AddNodeWizard, QuorumWizard,
-                               ConfigureRoleWizard)}
+                               ConfigureRoleWizard, NewVmWizard)}
 #: Wizards that work on an existing cluster (their URL names it).
-CLUSTER_WIZARDS = {"add-node", "quorum", "configure-role"}
+CLUSTER_WIZARDS = {"add-node", "quorum", "configure-role", "new-vm"}

@@ -226,6 +226,7 @@ class OperationReportView(LoginRequiredMixin, View):
         lab_obj = lab_for(request, lab)
         op = get_object_or_404(Operation.objects.select_related("cluster__domain", "requested_by"), lab=lab_obj,
                                pk=pk, kind__in=[Operation.Kind.CREATE_CLUSTER, Operation.Kind.ADD_NODE,
-                                                Operation.Kind.CONFIGURE_QUORUM, Operation.Kind.CONFIGURE_ROLE])
+                                                Operation.Kind.CONFIGURE_QUORUM, Operation.Kind.CONFIGURE_ROLE,
+                                                Operation.Kind.NEW_VM])
         return TemplateResponse(request, "wizards/operation_report.html", {
             "lab": lab_obj, "operation": op, "phase_rows": phase_rows(op)})

@@ -194,3 +194,36 @@ def test_cluster_reserve_on_the_summary(owner_client, make_generated_lab):
     VirtualMachine.objects.filter(lab=lab).update(state="Running", memory_mb=4096)
     html = owner_client.get(url).content.decode()
     assert "would not restart (not enough memory on the other nodes)" in html
+
+
+def test_new_virtual_machine_wizard(owner_client, lab_2008):
+    cluster = Cluster.objects.get(lab=lab_2008)
+    start = reverse("wizards:start", args=[lab_2008.pk, "new-vm"]) + f"?cluster={cluster.pk}"
+    owner_client.post(start, {"action": "next", "cluster": cluster.pk, "node": Node.objects.get(name="contoso4").pk},
+                      headers=HX)
+    d = WizardDraft.objects.order_by("-created_at").first()
+    url = reverse("wizards:draft", args=[lab_2008.pk, d.pk])
+    post = lambda **data: unescape(owner_client.post(url, {"action": "next", **data}, headers=HX).content.decode())  # noqa
+    html = post(name="Guest1", other_location="on", location=r"H:\VMs")
+    assert "A virtual machine named Guest1 already exists." in html
+    html = post(name="Guest8", other_location="on", location=r"Z:\VMs")
+    assert "contoso4 has no drive Z: it cannot reach" in html
+    html = post(name="Guest8", other_location="on", location=r"H:\VMs")
+    assert 'aria-current="step">Assign Memory' in html
+    html = post(memory_mb=999999)
+    assert "a virtual machine can have at most" in html and "Dynamic Memory" not in html  # 2008: none
+    post(memory_mb=2048)
+    post(switch="Public Virtual Network")
+    html = post(vhd="create", vhd_path=r"H:\VMs\Guest8\Guest8.vhd", vhd_size_gb=3000)
+    assert "at most 2040 GB" in html
+    post(vhd="create", vhd_path=r"H:\VMs\Guest8\Guest8.vhd", vhd_size_gb=30)
+    html = post(install="later")
+    assert r'New-VM -Name Guest8 -ComputerName contoso4 -Path "H:\VMs\Guest8"' in html
+    post()
+    d.refresh_from_db()
+    run_all(lab_2008, d.operation)
+    vm = VirtualMachine.objects.get(name="Guest8")
+    assert vm.host_node.name == "contoso4" and vm.state == "Off" and vm.configuration_disk.name == "Guest7"
+    assert vm.hard_disks.get().path == r"H:\VMs\Guest8\Guest8.vhd"
+    html, op, _ = configure(owner_client, lab_2008, cluster, ["Guest8"])
+    assert op.result["vms"][0]["role"] == "Guest8"

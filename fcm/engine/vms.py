@@ -1,0 +1,103 @@
+"""Creating virtual machines (New Virtual Machine wizard) and where their files can live."""
+import re
+
+from django.db import IntegrityError, transaction
+
+from fcm.inventory.models import ClusterDisk, Disk, DiskPath, VirtualHardDisk, VirtualMachine
+from fcm.sim.units import GB
+
+from .models import Operation, Outbox
+
+CSV_PATH = re.compile(r"^C:\\ClusterStorage\\Volume(\d+)(\\.*)?$", re.IGNORECASE)
+DRIVE_PATH = re.compile(r"^([A-Za-z]):\\(.*)$")
+
+
+class VmError(Exception):
+    pass
+
+
+def resolve_location(node, path):
+    """(LUN or None for the host's local disk) for a folder path, or VmError saying why not.
+
+    C:\\ClusterStorage\\VolumeN\\... is the cluster's CSV number N; X:\\... is the
+    LUN with drive letter X that the host sees; C: and D: are local disks.
+    """
+    path = (path or "").strip()
+    m = CSV_PATH.match(path)
+    if m:
+        cd = ClusterDisk.objects.filter(cluster=node.cluster_id, csv_number=int(m.group(1)),
+                                        assignment=ClusterDisk.Assignment.CSV).select_related("disk").first() \
+            if node.cluster_id else None
+        if cd is None:
+            raise VmError(f"{path.split(chr(92))[0]}\\ClusterStorage\\Volume{m.group(1)} is not a Cluster Shared "
+                          f"Volume of the cluster of {node.name}.")
+        if not DiskPath.objects.filter(disk=cd.disk, node=node, online=True).exists():
+            raise VmError(f"{node.name} has no working path to {cd.name}.")
+        return cd.disk
+    m = DRIVE_PATH.match(path)
+    if not m:
+        raise VmError(r"Type a full folder path such as C:\ClusterStorage\Volume1\VM1 or V:\VM1.")
+    letter = m.group(1).upper()
+    lun = Disk.objects.filter(lab=node.lab_id, drive_letter=letter, paths__node=node,
+                              paths__online=True).first()
+    if lun is not None:
+        return lun
+    if letter in ("C", "D"):
+        return None  # the host's own disks
+    raise VmError(f"{node.name} has no drive {letter}: it cannot reach {path}.")
+
+
+def create_vm(user, node, spec):
+    """Create the VM (Off) with its VHD; spec keys: name, location, memory_mb, dynamic_memory,
+    switch, vhd (create|existing|later), vhd_path, vhd_size_gb, generation, guest_os."""
+    with transaction.atomic():
+        lun = resolve_location(node, spec["location"])
+        try:
+            vm = VirtualMachine.objects.create(
+                lab_id=node.lab_id, name=spec["name"], host_node=node, state=VirtualMachine.State.OFF,
+                generation=spec.get("generation", 1), memory_mb=spec["memory_mb"],
+                dynamic_memory=spec.get("dynamic_memory", False), vcpus=1, guest_os=spec["guest_os"],
+                configuration_path=spec["location"], configuration_disk=lun, virtual_switch=spec.get("switch", ""))
+        except IntegrityError:
+            raise VmError(f"A virtual machine named {spec['name']} already exists.") from None
+        if spec.get("vhd") in ("create", "existing") and spec.get("vhd_path"):
+            vhd_lun = resolve_location(node, spec["vhd_path"].rsplit("\\", 1)[0])
+            size = int(spec.get("vhd_size_gb") or 40) * GB
+            VirtualHardDisk.objects.create(
+                virtual_machine=vm, path=spec["vhd_path"], disk=vhd_lun, max_size_bytes=size,
+                file_size_bytes=size if spec.get("vhd") == "existing" else 4 * 1024 ** 2,
+                format="VHDX" if spec["vhd_path"].lower().endswith(".vhdx") else "VHD",
+                kind="Dynamic", controller="SCSI 0:0" if vm.generation == 2 else "IDE 0:0")
+        Outbox.objects.create(lab_id=node.lab_id, kind=Outbox.Kind.NODE, object_id=node.pk)
+    return vm
+
+
+def start_new_vm(user, node, spec):
+    """The wizard's Finish: a short Operation whose completion creates the VM."""
+    from . import services
+
+    lab = node.lab
+    sim_now = lab.sim_now()
+    with transaction.atomic():
+        op = Operation.objects.create(
+            lab=lab, kind=Operation.Kind.NEW_VM, cluster=node.cluster, source_node=node, target_node=node,
+            requested_by=user, was_running=False, state=Operation.State.RUNNING, queued_at=sim_now,
+            started_at=sim_now, next_due_at=sim_now,
+            plan={"phases": [{"name": "Creating the virtual machine", "start_s": 0.0, "end_s": 2.0, "state": "",
+                              "detail": ""}], "total_s": 2.0, "downtime_s": 0, "summary": spec["name"],
+                  "params": {**spec, "node": node.pk}})
+        services.mark(lab.pk, Outbox.Kind.OPERATION, op.pk)
+    services.advance(op, sim_now)
+    return op
+
+
+def complete_new_vm(op):
+    from fcm.inventory.models import Node
+
+    node = Node.objects.get(pk=op.plan["params"]["node"])
+    try:
+        vm = create_vm(op.requested_by, node, op.plan["params"])
+        op.result = {"vm": vm.pk, "name": vm.name}
+    except VmError as exc:
+        op.result = {"error": str(exc)}
+    Operation.objects.filter(pk=op.pk).update(result=op.result)
