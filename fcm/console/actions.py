@@ -218,7 +218,9 @@ def for_disks(cluster, here, title, disk=None, csv_folder=False):
 
 
 def for_networks(cluster, here, network=None):
-    groups = [ActionGroup("Networks", [refresh(here)])]
+    settings = Action("Live Migration Settings...", "network", url=_cluster_url("live-migration-settings", cluster),
+                      fetch_dialog=True, command="Set-VMHost -MaximumVirtualMachineMigrations <n>")
+    groups = [ActionGroup("Networks", ([settings] if cluster.version.live_migration else []) + [refresh(here)])]
     if network is not None:
         groups.append(ActionGroup(network.name, [critical_events(cluster, q=network.name)],
                                   selected=True))

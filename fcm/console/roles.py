@@ -127,3 +127,20 @@ class RolePropertiesView(RoleActionMixin, View):
 
     def put(self, request, *args, **kwargs):
         return HttpResponseNotAllowed(["GET", "POST"])
+
+
+class ResourceStateView(RoleActionMixin, View):
+    """Resources tab: Bring Online / Take Offline a single resource."""
+
+    def post(self, request, lab, cluster, pk, resource, state):
+        role = self.load(request, lab, cluster, pk)
+        res = role.resources.filter(pk=resource).first()
+        if res is None or state not in ("online", "offline"):
+            from django.http import Http404
+            raise Http404("No such resource.")
+        try:
+            role_services.set_resource_state(request.user, res, state == "online")
+        except role_services.RoleError as exc:
+            return self.dialog(request, "console/dialogs/error.html",
+                               {"title": "Bring Online" if state == "online" else "Take Offline"}, error=str(exc))
+        return self.details(request, lab, cluster, pk)

@@ -160,3 +160,39 @@ class DestroyView(ClusterMixin, View):
         except StorageError as exc:
             return self.dialog(request, self.template, **self.context(str(exc)))
         return HttpResponseClientRedirect(reverse("console:root", args=[lab]))
+
+
+class LiveMigrationSettingsView(ClusterMixin, View):
+    """Networks -> Live Migration Settings...: networks in preference order, and the per-node limit."""
+
+    template = "console/dialogs/live_migration_settings.html"
+
+    def networks(self):
+        from fcm.inventory.models import ClusterNetwork
+        nets = list(ClusterNetwork.objects.filter(cluster=self.cluster).select_related("network"))
+        return sorted(nets, key=lambda n: (n.live_migration_rank is None, n.live_migration_rank or 0, n.metric))
+
+    def get(self, request, lab, cluster):
+        self.load(request, lab, cluster)
+        return self.dialog(request, self.template, networks=self.networks())
+
+    def post(self, request, lab, cluster):
+        from fcm.inventory.models import ClusterNetwork
+        self.load(request, lab, cluster)
+        nets = self.networks()
+        order = [int(x) for x in request.POST.getlist("order") if x.isdigit()]
+        allowed = {int(x) for x in request.POST.getlist("allowed") if x.isdigit()}
+        limit = request.POST.get("simultaneous", "")
+        error = ""
+        if not allowed & {n.pk for n in nets}:
+            error = "Select at least one network for live migration."
+        elif not limit.isdigit() or not 1 <= int(limit) <= 64:
+            error = "Simultaneous live migrations must be a number from 1 to 64."
+        if error:
+            return self.dialog(request, self.template, networks=nets, error=error)
+        ranks = {pk: i for i, pk in enumerate(order, start=1)}
+        for n in nets:
+            ClusterNetwork.objects.filter(pk=n.pk).update(live_migration_rank=ranks.get(n.pk),
+                                                          live_migration_allowed=n.pk in allowed)
+        Cluster.objects.filter(pk=self.cluster.pk).update(simultaneous_live_migrations=int(limit))
+        return HttpResponseClientRefresh()

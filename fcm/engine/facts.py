@@ -44,7 +44,8 @@ def preferred_owner_names(role):
 def migration_network(cluster, source, target):
     """The cluster network a live migration uses between two nodes, and its speed.
 
-    A network set aside for live migration first; else cluster-only networks
+    The order set in Live Migration Settings first (networks cleared there
+    are never used); then a network set aside for live migration; else cluster-only networks
     before client networks, lowest metric first; never a network with
     cluster use None. Link speed is the slower adapter's.
     """
@@ -54,9 +55,11 @@ def migration_network(cluster, source, target):
     candidates = []
     for cn in ClusterNetwork.objects.filter(cluster=cluster, state=ClusterNetwork.State.UP).select_related("network"):
         speeds = adapters.get(cn.network_id, {})
-        if cn.role == ClusterNetwork.Role.NONE or len(speeds) < 2:
+        if cn.role == ClusterNetwork.Role.NONE or len(speeds) < 2 or not cn.live_migration_allowed:
             continue
-        rank = (cn.network.purpose != "live-migration", cn.role != ClusterNetwork.Role.CLUSTER_ONLY, cn.metric)
+        chosen_order = cn.live_migration_rank if cn.live_migration_rank is not None else 10_000
+        rank = (chosen_order, cn.network.purpose != "live-migration", cn.role != ClusterNetwork.Role.CLUSTER_ONLY,
+                cn.metric)
         candidates.append((rank, cn, min(speeds.values())))
     if not candidates:
         return None, 0

@@ -251,3 +251,40 @@ def configure_one(op, phase):
     results = (op.result or {}).get("vms", []) + [entry]
     op.result = {**(op.result or {}), "vms": results}
     Operation.objects.filter(pk=op.pk).update(result=op.result)
+
+
+def set_resource_state(user, resource, online):
+    """Bring Online / Take Offline one resource, honouring dependencies.
+
+    The Virtual Machine resource starts or saves the VM (its offline action
+    is Save, the product's default); a disk or configuration resource goes
+    at once, once the resources that depend on it are offline.
+    """
+    from . import services
+
+    resource = Resource.objects.select_related("role__cluster", "virtual_machine").get(pk=resource.pk)
+    role = resource.role
+    if resource.type == Resource.Type.VIRTUAL_MACHINE and resource.virtual_machine_id:
+        vm = resource.virtual_machine
+        if online:
+            blocked = [d.name for d in resource.depends_on.exclude(state=Resource.State.ONLINE)]
+            if blocked:
+                raise RoleError(f"Bring {', '.join(blocked)} online first: {resource.name} depends on it.")
+        return request_power(user, vm, START if online else SAVE)
+    with transaction.atomic():
+        if online:
+            blocked = [d.name for d in resource.depends_on.exclude(state=Resource.State.ONLINE)]
+            if blocked:
+                raise RoleError(f"Bring {', '.join(blocked)} online first: {resource.name} depends on it.")
+        else:
+            dependents = [d.name for d in resource.dependents.filter(state__in=[
+                Resource.State.ONLINE, Resource.State.ONLINE_PENDING])]
+            if dependents:
+                raise RoleError(f"{', '.join(dependents)} depends on {resource.name}: take it offline first.")
+        Resource.objects.filter(pk=resource.pk).update(state=Resource.State.ONLINE if online else Resource.State.OFFLINE)
+        states = set(Resource.objects.filter(role=role).values_list("state", flat=True))
+        role.state = (Role.State.ONLINE if states == {Resource.State.ONLINE} else
+                      Role.State.OFFLINE if states == {Resource.State.OFFLINE} else Role.State.PARTIAL_ONLINE)
+        role.save(update_fields=["state"])
+        services.mark_role(role)
+    return None

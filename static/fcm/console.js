@@ -122,6 +122,13 @@
       box.value = names.join(", ");
       return;
     }
+    var mover = t.closest("[data-move-row]");
+    if (mover) {
+      var row = mover.closest("tr");
+      var sibling = mover.dataset.moveRow === "-1" ? row.previousElementSibling : row.nextElementSibling;
+      if (sibling) row.parentNode.insertBefore(row, mover.dataset.moveRow === "-1" ? sibling : sibling.nextSibling);
+      return;
+    }
     var copier = t.closest("[data-copy]");
     if (copier) {
       var text = document.querySelector(copier.dataset.copy).textContent;

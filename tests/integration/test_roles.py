@@ -227,3 +227,45 @@ def test_new_virtual_machine_wizard(owner_client, lab_2008):
     assert vm.hard_disks.get().path == r"H:\VMs\Guest8\Guest8.vhd"
     html, op, _ = configure(owner_client, lab_2008, cluster, ["Guest8"])
     assert op.result["vms"][0]["role"] == "Guest8"
+
+
+def test_live_migration_settings_choose_the_network_and_the_limit(owner_client, r2_lab):
+    from fcm.engine import facts
+    from fcm.inventory.models import ClusterNetwork
+    cluster = Cluster.objects.get(lab=r2_lab)
+    url = reverse("console:live-migration-settings", args=[r2_lab.pk, cluster.pk])
+    assert "most preferred at the top" in owner_client.get(url).content.decode()
+    nets = {n.network.name: n for n in ClusterNetwork.objects.filter(cluster=cluster).select_related("network")}
+    assert "Select at least one network" in owner_client.post(url, {"simultaneous": 2}).content.decode()
+    html = owner_client.post(url, {"allowed": [nets["Public"].pk], "simultaneous": 0}).content.decode()
+    assert "from 1 to 64" in html
+    owner_client.post(url, {"order": [nets["Public"].pk, nets["iSCSI"].pk], "allowed": [nets["Public"].pk],
+                            "simultaneous": 3}, headers={"HX-Request": "true"})
+    cluster.refresh_from_db()
+    assert cluster.simultaneous_live_migrations == 3
+    s1, s2 = Node.objects.filter(cluster=cluster).order_by("name")
+    assert facts.migration_network(cluster, s1, s2)[0].pk == nets["Public"].pk
+    ClusterNetwork.objects.filter(pk=nets["Public"].pk).update(live_migration_allowed=False)
+    assert facts.migration_network(cluster, s1, s2)[0] is None
+
+
+def test_resources_go_online_and_offline_in_dependency_order(owner_client, lab_2008):
+    cluster = Cluster.objects.get(lab=lab_2008)
+    role = Role.objects.get(cluster=cluster, name="Guest1")
+    res = {r.type: r for r in role.resources.all()}
+    url = lambda r, s: reverse("console:resource-state", args=[lab_2008.pk, cluster.pk, role.pk, r.pk, s])  # noqa
+    html = owner_client.post(url(res["Physical Disk"], "offline"), headers=SEL).content.decode()
+    assert "depends on Cluster Disk 2: take it offline first" in unescape(html)
+    owner_client.post(url(res["Virtual Machine"], "offline"), headers=SEL)  # the VM saves
+    run_all(lab_2008, Operation.objects.get(kind="vm-power"))
+    owner_client.post(url(res["Virtual Machine Configuration"], "offline"), headers=SEL)
+    owner_client.post(url(res["Physical Disk"], "offline"), headers=SEL)
+    role.refresh_from_db()
+    assert role.state == "Offline" and set(role.resources.values_list("state", flat=True)) == {"Offline"}
+    html = owner_client.post(url(res["Virtual Machine Configuration"], "online"), headers=SEL).content.decode()
+    assert "Bring Cluster Disk 2 online first" in unescape(html)
+    owner_client.post(url(res["Physical Disk"], "online"), headers=SEL)
+    role.refresh_from_db()
+    assert role.state == "PartialOnline"
+    body = owner_client.get(reverse("console:role", args=[lab_2008.pk, cluster.pk, role.pk]) + "?tab=resources")
+    assert "Bring Online" in body.content.decode() and "Take Offline" in body.content.decode()

@@ -130,6 +130,10 @@ class ClusterNetwork(models.Model):
     role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.CLUSTER_AND_CLIENT)
     state = models.CharField(max_length=12, choices=State.choices, default=State.UP)
     metric = models.PositiveIntegerField(default=10000)
+    #: Live Migration Settings: the order networks are tried in (empty = by
+    #: the default rules) and whether live migration may use the network at all.
+    live_migration_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    live_migration_allowed = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name"]
