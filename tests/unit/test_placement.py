@@ -43,3 +43,8 @@ def test_batch_reservations_spread_the_vms():
     nodes = [node("S1"), node("S2", memory=16384), node("S3", memory=16384)]
     assert best_possible_node(VM, nodes) == "S2"
     assert best_possible_node(VM, nodes, reserved_mb={"S2": 4096}) == "S3"
+
+
+def test_ties_go_to_the_first_node_in_order():
+    nodes = [node("S1"), node("S2", used=1000), node("S3", used=1000)]
+    assert best_possible_node(VM, nodes) == "S2"
