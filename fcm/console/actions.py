@@ -192,12 +192,42 @@ def role_group(cluster, role, operation=None):
 def for_nodes(cluster, here, node=None):
     groups = [ActionGroup("Nodes", [refresh(here)])]
     if node is not None:
-        groups.append(ActionGroup(node.name, [
+        groups.append(ActionGroup(node.name, node_actions(cluster, node) + [
             critical_events(cluster, node=node.pk),
             Action("Evict", "failed", url=_cluster_url("node-evict", cluster, node.pk), fetch_dialog=True,
                    menu="More Actions"),
         ], selected=True))
     return groups
+
+
+def node_actions(cluster, node):
+    """Pause / Resume as the version words them, and Simulate power failures."""
+    url = lambda action: _cluster_url("node-action", cluster, node.pk) + f"?action={action}"  # noqa: E731
+    modern = cluster.version.order >= 3
+    items = []
+    if node.state == "Up":
+        if modern:
+            items += [Action("Drain Roles", "paused", url=url("drain"), post=True, menu="Pause",
+                             command=f"Suspend-ClusterNode -Name {node.name} -Drain"),
+                      Action("Do Not Drain Roles", "paused", url=url("pause"), post=True, menu="Pause",
+                             command=f"Suspend-ClusterNode -Name {node.name}")]
+        else:
+            items.append(Action("Pause", "paused", url=url("pause"), post=True,
+                                command=f"Suspend-ClusterNode -Name {node.name}"))
+    if node.state == "Paused":
+        if modern:
+            items += [Action("Fail Roles Back", "up", url=url("failback"), post=True, menu="Resume",
+                             command=f"Resume-ClusterNode -Name {node.name} -Failback Immediate"),
+                      Action("Do Not Fail Roles Back", "up", url=url("resume"), post=True, menu="Resume",
+                             command=f"Resume-ClusterNode -Name {node.name}")]
+        else:
+            items.append(Action("Resume", "up", url=url("resume"), post=True,
+                                command=f"Resume-ClusterNode -Name {node.name}"))
+    if node.power_state == "On":
+        items.append(Action("Power Off (crash)", "failed", url=url("power-off"), post=True, menu="Simulate"))
+    else:
+        items.append(Action("Power On", "up", url=url("power-on"), post=True, menu="Simulate"))
+    return items
 
 
 def for_disks(cluster, here, title, disk=None, csv_folder=False):

@@ -196,3 +196,31 @@ class LiveMigrationSettingsView(ClusterMixin, View):
                                                           live_migration_allowed=n.pk in allowed)
         Cluster.objects.filter(pk=self.cluster.pk).update(simultaneous_live_migrations=int(limit))
         return HttpResponseClientRefresh()
+
+
+class NodeActionView(ClusterMixin, View):
+    """Pause / Resume (with or without drain and failback) and Simulate power off / on."""
+
+    def post(self, request, lab, cluster, pk):
+        from fcm.engine import failures
+
+        self.load(request, lab, cluster)
+        node = Node.objects.filter(cluster=self.cluster, pk=pk).first()
+        if node is None:
+            raise Http404("No such node.")
+        action = request.GET.get("action", "")
+        handlers = {
+            "drain": lambda: failures.pause_node(request.user, node, drain=True),
+            "pause": lambda: failures.pause_node(request.user, node, drain=False),
+            "failback": lambda: failures.resume_node(request.user, node, fail_back=True),
+            "resume": lambda: failures.resume_node(request.user, node, fail_back=False),
+            "power-off": lambda: failures.crash_node(request.user, node),
+            "power-on": lambda: failures.restart_node(request.user, node),
+        }
+        if action not in handlers:
+            raise Http404("No such action.")
+        try:
+            handlers[action]()
+        except failures.FailureError as exc:
+            return self.dialog(request, "console/dialogs/error.html", title=node.name, error=str(exc))
+        return HttpResponseClientRefresh()

@@ -24,6 +24,8 @@ class Operation(models.Model):
         CONFIGURE_ROLE = "configure-role", "Configure High Availability"
         VM_POWER = "vm-power", "Virtual Machine State Change"
         NEW_VM = "new-vm", "New Virtual Machine"
+        NODE_FAILURE = "node-failure", "Node Failure"
+        NODE_RESTART = "node-restart", "Node Restart"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

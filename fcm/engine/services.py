@@ -29,7 +29,8 @@ CONFIGURE_QUORUM = Operation.Kind.CONFIGURE_QUORUM
 CONFIGURE_ROLE = Operation.Kind.CONFIGURE_ROLE
 VM_POWER = Operation.Kind.VM_POWER
 NEW_VM = Operation.Kind.NEW_VM
-CLUSTER_KINDS = (VALIDATION, CREATE_CLUSTER, ADD_NODE, CONFIGURE_QUORUM, CONFIGURE_ROLE, NEW_VM)
+NODE_KINDS = (Operation.Kind.NODE_FAILURE, Operation.Kind.NODE_RESTART)
+CLUSTER_KINDS = (VALIDATION, CREATE_CLUSTER, ADD_NODE, CONFIGURE_QUORUM, CONFIGURE_ROLE, NEW_VM) + NODE_KINDS
 
 
 class MoveError(Exception):
@@ -314,6 +315,10 @@ def _enter_phase(op, phase, sim_now):
         from . import roles
         roles.enter_power_phase(op, phase)
         return
+    if op.kind in NODE_KINDS:
+        from . import failures
+        failures.enter_phase(op, phase, sim_now)
+        return
     if op.kind == CONFIGURE_ROLE and phase["state"] == "Configuring":
         from . import roles
         roles.configure_one(op, phase)
@@ -397,6 +402,9 @@ def _complete(op, sim_time):
     elif op.kind == NEW_VM:
         from . import vms
         vms.complete_new_vm(op)
+    elif op.kind in NODE_KINDS:
+        from . import failures
+        failures.complete(op, sim_time)
     elif op.kind == VALIDATION:
         pass
     elif op.kind == LIVE and op.plan.get("live"):
@@ -424,6 +432,9 @@ def _finish(op, state, sim_time, message=""):
         _log_move_failure(op, message, sim_time)
     mark_operation(op)
     mark_nodes(op.lab_id, op.source_node, op.target_node)
+    if op.source_node is not None and op.kind in (LIVE, QUICK):
+        from . import failures
+        failures.drain_progress(op.source_node)
 
 
 def cancel(op, user=None):

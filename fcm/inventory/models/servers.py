@@ -159,6 +159,11 @@ class Node(models.Model):
     dynamic_weight = models.PositiveSmallIntegerField(
         "current vote", default=1, help_text="DynamicWeight (2012+ dynamic quorum)."
     )
+    drain_status = models.CharField(
+        max_length=12, blank=True, choices=[("In Progress", "Draining"), ("Completed", "Drain Completed"),
+                                            ("Failed", "Drain Failed")],
+        help_text="Pause -> Drain Roles progress, shown in the Information column.")
+    paused_at = models.DateTimeField(null=True, blank=True, help_text="Sim time the node was paused")
 
     class Meta:
         ordering = ["name"]

@@ -1,0 +1,305 @@
+"""Node failures and maintenance: crash, detection, failover, restart, pause/drain, resume.
+
+Detection follows the product (fcm.md section 8): a node is declared down
+after SameSubnetDelay x SameSubnetThreshold without heartbeats (5 s on
+2008-2012, 10 s on 2016+), event 1135; the survivors check quorum
+(fcm/sim/quorum.py) — without it the cluster stops (event 1177) and nothing
+runs; with it the failed node's roles go Pending and are placed by priority
+(High, Medium, Low; No Auto Start stays off) on the best possible node with
+memory for them, where the VM cold-boots (its unsaved state is lost). A
+role that fits nowhere stays Failed (event 1205).
+"""
+from dataclasses import replace
+from datetime import timedelta
+
+from django.db import transaction
+
+from fcm.inventory.models import ClusterDisk, ClusterEvent, Node, Resource, Role, VirtualMachine
+from fcm.sim import placement, quorum
+
+from .models import Operation, Outbox
+
+#: Power-on self test and Windows boot of a physical host.
+HOST_BOOT_S = 120.0
+#: Joining: the Cluster service starts and syncs the cluster database.
+JOIN_S = 5.0
+
+
+class FailureError(Exception):
+    pass
+
+
+def _op(user, node, kind, phases):
+    from . import services
+
+    lab = node.lab
+    sim_now = lab.sim_now()
+    total = phases[-1]["end_s"]
+    with transaction.atomic():
+        op = Operation.objects.create(
+            lab=lab, kind=kind, cluster=node.cluster, source_node=node, target_node=node, requested_by=user,
+            was_running=False, state=Operation.State.RUNNING, queued_at=sim_now, started_at=sim_now,
+            next_due_at=sim_now, plan={"phases": phases, "total_s": total, "downtime_s": 0,
+                                       "summary": f"{kind} {node.name}"})
+        services.mark(lab.pk, Outbox.Kind.OPERATION, op.pk)
+    services.advance(op, sim_now)
+    return op
+
+
+def crash_node(user, node):
+    """Simulate -> Power Off: the host stops at once; the cluster notices after the heartbeat threshold."""
+    node = Node.objects.select_related("cluster", "lab").get(pk=node.pk)
+    if node.power_state != "On":
+        raise FailureError(f"{node.name} is already off.")
+    if Operation.objects.filter(source_node=node, state__in=Operation.ACTIVE,
+                                kind__in=[Operation.Kind.NODE_FAILURE, Operation.Kind.NODE_RESTART]).exists():
+        raise FailureError(f"{node.name} is already failing or restarting.")
+    detect = 0.0
+    if node.cluster_id:
+        c = node.cluster
+        detect = c.same_subnet_delay_ms * c.same_subnet_threshold / 1000
+    phases = [{"name": "Power lost", "start_s": 0.0, "end_s": detect, "state": "Crash", "detail": ""},
+              {"name": "Node removed from membership", "start_s": detect, "end_s": detect, "state": "Detect",
+               "detail": ""}]
+    return _op(user, node, Operation.Kind.NODE_FAILURE, phases)
+
+
+def restart_node(user, node):
+    """Simulate -> Power On: the host boots, then joins its cluster."""
+    node = Node.objects.select_related("cluster", "lab").get(pk=node.pk)
+    if node.power_state == "On":
+        raise FailureError(f"{node.name} is already running.")
+    if Operation.objects.filter(source_node=node, state__in=Operation.ACTIVE,
+                                kind__in=[Operation.Kind.NODE_FAILURE, Operation.Kind.NODE_RESTART]).exists():
+        raise FailureError(f"Wait until {node.name} has been declared down before powering it on.")
+    phases = [{"name": "Booting the host", "start_s": 0.0, "end_s": HOST_BOOT_S, "state": "Boot", "detail": ""},
+              {"name": "Joining the cluster", "start_s": HOST_BOOT_S, "end_s": HOST_BOOT_S + JOIN_S,
+               "state": "Joining", "detail": ""}]
+    return _op(user, node, Operation.Kind.NODE_RESTART, phases)
+
+
+def enter_phase(op, phase, sim_now):
+    node = Node.objects.select_related("cluster").get(pk=op.source_node_id)
+    if phase["state"] == "Crash":
+        _power_lost(op, node)
+    elif phase["state"] == "Detect":
+        _declare_down(op, node, op.started_at + timedelta(seconds=phase["start_s"]))
+    elif phase["state"] == "Joining" and node.cluster_id:
+        Node.objects.filter(pk=node.pk).update(power_state="On", state=Node.State.JOINING)
+        _mark_node(op, node)
+    elif phase["state"] == "Boot":
+        pass
+
+
+def complete(op, sim_time):
+    if op.kind == Operation.Kind.NODE_RESTART:
+        node = Node.objects.select_related("cluster").get(pk=op.source_node_id)
+        Node.objects.filter(pk=node.pk).update(power_state="On", state=Node.State.UP if node.cluster_id else "",
+                                               dynamic_weight=node.node_weight, drain_status="", paused_at=None)
+        _mark_node(op, node)
+        if node.cluster_id:
+            _check_quorum(op.lab, node.cluster, sim_time, node)
+
+
+def _mark_node(op, node):
+    from . import services
+    services.mark_nodes(op.lab_id, node)
+
+
+def _power_lost(op, node):
+    """Everything on the host stops now; clustered roles still look Online until detection."""
+    from . import services
+
+    for other in Operation.objects.filter(state__in=Operation.ACTIVE).exclude(pk=op.pk).filter(
+            kind__in=[Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION, Operation.Kind.VM_POWER,
+                      Operation.Kind.STORAGE_MIGRATION]).filter(source_node=node) | \
+            Operation.objects.filter(state__in=Operation.ACTIVE, target_node=node).exclude(pk=op.pk).filter(
+                kind__in=[Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION]):
+        services._finish(other, Operation.State.FAILED, op.started_at,
+                         f"{node.name} stopped responding during the operation.")
+    Node.objects.filter(pk=node.pk).update(power_state="Off")
+    VirtualMachine.objects.filter(host_node=node).update(state=VirtualMachine.State.OFF, started_at=None,
+                                                         migration_state=0)
+    _mark_node(op, node)
+
+
+def _declare_down(op, node, sim_time):
+    from . import services
+
+    cluster = node.cluster
+    if cluster is None:
+        return
+    Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, dynamic_weight=0, drain_status="")
+    others = Node.objects.filter(cluster=cluster, state=Node.State.UP).exclude(pk=node.pk).order_by("name").first()
+    services.log_event(op.lab, cluster, ClusterEvent.Level.CRITICAL, 1135,
+                       f"Cluster node '{node.name}' was removed from the active failover cluster membership. "
+                       "The Cluster service on this node may have stopped. This could also be due to the node "
+                       "having lost communication with other active nodes in the failover cluster.",
+                       node=others, sim_time=sim_time, task_category="Node Mgr")
+    _mark_node(op, node)
+    if not _check_quorum(op.lab, cluster, sim_time, others):
+        return
+    fail_over_roles(op, cluster, node, sim_time)
+
+
+def _check_quorum(lab, cluster, sim_time, reporter):
+    """Stop the cluster when the survivors lack quorum (1177); form it again when they have it."""
+    from . import services
+
+    cluster.refresh_from_db()
+    up = dict(Node.objects.filter(cluster=cluster, state=Node.State.UP).values_list("name", "node_weight"))
+    everyone = dict(Node.objects.filter(cluster=cluster).values_list("name", "node_weight"))
+    has_witness = cluster.quorum_type != quorum.NODE_MAJORITY
+    witness_ok = has_witness and (cluster.quorum_type != quorum.NODE_AND_DISK or ClusterDisk.objects.filter(
+        cluster=cluster, assignment=ClusterDisk.Assignment.WITNESS, owner_node__state=Node.State.UP).exists()
+        or up)
+    if cluster.dynamic_quorum and cluster.state == "Running":
+        # Dynamic quorum: the total follows the last membership, less the node just lost.
+        total = sum(everyone.values()) - (len(everyone) - len(up) - 1) + (1 if has_witness else 0)
+    else:
+        total = sum(everyone.values()) + (1 if has_witness else 0)
+    present = sum(up.values()) + (1 if witness_ok else 0)
+    ok = quorum.has_quorum(present, total) if cluster.quorum_type != quorum.DISK_ONLY else bool(up)
+    if not ok and cluster.state == "Running":
+        type(cluster).objects.filter(pk=cluster.pk).update(state="Down")
+        services.log_event(lab, cluster, ClusterEvent.Level.CRITICAL, 1177,
+                           "The Cluster service is shutting down because quorum was lost. This could be due to the "
+                           "loss of network connectivity between some or all nodes in the cluster, or a failover "
+                           "of the witness disk.", node=reporter, sim_time=sim_time, task_category="Quorum Manager")
+        for role in Role.objects.filter(cluster=cluster).exclude(state=Role.State.OFFLINE):
+            Role.objects.filter(pk=role.pk).update(state=Role.State.OFFLINE)
+            Resource.objects.filter(role=role).update(state=Resource.State.OFFLINE)
+            VirtualMachine.objects.filter(role=role).update(state=VirtualMachine.State.OFF, started_at=None)
+            services.mark_role(role)
+        Node.objects.filter(cluster=cluster, state=Node.State.UP).update(state=Node.State.DOWN)
+        return False
+    if ok and cluster.state != "Running":
+        type(cluster).objects.filter(pk=cluster.pk).update(state="Running")
+    return ok
+
+
+def fail_over_roles(op, cluster, failed, sim_time):
+    """Place the failed node's roles by priority on the best possible nodes; the VMs boot there."""
+    from . import roles as role_services
+    from . import services
+    from .facts import node_facts, preferred_owner_names, vm_facts
+
+    owned = list(Role.objects.filter(cluster=cluster, owner_node=failed).select_related("virtual_machine")
+                 .order_by("-priority", "name"))
+    reserved = {}
+    for role in owned:
+        vm = getattr(role, "virtual_machine", None)
+        was_online = role.state in (Role.State.ONLINE, Role.State.PARTIAL_ONLINE, Role.State.PENDING)
+        services.log_event(op.lab, cluster, ClusterEvent.Level.ERROR, 1069,
+                           f"Cluster resource 'Virtual Machine {role.name}' of type 'Virtual Machine' in clustered "
+                           f"role '{role.name}' failed.", node=None, role=role, sim_time=sim_time,
+                           task_category="Resource Control Manager")
+        if vm is None:
+            continue
+        nodes = node_facts(cluster)
+        # The VM will boot there, so it needs its memory (it is Off since the crash).
+        facts = replace(vm_facts(vm), running=was_online and role.priority != Role.Priority.NO_AUTO_START)
+        target = placement.best_possible_node(facts, list(nodes.values()), preferred_owner_names(role),
+                                              placement.QUICK, reserved)
+        if target is None:
+            Role.objects.filter(pk=role.pk).update(state=Role.State.FAILED, information="No node can host it")
+            Resource.objects.filter(role=role, virtual_machine=vm).update(state=Resource.State.FAILED)
+            services.log_event(op.lab, cluster, ClusterEvent.Level.ERROR, 1205,
+                               f"The Cluster service failed to bring clustered role '{role.name}' completely online "
+                               "or offline. No node has the memory or the storage paths it needs.",
+                               role=role, sim_time=sim_time, task_category="Resource Control Manager")
+            services.mark_role(role)
+            continue
+        node = Node.objects.get(cluster=cluster, name=target)
+        VirtualMachine.objects.filter(pk=vm.pk).update(host_node=node, state=VirtualMachine.State.OFF)
+        Role.objects.filter(pk=role.pk).update(owner_node=node, information="")
+        ClusterDisk.objects.filter(role=role).update(owner_node=node)
+        if role.priority == Role.Priority.NO_AUTO_START or not was_online:
+            Role.objects.filter(pk=role.pk).update(state=Role.State.OFFLINE)
+            Resource.objects.filter(role=role).update(state=Resource.State.OFFLINE)
+            services.mark_role(role)
+            continue
+        reserved[target] = reserved.get(target, 0) + vm.memory_mb
+        vm.refresh_from_db()
+        role_services.request_power(op.requested_by, vm, role_services.START)
+    ClusterDisk.objects.filter(cluster=cluster, owner_node=failed).exclude(role__isnull=False).update(
+        owner_node=Node.objects.filter(cluster=cluster, state=Node.State.UP).order_by("name").first())
+
+
+# -- maintenance ---------------------------------------------------------------------
+
+def pause_node(user, node, drain):
+    """Pause (-> Drain Roles): no role may move in; drained roles leave by priority."""
+    from . import services
+
+    node = Node.objects.select_related("cluster__lab").get(pk=node.pk)
+    if node.state != Node.State.UP:
+        raise FailureError(f"{node.name} is {node.get_state_display().lower()}: only a node that is up can be paused.")
+    cluster = node.cluster
+    sim_now = cluster.lab.sim_now()
+    Node.objects.filter(pk=node.pk).update(state=Node.State.PAUSED, paused_at=sim_now,
+                                           drain_status="In Progress" if drain else "")
+    services.mark_nodes(cluster.lab_id, node)
+    if not drain:
+        return []
+    owned = list(Role.objects.filter(cluster=cluster, owner_node=node).select_related(
+        "cluster", "virtual_machine__host_node").order_by("-priority", "name"))
+    started = []
+    for role in owned:
+        vm = getattr(role, "virtual_machine", None)
+        kind = Operation.Kind.LIVE_MIGRATION
+        if (vm is None or not vm.is_running or role.priority <= Role.Priority.LOW
+                or not cluster.version.live_migration):
+            kind = Operation.Kind.QUICK_MIGRATION  # Low priority VMs quick-migrate by default
+        result = services.request_moves(user, [role], kind)
+        started += result.started
+        if result.refused:
+            Node.objects.filter(pk=node.pk).update(drain_status="Failed")
+            services.log_event(cluster.lab, cluster, ClusterEvent.Level.CRITICAL, 1677,
+                               f"Node drain failed on cluster node {node.name}: {result.refused[0][1]}",
+                               node=node, task_category="Node Mgr")
+    drain_progress(node)
+    return started
+
+
+def drain_progress(node):
+    """Drain In Progress -> Completed once no move from the node is left (Failed stays)."""
+    from . import services
+
+    node.refresh_from_db()
+    if node.drain_status != "In Progress":
+        return
+    if Operation.objects.filter(source_node=node, state__in=Operation.ACTIVE).exists():
+        return
+    failed = Operation.objects.filter(source_node=node, state=Operation.State.FAILED,
+                                      finished_at__gte=node.paused_at).exists() if node.paused_at else False
+    Node.objects.filter(pk=node.pk).update(drain_status="Failed" if failed else "Completed")
+    services.mark_nodes(node.lab_id, node)
+
+
+def resume_node(user, node, fail_back):
+    """Resume (-> Fail Roles Back): the node takes roles again; drained roles come back."""
+    from . import services
+
+    node = Node.objects.select_related("cluster__lab").get(pk=node.pk)
+    if node.state != Node.State.PAUSED:
+        raise FailureError(f"{node.name} is not paused.")
+    paused_at = node.paused_at
+    Node.objects.filter(pk=node.pk).update(state=Node.State.UP, drain_status="", paused_at=None)
+    services.mark_nodes(node.cluster.lab_id, node)
+    if not fail_back or paused_at is None:
+        return []
+    drained = Operation.objects.filter(source_node=node, state=Operation.State.COMPLETED, finished_at__gte=paused_at,
+                                       kind__in=[Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION])
+    role_ids = list(drained.values_list("role_id", flat=True).distinct())
+    started = []
+    node.refresh_from_db()
+    for role in Role.objects.filter(pk__in=role_ids).select_related("cluster", "virtual_machine__host_node") \
+            .order_by("-priority", "name"):
+        if role.owner_node_id == node.pk:
+            continue
+        vm = getattr(role, "virtual_machine", None)
+        kind = Operation.Kind.LIVE_MIGRATION if vm is not None and vm.is_running and \
+            role.cluster.version.live_migration and role.priority > Role.Priority.LOW else Operation.Kind.QUICK_MIGRATION
+        started += services.request_moves(user, [role], kind, node).started
+    return started

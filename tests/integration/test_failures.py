@@ -1,0 +1,110 @@
+"""Node crash, detection, quorum, failover, restart; Pause/Drain and Resume/Fail Roles Back."""
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from fcm.engine import failures
+from fcm.engine.models import Operation
+from fcm.engine.runner import Runner
+from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Node, Role, VirtualMachine
+
+pytestmark = pytest.mark.django_db
+
+
+def tick_to(lab, seconds_after_anchor):
+    lab.refresh_from_db()
+    Runner().tick(to=lab.wall_anchor + timedelta(seconds=seconds_after_anchor / lab.speed))
+
+
+def test_crash_detect_and_fail_over_guest1_to_contoso4(lab_2008, owner):
+    contoso3 = Node.objects.get(name="contoso3")
+    role = Role.objects.get(name="Guest1")
+    op = failures.crash_node(owner, contoso3)
+    vm = VirtualMachine.objects.get(name="Guest1")
+    assert vm.state == "Off" and Role.objects.get(pk=role.pk).state == "Online"  # not noticed yet
+    tick_to(lab_2008, 3)
+    assert Node.objects.get(pk=contoso3.pk).state == "Up"
+    tick_to(lab_2008, 5.5)  # 1000 ms x 5 missed heartbeats (2008)
+    op.refresh_from_db()
+    assert op.state == "completed" and Node.objects.get(pk=contoso3.pk).state == "Down"
+    event = ClusterEvent.objects.filter(event_id=1135).latest("sim_time")  # the lab file has an old one
+    assert "contoso3" in event.description and event.level == ClusterEvent.Level.CRITICAL
+    assert ClusterEvent.objects.filter(event_id=1069, role=role).exists()
+    role.refresh_from_db()
+    assert role.owner_node.name == "contoso4" and role.state == "Pending"
+    assert ClusterDisk.objects.get(disk__name="Guest1").owner_node.name == "contoso4"
+    boot = Operation.objects.get(kind="vm-power")
+    assert boot.plan["total_s"] == 60  # a cold boot: the saved state was lost
+    tick_to(lab_2008, 5.5 + 61)
+    role.refresh_from_db()
+    vm.refresh_from_db()
+    assert role.state == "Online" and vm.state == "Running" and vm.host_node.name == "contoso4"
+    # Power it on again: it boots, joins and is Up; Guest1 stays on contoso4 (failback prevented).
+    failures.restart_node(owner, contoso3)
+    tick_to(lab_2008, 5.5 + 61 + 130)
+    contoso3.refresh_from_db()
+    assert contoso3.state == "Up" and contoso3.power_state == "On"
+    assert Role.objects.get(pk=role.pk).owner_node.name == "contoso4"
+
+
+def test_losing_quorum_stops_the_cluster(make_generated_lab, owner):
+    lab = make_generated_lab(nodes=2, vms=2, os_version="2008R2")
+    cluster = Cluster.objects.get(lab=lab)
+    Cluster.objects.filter(pk=cluster.pk).update(quorum_type="NodeMajority")
+    failures.crash_node(owner, Node.objects.get(cluster=cluster, name="HV01"))
+    tick_to(lab, 6)
+    cluster.refresh_from_db()
+    assert cluster.state == "Down"
+    assert ClusterEvent.objects.filter(event_id=1177).exists()
+    assert set(Role.objects.filter(cluster=cluster).values_list("state", flat=True)) == {"Offline"}
+    assert not VirtualMachine.objects.filter(lab=lab, state="Running").exists()  # no split brain
+
+
+def test_no_capacity_leaves_the_role_failed_with_1205(lab_2008, owner):
+    Node.objects.filter(name="contoso4").update(memory_mb=2048)
+    failures.crash_node(owner, Node.objects.get(name="contoso3"))
+    tick_to(lab_2008, 6)
+    role = Role.objects.get(name="Guest1")
+    assert role.state == "Failed" and ClusterEvent.objects.filter(event_id=1205, role=role).exists()
+
+
+def test_drain_moves_roles_off_by_priority_and_fail_back_returns_them(make_generated_lab, owner):
+    lab = make_generated_lab(nodes=3, vms=6)
+    cluster = Cluster.objects.get(lab=lab)
+    VirtualMachine.objects.filter(lab=lab).update(state="Running", memory_mb=1024)
+    hv1 = Node.objects.get(cluster=cluster, name="HV01")
+    owned = list(Role.objects.filter(owner_node=hv1).values_list("name", "priority"))
+    Role.objects.filter(owner_node=hv1).update(priority=2000)
+    failures.pause_node(owner, hv1, drain=True)
+    hv1.refresh_from_db()
+    assert hv1.state == "Paused" and hv1.drain_status == "In Progress"
+    ops = Operation.objects.filter(source_node=hv1)
+    assert ops.count() == len(owned) and {o.kind for o in ops} == {"live-migration"}
+    assert all(o.target_node_id != hv1.pk for o in ops)
+    tick_to(lab, 600)
+    hv1.refresh_from_db()
+    assert hv1.drain_status == "Completed" and not Role.objects.filter(owner_node=hv1).exists()
+    # Nothing moves onto a paused node.
+    other = Role.objects.select_related("cluster", "virtual_machine__host_node").exclude(owner_node=hv1).first()
+    from fcm.engine.services import request_moves
+    assert "paused" in request_moves(owner, [other], "live-migration", hv1).refused[0][1]
+    failures.resume_node(owner, hv1, fail_back=True)
+    tick_to(lab, 1200)
+    assert Role.objects.filter(owner_node=hv1).count() == len(owned)
+    assert Node.objects.get(pk=hv1.pk).state == "Up"
+
+
+def test_node_actions_from_the_console(client, owner, lab_2008):
+    client.force_login(owner)
+    cluster = Cluster.objects.get(lab=lab_2008)
+    n3 = Node.objects.get(name="contoso3")
+    html = client.get(reverse("console:node", args=[lab_2008.pk, cluster.pk, n3.pk])).content.decode()
+    assert "Pause" in html and "Power Off (crash)" in html and "Drain Roles" not in html  # 2008 wording
+    url = reverse("console:node-action", args=[lab_2008.pk, cluster.pk, n3.pk])
+    assert client.post(url + "?action=pause", headers={"HX-Request": "true"})["HX-Refresh"] == "true"
+    assert Node.objects.get(pk=n3.pk).state == "Paused"
+    html = client.post(url + "?action=pause").content.decode()
+    assert "only a node that is up can be paused" in html
+    client.post(url + "?action=resume")
+    assert Node.objects.get(pk=n3.pk).state == "Up"
