@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-integration test-browser install bench clean
+.PHONY: run test test-unit test-integration test-browser install bench soak clean
 
 $(STAMP): requirements.txt requirements-test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test-browser: $(STAMP)
 ## Page timings on a generated 64-node, 8,000-VM lab (figures, not a test).
 bench: $(STAMP)
 	$(PY) bench/pages.py
+
+## The stateful property test with many more generated scenarios.
+soak: $(STAMP)
+	FCM_SOAK_EXAMPLES=300 $(PY) -m pytest tests/integration/test_invariants.py --hypothesis-show-statistics
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache

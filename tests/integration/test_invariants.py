@@ -1,0 +1,143 @@
+"""Stateful property test: random sequences of moves, drains, crashes, restarts, power
+actions and clock advances on a generated lab; after every step the invariants hold."""
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from fcm.engine import failures, roles, services
+from fcm.engine.models import Operation
+from fcm.engine.runner import Runner
+from fcm.inventory.generate import generate
+from fcm.inventory.models import ClusterDisk, ClusterEvent, Lab, Node, Role, VirtualMachine
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EXAMPLES = int(__import__("os").environ.get("FCM_SOAK_EXAMPLES", "15"))
+STEPS = 25
+
+
+class ClusterMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        from django.contrib.auth import get_user_model
+        Lab.objects.all().delete()
+        self.user = get_user_model().objects.get_or_create(username="chaos")[0]
+        self.lab = generate(self.user, nodes=4, vms=10, os_version="2016", name="chaos")
+        self.lab.refresh_from_db()
+        self.elapsed = 0.0
+        self.runner = Runner()
+
+    def nodes(self):
+        return list(Node.objects.filter(lab=self.lab).order_by("name"))
+
+    def roles(self):
+        return list(Role.objects.filter(cluster__lab=self.lab).select_related("cluster", "virtual_machine__host_node")
+                    .order_by("name"))
+
+    @rule(i=st.integers(0, 9), j=st.integers(0, 3), live=st.booleans())
+    def move(self, i, j, live):
+        role, node = self.roles()[i], self.nodes()[j]
+        services.request_moves(self.user, [role], Operation.Kind.LIVE_MIGRATION if live else
+                               Operation.Kind.QUICK_MIGRATION, node)
+
+    @rule(j=st.integers(0, 3), drain=st.booleans())
+    def pause(self, j, drain):
+        try:
+            failures.pause_node(self.user, self.nodes()[j], drain)
+        except failures.FailureError:
+            pass
+
+    @rule(j=st.integers(0, 3), back=st.booleans())
+    def resume(self, j, back):
+        try:
+            failures.resume_node(self.user, self.nodes()[j], back)
+        except failures.FailureError:
+            pass
+
+    @rule(j=st.integers(0, 3))
+    def crash(self, j):
+        try:
+            failures.crash_node(self.user, self.nodes()[j])
+        except failures.FailureError:
+            pass
+
+    @rule(j=st.integers(0, 3))
+    def power_on(self, j):
+        try:
+            failures.restart_node(self.user, self.nodes()[j])
+        except failures.FailureError:
+            pass
+
+    @rule(i=st.integers(0, 9), action=st.sampled_from(["start", "save", "shutdown", "turnoff"]))
+    def power(self, i, action):
+        vm = self.roles()[i].virtual_machine
+        try:
+            roles.request_power(self.user, vm, action)
+        except roles.RoleError:
+            pass
+
+    @rule(seconds=st.sampled_from([0.5, 3, 10, 40, 150]))
+    def advance(self, seconds):
+        self.elapsed += seconds
+        self.runner.tick(to=self.lab.wall_anchor + timedelta(seconds=self.elapsed))
+
+    @invariant()
+    def one_owner_and_it_is_up(self):
+        # Between a crash and its detection the cluster still counts the node Up
+        # (and its roles Online), as the product does; its VMs are already off.
+        for role in Role.objects.filter(cluster__lab=self.lab).select_related("owner_node", "cluster"):
+            assert role.owner_node is not None
+            if role.state in ("Online", "Pending") and role.cluster.state == "Running":
+                assert role.owner_node.state in ("Up", "Paused"), (role.name, role.owner_node.state)
+
+    @invariant()
+    def nothing_runs_on_a_dead_node_or_without_quorum(self):
+        for vm in VirtualMachine.objects.filter(lab=self.lab, state__in=VirtualMachine.RUNNING_STATES) \
+                .select_related("host_node__cluster"):
+            assert vm.host_node.power_state == "On", vm.name
+            assert vm.host_node.state in ("Up", "Paused"), (vm.name, vm.host_node.state)
+            assert vm.host_node.cluster.state == "Running"
+
+    @invariant()
+    def running_vms_fit_their_host(self):
+        for node in Node.objects.filter(lab=self.lab):
+            used = sum(VirtualMachine.objects.filter(host_node=node, state__in=VirtualMachine.RUNNING_STATES)
+                       .values_list("memory_mb", flat=True))
+            assert used <= node.memory_mb, node.name
+
+    @invariant()
+    def operations_are_in_a_known_state(self):
+        states = set(Operation.objects.filter(lab=self.lab).values_list("state", flat=True))
+        assert states <= {"queued", "running", "completed", "failed", "cancelled"}
+        for op in Operation.objects.filter(lab=self.lab, state__in=["completed", "failed", "cancelled"]):
+            assert op.finished_at is not None
+
+    @invariant()
+    def a_disk_has_one_owner(self):
+        for cd in ClusterDisk.objects.filter(cluster__lab=self.lab):
+            assert cd.owner_node_id is not None
+
+    @invariant()
+    def at_most_one_active_operation_per_vm(self):
+        from django.db.models import Count
+        dup = (Operation.objects.filter(lab=self.lab, state__in=Operation.ACTIVE, virtual_machine__isnull=False)
+               .values("virtual_machine").annotate(n=Count("pk")).filter(n__gt=1))
+        assert not dup.exists()
+
+    def teardown(self):
+        # Let every operation finish: nothing may stay queued or running for ever.
+        for _ in range(8):
+            self.elapsed += 400
+            self.runner.tick(to=self.lab.wall_anchor + timedelta(seconds=self.elapsed))
+        stuck = Operation.objects.filter(lab=self.lab, state__in=Operation.ACTIVE)
+        blocked = [op for op in stuck if op.state == "queued"]
+        assert len(blocked) == stuck.count(), [str(op) for op in stuck]
+        times = list(ClusterEvent.objects.filter(lab=self.lab).order_by("pk").values_list("sim_time", flat=True))
+        assert times == sorted(times), "event times went backwards"
+
+
+TestClusterMachine = ClusterMachine.TestCase
+TestClusterMachine.settings = settings(max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
+                                       derandomize=True, suppress_health_check=list(HealthCheck))
