@@ -164,7 +164,9 @@ def power_actions(cluster, role, operation=None):
                   Action(start_role, "up", url=url("start"), post=True, menu=more,
                          command=f"Start-ClusterGroup -Name {role.name}")]
     if vm.state == "Running":
-        items += [Action("Save", "paused", url=url("save"), post=True, command=f"Save-VM -Name {vm.name}"),
+        items += [Action("Guest OS crash", "failed", url=url("crash"), post=True, menu="Simulate",
+                         command=f"Test-ClusterResourceFailure -Name 'Virtual Machine {vm.name}'"),
+                  Action("Save", "paused", url=url("save"), post=True, command=f"Save-VM -Name {vm.name}"),
                   Action("Shut Down", "down", url=url("shutdown"), post=True, command=f"Stop-VM -Name {vm.name}"),
                   Action("Turn Off", "off", url=url("turnoff"), post=True,
                          command=f"Stop-VM -Name {vm.name} -TurnOff"),

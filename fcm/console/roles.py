@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
+from fcm.engine import failures
 from fcm.engine import roles as role_services
 from fcm.engine import services
 from fcm.inventory.models import Node, PreferredOwner, Role
@@ -17,10 +18,13 @@ class RolePowerView(RoleActionMixin, View):
         role = self.load(request, lab, cluster, pk)
         action = request.GET.get("action") or request.POST.get("action")
         try:
-            role_services.request_power(request.user, role.virtual_machine, action)
-        except role_services.RoleError as exc:
+            if action == "crash":
+                failures.guest_crash(request.user, role)
+            else:
+                role_services.request_power(request.user, role.virtual_machine, action)
+        except (role_services.RoleError, failures.FailureError) as exc:
             return self.dialog(request, "console/dialogs/error.html",
-                               {"title": role_services.POWER_LABELS.get(action, "Virtual machine")}, error=str(exc))
+                               {"title": role_services.POWER_LABELS.get(action, "Guest OS crash")}, error=str(exc))
         return self.details(request, lab, cluster, pk)
 
 

@@ -303,3 +303,89 @@ def resume_node(user, node, fail_back):
             role.cluster.version.live_migration and role.priority > Role.Priority.LOW else Operation.Kind.QUICK_MIGRATION
         started += services.request_moves(user, [role], kind, node).started
     return started
+
+
+# -- a guest OS crash: resource failure policies ------------------------------------------
+
+def guest_crash(user, role):
+    """Simulate -> Guest OS crash: the Virtual Machine resource fails (1069).
+
+    The resource's policy (fcm.md 8.2): restart on the current node up to
+    RestartThreshold times in RestartPeriod (defaults 1 in 15 min); past
+    that the role fails over to another node, counting toward the role's
+    maximum failures in the period (n-1 in 6 h by default); past that the
+    role is left Failed (1254).
+    """
+    from . import roles as role_services
+    from . import services
+
+    role = Role.objects.select_related("cluster__lab", "virtual_machine", "owner_node").get(pk=role.pk)
+    vm = getattr(role, "virtual_machine", None)
+    if vm is None or vm.state != VirtualMachine.State.RUNNING:
+        raise FailureError(f"{role.name} is not running: only a running guest can crash.")
+    if Operation.objects.filter(virtual_machine=vm, state__in=Operation.ACTIVE).exists():
+        raise FailureError(f"{role.name} is changing state or moving; wait for it to finish.")
+    lab, cluster = role.cluster.lab, role.cluster
+    now = lab.sim_now()
+    resource = Resource.objects.filter(role=role, type=Resource.Type.VIRTUAL_MACHINE).first()
+    restart_period = timedelta(milliseconds=resource.restart_period_ms if resource else 900_000)
+    failover_period = timedelta(hours=role.failover_period_hours)
+    log = role.failure_log or {}
+    restarts = [t for t in log.get("restarts", []) if now - _t(t) <= restart_period]
+    failovers = [t for t in log.get("failovers", []) if now - _t(t) <= failover_period]
+    services.log_event(lab, cluster, ClusterEvent.Level.ERROR, 1069,
+                       f"Cluster resource 'Virtual Machine {role.name}' of type 'Virtual Machine' in clustered "
+                       f"role '{role.name}' failed.", node=role.owner_node, role=role, sim_time=now,
+                       task_category="Resource Control Manager")
+    VirtualMachine.objects.filter(pk=vm.pk).update(state=VirtualMachine.State.OFF, started_at=None)
+    threshold = resource.restart_threshold if resource else 1
+    if resource is None or resource.restart_action == Resource.RestartAction.NO_RESTART:
+        Role.objects.filter(pk=role.pk).update(state=Role.State.FAILED)
+        Resource.objects.filter(pk=getattr(resource, "pk", None)).update(state=Resource.State.FAILED)
+        services.mark_role(role)
+        return "failed"
+    if len(restarts) < threshold:
+        restarts.append(now.isoformat())
+        Role.objects.filter(pk=role.pk).update(failure_log={**log, "restarts": restarts, "failovers": failovers})
+        role_services.request_power(user, VirtualMachine.objects.get(pk=vm.pk), role_services.START)
+        return "restarted"
+    nodes = Node.objects.filter(cluster=cluster).count()
+    limit = role.failover_threshold if role.failover_threshold is not None else max(nodes - 1, 0)
+    if len(failovers) >= limit:
+        Role.objects.filter(pk=role.pk).update(state=Role.State.FAILED, failure_log={**log, "restarts": restarts,
+                                                                                     "failovers": failovers})
+        Resource.objects.filter(pk=resource.pk).update(state=Resource.State.FAILED)
+        services.log_event(lab, cluster, ClusterEvent.Level.ERROR, 1254,
+                           f"Clustered role '{role.name}' has exceeded its failover threshold. It has exhausted the "
+                           f"configured number of failover attempts within the failover period of time allotted to "
+                           "it and will be left in a failed state.", role=role, sim_time=now,
+                           task_category="Failover Mgr")
+        services.mark_role(role)
+        return "failed"
+    failovers.append(now.isoformat())
+    Role.objects.filter(pk=role.pk).update(failure_log={**log, "restarts": [], "failovers": failovers})
+    from .facts import node_facts, preferred_owner_names, vm_facts
+    vm.refresh_from_db()
+    facts = replace(vm_facts(vm), running=True)
+    others = [n for n in node_facts(cluster).values() if n.name != role.owner_node.name]
+    target = placement.best_possible_node(facts, others, preferred_owner_names(role), placement.QUICK)
+    if target is None:
+        Role.objects.filter(pk=role.pk).update(state=Role.State.FAILED)
+        services.log_event(lab, cluster, ClusterEvent.Level.ERROR, 1205,
+                           f"The Cluster service failed to bring clustered role '{role.name}' completely online or "
+                           "offline. No other node can host it.", role=role, sim_time=now,
+                           task_category="Resource Control Manager")
+        services.mark_role(role)
+        return "failed"
+    node = Node.objects.get(cluster=cluster, name=target)
+    VirtualMachine.objects.filter(pk=vm.pk).update(host_node=node)
+    Role.objects.filter(pk=role.pk).update(owner_node=node)
+    ClusterDisk.objects.filter(role=role).update(owner_node=node)
+    role_services.request_power(user, VirtualMachine.objects.get(pk=vm.pk), role_services.START)
+    services.mark_nodes(lab.pk, role.owner_node, node)
+    return "failed over"
+
+
+def _t(text):
+    from datetime import datetime
+    return datetime.fromisoformat(text)

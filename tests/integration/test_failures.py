@@ -108,3 +108,32 @@ def test_node_actions_from_the_console(client, owner, lab_2008):
     assert "only a node that is up can be paused" in html
     client.post(url + "?action=resume")
     assert Node.objects.get(pk=n3.pk).state == "Up"
+
+
+def test_guest_crash_restarts_in_place_then_fails_over_then_stays_failed(make_generated_lab, owner, client):
+    lab = make_generated_lab(nodes=2, vms=2)
+    cluster = Cluster.objects.get(lab=lab)
+    role = Role.objects.get(cluster=cluster, name="VM0001")
+    VirtualMachine.objects.filter(role=role).update(state="Running", memory_mb=1024)
+    first_owner = role.owner_node
+    elapsed = [0.0]
+
+    def settle():
+        elapsed[0] += 100
+        tick_to(lab, elapsed[0])
+
+    assert failures.guest_crash(owner, role) == "restarted"  # RestartThreshold 1 in 15 min
+    settle()
+    role.refresh_from_db()
+    assert role.owner_node == first_owner and role.state == "Online"
+    assert failures.guest_crash(owner, role) == "failed over"  # n-1 = 1 failover in 6 h
+    settle()
+    role.refresh_from_db()
+    assert role.owner_node != first_owner and role.state == "Online"
+    assert failures.guest_crash(owner, role) == "restarted"  # a new node: its restart budget is fresh
+    settle()
+    role.refresh_from_db()
+    assert failures.guest_crash(owner, role) == "failed"  # no restart left, failover threshold reached
+    role.refresh_from_db()
+    assert role.state == "Failed" and ClusterEvent.objects.filter(event_id=1254, role=role).exists()
+    assert ClusterEvent.objects.filter(event_id=1069, role=role).count() >= 3

@@ -53,6 +53,8 @@ class Role(models.Model):
     failback_window_start = models.PositiveSmallIntegerField(null=True, blank=True)
     failback_window_end = models.PositiveSmallIntegerField(null=True, blank=True)
     information = models.CharField(max_length=200, blank=True)
+    #: Sim times of recent resource failures and failovers (restart and failover thresholds).
+    failure_log = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]
