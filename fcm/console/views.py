@@ -230,6 +230,7 @@ class RolesView(ListMixin, ConsoleView):
             ctx.update(self.tabs(*tabs))
             ctx["resource_groups"] = _group_resources(role.resources.all())
             attach_last_operations([role], self.sim_now)
+            ctx["recent_events"] = list(selectors.events(self.cluster).filter(role=role)[:5])
         attach_operations(self.lab, ctx["rows"] + ([role] if role else []))
         return ctx
 
@@ -287,6 +288,7 @@ class NodesView(ListMixin, ConsoleView):
         if pk is not None:
             self.select(lambda: selectors.node_detail(self.cluster, pk))
             self.selected.current_vote = votes.node_votes.get(self.selected.name, 0)
+            ctx["recent_events"] = list(selectors.events(self.cluster).filter(node=self.selected)[:5])
             ctx.update(self.tabs(("summary", "Summary"), ("network", "Network Connections")))
         return ctx
 

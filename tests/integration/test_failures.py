@@ -137,3 +137,16 @@ def test_guest_crash_restarts_in_place_then_fails_over_then_stays_failed(make_ge
     role.refresh_from_db()
     assert role.state == "Failed" and ClusterEvent.objects.filter(event_id=1254, role=role).exists()
     assert ClusterEvent.objects.filter(event_id=1069, role=role).count() >= 3
+
+
+def test_node_and_role_details_show_their_recent_events(client, owner, lab_2008):
+    client.force_login(owner)
+    failures.crash_node(owner, Node.objects.get(name="contoso3"))
+    tick_to(lab_2008, 6)
+    cluster = Cluster.objects.get(lab=lab_2008)
+    role = Role.objects.get(name="Guest1")
+    html = client.get(reverse("console:role", args=[lab_2008.pk, cluster.pk, role.pk])).content.decode()
+    assert "Recent events" in html and ">1069<" in html
+    n3 = Node.objects.get(name="contoso3")
+    html = client.get(reverse("console:node", args=[lab_2008.pk, cluster.pk, n3.pk])).content.decode()
+    assert "Recent events" in html and ">1135<" in html  # the 1135 of last night, logged by contoso3
