@@ -97,8 +97,8 @@ def complete(op, sim_time):
         Node.objects.filter(pk=node.pk).update(power_state="On", state=Node.State.UP if node.cluster_id else "",
                                                dynamic_weight=node.node_weight, drain_status="", paused_at=None)
         _mark_node(op, node)
-        if node.cluster_id:
-            _check_quorum(op.lab, node.cluster, sim_time, node)
+        if node.cluster_id and _check_quorum(op.lab, node.cluster, sim_time, node):
+            apply_failback(op.requested_by, node, sim_time)
 
 
 def _mark_node(op, node):
@@ -389,3 +389,25 @@ def guest_crash(user, role):
 def _t(text):
     from datetime import datetime
     return datetime.fromisoformat(text)
+
+
+def apply_failback(user, node, sim_time):
+    """A preferred owner is back: roles that allow failback move to it (now, or within their hours)."""
+    from . import services
+
+    started = []
+    roles = (Role.objects.filter(cluster=node.cluster, failback=Role.Failback.ALLOW,
+                                 preferred_owner_entries__rank=1, preferred_owner_entries__node=node)
+             .exclude(owner_node=node).select_related("cluster", "virtual_machine__host_node").order_by("-priority"))
+    for role in roles:
+        start, end = role.failback_window_start, role.failback_window_end
+        if start is not None and end is not None:
+            hour = sim_time.hour
+            inside = start <= hour < end if start <= end else (hour >= start or hour < end)
+            if not inside:
+                continue
+        vm = getattr(role, "virtual_machine", None)
+        live = vm is not None and vm.is_running and role.cluster.version.live_migration
+        started += services.request_moves(user, [role], Operation.Kind.LIVE_MIGRATION if live
+                                          else Operation.Kind.QUICK_MIGRATION, node).started
+    return started

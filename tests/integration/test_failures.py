@@ -150,3 +150,20 @@ def test_node_and_role_details_show_their_recent_events(client, owner, lab_2008)
     n3 = Node.objects.get(name="contoso3")
     html = client.get(reverse("console:node", args=[lab_2008.pk, cluster.pk, n3.pk])).content.decode()
     assert "Recent events" in html and ">1135<" in html  # the 1135 of last night, logged by contoso3
+
+
+def test_failback_to_the_preferred_owner_when_it_returns(lab_2008, owner):
+    contoso3 = Node.objects.get(name="contoso3")
+    role = Role.objects.get(name="Guest1")
+    role.preferred_owner_entries.create(node=contoso3, rank=1)
+    Role.objects.filter(pk=role.pk).update(failback="Allow")
+    failures.crash_node(owner, contoso3)
+    tick_to(lab_2008, 70)
+    assert Role.objects.get(pk=role.pk).owner_node.name == "contoso4"
+    failures.restart_node(owner, contoso3)
+    tick_to(lab_2008, 70 + 126)
+    move = Operation.objects.filter(role=role, kind="quick-migration").get()  # 2008: no live migration
+    assert move.target_node == contoso3
+    tick_to(lab_2008, 70 + 126 + move.plan["total_s"] + 2)
+    role.refresh_from_db()
+    assert role.owner_node == contoso3 and role.state == "Online"
