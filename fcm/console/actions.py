@@ -225,6 +225,12 @@ def node_actions(cluster, node):
         else:
             items.append(Action("Resume", "up", url=url("resume"), post=True,
                                 command=f"Resume-ClusterNode -Name {node.name}"))
+    if node.power_state == "On" and node.state in ("Up", "Paused"):
+        items.append(Action("Stop Cluster Service", "down", url=url("stop-service"), post=True, menu="More Actions",
+                            command=f"Stop-ClusterNode -Name {node.name}"))
+    if node.power_state == "On" and node.state == "Down":
+        items.append(Action("Start Cluster Service", "up", url=url("start-service"), post=True, menu="More Actions",
+                            command=f"Start-ClusterNode -Name {node.name}"))
     if node.power_state == "On":
         items.append(Action("Power Off (crash)", "failed", url=url("power-off"), post=True, menu="Simulate"))
     else:

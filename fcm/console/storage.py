@@ -216,6 +216,8 @@ class NodeActionView(ClusterMixin, View):
             "resume": lambda: failures.resume_node(request.user, node, fail_back=False),
             "power-off": lambda: failures.crash_node(request.user, node),
             "power-on": lambda: failures.restart_node(request.user, node),
+            "stop-service": lambda: failures.stop_cluster_service(request.user, node),
+            "start-service": lambda: failures.start_cluster_service(request.user, node),
         }
         if action not in handlers:
             raise Http404("No such action.")

@@ -274,6 +274,11 @@ def drain_progress(node):
     failed = Operation.objects.filter(source_node=node, state=Operation.State.FAILED,
                                       finished_at__gte=node.paused_at).exists() if node.paused_at else False
     Node.objects.filter(pk=node.pk).update(drain_status="Failed" if failed else "Completed")
+    if node.stopping_service:
+        # Stop Cluster Service: the roles have left; the node leaves the membership gracefully,
+        # handing its vote over (dynamic quorum), so no failover is needed.
+        Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, dynamic_weight=0, stopping_service=False,
+                                               drain_status="", paused_at=None)
     services.mark_nodes(node.lab_id, node)
 
 
@@ -411,3 +416,26 @@ def apply_failback(user, node, sim_time):
         started += services.request_moves(user, [role], Operation.Kind.LIVE_MIGRATION if live
                                           else Operation.Kind.QUICK_MIGRATION, node).started
     return started
+
+
+def stop_cluster_service(user, node):
+    """More Actions -> Stop Cluster Service: drain the roles, then the node is Down."""
+    node = Node.objects.select_related("cluster__lab").get(pk=node.pk)
+    if node.state not in (Node.State.UP, Node.State.PAUSED):
+        raise FailureError(f"The Cluster service is not running on {node.name}.")
+    Node.objects.filter(pk=node.pk).update(stopping_service=True)
+    if node.state == Node.State.PAUSED:
+        Node.objects.filter(pk=node.pk).update(state=Node.State.UP)
+    node.refresh_from_db()
+    return pause_node(user, node, drain=True)
+
+
+def start_cluster_service(user, node):
+    """More Actions -> Start Cluster Service: Down -> Joining -> Up."""
+    node = Node.objects.select_related("cluster", "lab").get(pk=node.pk)
+    if node.power_state != "On":
+        raise FailureError(f"{node.name} is turned off: power it on first.")
+    if node.state != Node.State.DOWN:
+        raise FailureError(f"The Cluster service is already running on {node.name}.")
+    return _op(user, node, Operation.Kind.NODE_RESTART,
+               [{"name": "Joining the cluster", "start_s": 0.0, "end_s": JOIN_S, "state": "Joining", "detail": ""}])

@@ -167,3 +167,21 @@ def test_failback_to_the_preferred_owner_when_it_returns(lab_2008, owner):
     tick_to(lab_2008, 70 + 126 + move.plan["total_s"] + 2)
     role.refresh_from_db()
     assert role.owner_node == contoso3 and role.state == "Online"
+
+
+def test_stop_and_start_the_cluster_service(make_generated_lab, owner):
+    lab = make_generated_lab(nodes=3, vms=3, os_version="2012R2")
+    cluster = Cluster.objects.get(lab=lab)
+    VirtualMachine.objects.filter(lab=lab).update(state="Running", memory_mb=1024)
+    hv1 = Node.objects.get(cluster=cluster, name="HV01")
+    failures.stop_cluster_service(owner, hv1)
+    tick_to(lab, 300)
+    hv1.refresh_from_db()
+    assert hv1.state == "Down" and hv1.power_state == "On" and not Role.objects.filter(owner_node=hv1).exists()
+    assert Cluster.objects.get(pk=cluster.pk).state == "Running"
+    assert not ClusterEvent.objects.filter(event_id=1135).exists()  # graceful: no failure
+    with pytest.raises(failures.FailureError, match="not running"):
+        failures.stop_cluster_service(owner, hv1)
+    failures.start_cluster_service(owner, hv1)
+    tick_to(lab, 310)
+    assert Node.objects.get(pk=hv1.pk).state == "Up"

@@ -164,6 +164,7 @@ class Node(models.Model):
                                             ("Failed", "Drain Failed")],
         help_text="Pause -> Drain Roles progress, shown in the Information column.")
     paused_at = models.DateTimeField(null=True, blank=True, help_text="Sim time the node was paused")
+    stopping_service = models.BooleanField(default=False, help_text="Stop Cluster Service: Down once drained")
 
     class Meta:
         ordering = ["name"]
