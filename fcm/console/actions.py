@@ -269,6 +269,7 @@ def for_events(cluster, here, event=None):
     groups = [ActionGroup("Cluster Events", [
         Action("Query...", "filter", dialog="event-query"),
         Action("Clear Query", "clear", url=_cluster_url("events", cluster)),
+        Action("Incident Timeline", "report", url=_cluster_url("incidents", cluster), new_window=True),
         refresh(here),
     ])]
     if event is not None:

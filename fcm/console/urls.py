@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import moves, roles, storage, views
+from . import incidents, moves, roles, storage, views
 
 app_name = "console"
 
@@ -39,6 +39,8 @@ cluster_patterns = [
          name="live-migration-settings"),
     path("networks/<int:pk>/", views.NetworksView.as_view(), name="network"),
     path("events/", views.EventsView.as_view(), name="events"),
+    path("incidents/", incidents.IncidentView.as_view(), name="incidents"),
+    path("incidents/<int:pk>/", incidents.IncidentView.as_view(), name="incident"),
     path("events/<int:pk>/", views.EventsView.as_view(), name="event"),
 ]
 

@@ -221,7 +221,7 @@ def fail_over_roles(op, cluster, failed, sim_time):
             continue
         reserved[target] = reserved.get(target, 0) + vm.memory_mb
         vm.refresh_from_db()
-        role_services.request_power(op.requested_by, vm, role_services.START)
+        role_services.request_power(op.requested_by, vm, role_services.START, sim_now=sim_time)
     ClusterDisk.objects.filter(cluster=cluster, owner_node=failed).exclude(role__isnull=False).update(
         owner_node=Node.objects.filter(cluster=cluster, state=Node.State.UP).order_by("name").first())
 
@@ -414,7 +414,7 @@ def apply_failback(user, node, sim_time):
         vm = getattr(role, "virtual_machine", None)
         live = vm is not None and vm.is_running and role.cluster.version.live_migration
         started += services.request_moves(user, [role], Operation.Kind.LIVE_MIGRATION if live
-                                          else Operation.Kind.QUICK_MIGRATION, node).started
+                                          else Operation.Kind.QUICK_MIGRATION, node, sim_now=sim_time).started
     return started
 
 

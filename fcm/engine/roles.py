@@ -132,8 +132,11 @@ def power_plan(vm, action):
             "action": action, "from_state": vm.state}
 
 
-def request_power(user, vm, action):
-    """Start / Save / Shut Down / Turn Off a VM (through its role when clustered)."""
+def request_power(user, vm, action, sim_now=None):
+    """Start / Save / Shut Down / Turn Off a VM (through its role when clustered).
+
+    `sim_now` is given when the engine itself acts (a failover), so the new
+    operation starts at the engine's time, not at the wall clock's."""
     from . import services
 
     if action not in ALLOWED_FROM:
@@ -144,7 +147,7 @@ def request_power(user, vm, action):
     if vm.host_node.power_state != "On" or (vm.host_node.cluster_id and vm.host_node.state not in ("Up", "Paused")):
         raise RoleError(f"{vm.host_node.name} is not running; {vm.name} cannot change state there.")
     lab = vm.lab
-    sim_now = lab.sim_now()
+    sim_now = sim_now or lab.sim_now()
     try:
         with transaction.atomic():
             op = Operation.objects.create(

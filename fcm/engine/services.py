@@ -130,9 +130,10 @@ def _check_target(role, kind, target, exclude_op=None):
         raise MoveError(reason)
 
 
-def request_moves(user, roles, kind, target=None):
+def request_moves(user, roles, kind, target=None, sim_now=None):
     """Queue a live or quick migration of each role's VM (to `target`, or to
-    the best possible node), then start what the limits allow."""
+    the best possible node), then start what the limits allow. `sim_now` is
+    given when the engine itself asks (drain, failback) inside a tick."""
     result = MoveResult()
     reserved = {}
     for role in roles:
@@ -156,7 +157,7 @@ def request_moves(user, roles, kind, target=None):
                 op = Operation.objects.create(
                     lab=lab, kind=kind, role=role, virtual_machine=vm, source_node=vm.host_node,
                     target_node=chosen, requested_by=user, was_running=vm.is_running,
-                    queued_at=lab.sim_now())
+                    queued_at=sim_now or lab.sim_now())
                 if vm.is_running:
                     reserved[chosen.name] = reserved.get(chosen.name, 0) + vm.memory_mb
                 mark_role(role)
@@ -172,7 +173,7 @@ def request_moves(user, roles, kind, target=None):
                           f"Live migration of 'Virtual Machine {vm.name}' failed. {exc}",
                           node=vm.host_node, role=role, source=HA_SOURCE)
     if result.started:
-        start_queued(result.started[0].lab)
+        start_queued(result.started[0].lab, sim_now)
         for op in result.started:
             op.refresh_from_db()
     return result

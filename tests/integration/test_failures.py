@@ -185,3 +185,16 @@ def test_stop_and_start_the_cluster_service(make_generated_lab, owner):
     failures.start_cluster_service(owner, hv1)
     tick_to(lab, 310)
     assert Node.objects.get(pk=hv1.pk).state == "Up"
+
+
+def test_incident_timeline(client, owner, lab_2008):
+    client.force_login(owner)
+    cluster = Cluster.objects.get(lab=lab_2008)
+    url = reverse("console:incidents", args=[lab_2008.pk, cluster.pk])
+    assert "No node of this cluster has failed" in client.get(url).content.decode()
+    failures.crash_node(owner, Node.objects.get(name="contoso3"))
+    tick_to(lab_2008, 6)
+    tick_to(lab_2008, 70)
+    html = client.get(url).content.decode()
+    assert "Declared down:" in html and "t + 5.0 s" in html
+    assert "<td>Guest1</td>" in html and "Running on contoso4" in html and "t + 65.0 s" in html
