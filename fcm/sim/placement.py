@@ -8,6 +8,7 @@ between Intel and AMD; a quick migration restarts the processor state and
 is allowed). Best Possible Node takes the preferred owners first, in their
 order, then the eligible node with the most free memory.
 """
+import heapq
 from dataclasses import dataclass, field
 
 #: Memory the parent partition keeps for itself on a Hyper-V host.
@@ -137,18 +138,20 @@ def reserve(nodes, vms, failures=1):
     worst = None
     for failed in candidates:
         names = {n.name for n in failed}
-        free = {n.name: n.free_memory_mb for n in up if n.name not in names}
+        # A max-heap of free memory: each VM goes to the node with the most room.
+        free = [(-n.free_memory_mb, n.name) for n in up if n.name not in names]
+        heapq.heapify(free)
         moving = sorted((v for n in names for v in by_host.get(n, ())), key=lambda v: (-v.priority, v.name))
         stranded, parked = [], []
         for vm in moving:
             if vm.priority == 0:
                 parked.append(vm.name)
                 continue
-            target = max(free, key=lambda k: (free[k], k), default=None)
-            if target is None or free[target] < vm.memory_mb:
+            if not free or -free[0][0] < vm.memory_mb:
                 stranded.append(vm.name)
-            else:
-                free[target] -= vm.memory_mb
+                continue
+            room, name = heapq.heappop(free)
+            heapq.heappush(free, (room + vm.memory_mb, name))
         result = ReserveResult(tuple(sorted(names)), tuple(stranded), tuple(parked))
         if worst is None or len(result.stranded) > len(worst.stranded):
             worst = result
