@@ -226,3 +226,21 @@ class NodeActionView(ClusterMixin, View):
         except failures.FailureError as exc:
             return self.dialog(request, "console/dialogs/error.html", title=node.name, error=str(exc))
         return HttpResponseClientRefresh()
+
+
+class AdapterView(ClusterMixin, View):
+    """Simulate -> Disconnect / Reconnect one network adapter of a node."""
+
+    def post(self, request, lab, cluster, pk, adapter):
+        from fcm.engine import failures
+        from fcm.inventory.models import NetworkAdapter
+
+        self.load(request, lab, cluster)
+        nic = NetworkAdapter.objects.filter(node__cluster=self.cluster, node_id=pk, pk=adapter).first()
+        if nic is None:
+            raise Http404("No such adapter.")
+        try:
+            failures.set_adapter(request.user, nic, request.GET.get("connect") == "1")
+        except failures.FailureError as exc:
+            return self.dialog(request, "console/dialogs/error.html", title=nic.name, error=str(exc))
+        return HttpResponseClientRefresh()

@@ -24,6 +24,7 @@ cluster_patterns = [
     path("nodes/<int:pk>/", views.NodesView.as_view(), name="node"),
     path("nodes/<int:pk>/evict/", storage.EvictView.as_view(), name="node-evict"),
     path("nodes/<int:pk>/action/", storage.NodeActionView.as_view(), name="node-action"),
+    path("nodes/<int:pk>/adapters/<int:adapter>/", storage.AdapterView.as_view(), name="node-adapter"),
     path("destroy/", storage.DestroyView.as_view(), name="destroy"),
     path("storage/", views.DisksView.as_view(tree_item="storage"), name="storage"),
     path("storage/disks/", views.DisksView.as_view(), name="disks"),

@@ -82,6 +82,8 @@ def enter_phase(op, phase, sim_now):
     node = Node.objects.select_related("cluster").get(pk=op.source_node_id)
     if phase["state"] == "Crash":
         _power_lost(op, node)
+    elif phase["state"] == "Isolate":
+        pass  # the node still runs until the others remove it
     elif phase["state"] == "Detect":
         _declare_down(op, node, op.started_at + timedelta(seconds=phase["start_s"]))
     elif phase["state"] == "Joining" and node.cluster_id:
@@ -129,6 +131,11 @@ def _declare_down(op, node, sim_time):
     cluster = node.cluster
     if cluster is None:
         return
+    if node.power_state == "On":
+        # Removed while running (isolated): its Cluster service stops and so do its clustered VMs,
+        # so that a partition never runs a role twice.
+        VirtualMachine.objects.filter(host_node=node, role__isnull=False).update(
+            state=VirtualMachine.State.OFF, started_at=None)
     Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, dynamic_weight=0, drain_status="")
     others = Node.objects.filter(cluster=cluster, state=Node.State.UP).exclude(pk=node.pk).order_by("name").first()
     services.log_event(op.lab, cluster, ClusterEvent.Level.CRITICAL, 1135,
@@ -439,3 +446,82 @@ def start_cluster_service(user, node):
         raise FailureError(f"The Cluster service is already running on {node.name}.")
     return _op(user, node, Operation.Kind.NODE_RESTART,
                [{"name": "Joining the cluster", "start_s": 0.0, "end_s": JOIN_S, "state": "Joining", "detail": ""}])
+
+
+# -- network faults ------------------------------------------------------------------------
+
+def refresh_network_states(cluster, sim_time, reporter=None, log=True):
+    """Up / Partitioned / Down per cluster network, from the Up nodes' connected adapters."""
+    from fcm.inventory.models import ClusterNetwork, NetworkAdapter
+
+    from . import services
+
+    up = list(Node.objects.filter(cluster=cluster, state__in=[Node.State.UP, Node.State.PAUSED], power_state="On"))
+    for cn in ClusterNetwork.objects.filter(cluster=cluster).select_related("network"):
+        on = set(NetworkAdapter.objects.filter(node__in=up, network=cn.network, connected=True)
+                 .values_list("node_id", flat=True))
+        state = (ClusterNetwork.State.UP if len(on) == len(up) and up else
+                 ClusterNetwork.State.DOWN if len(on) <= 1 else ClusterNetwork.State.PARTITIONED)
+        if state != cn.state:
+            ClusterNetwork.objects.filter(pk=cn.pk).update(state=state)
+            if log and state == ClusterNetwork.State.PARTITIONED:
+                services.log_event(cluster.lab, cluster, ClusterEvent.Level.ERROR, 1129,
+                                   f"Cluster network '{cn.name}' is partitioned. Some attached failover cluster "
+                                   "nodes cannot communicate with each other over the network.",
+                                   node=reporter, sim_time=sim_time, task_category="Network Mgr")
+            elif log and state == ClusterNetwork.State.DOWN:
+                services.log_event(cluster.lab, cluster, ClusterEvent.Level.ERROR, 1130,
+                                   f"Cluster network '{cn.name}' is down. None of the available nodes can "
+                                   "communicate using this network.", node=reporter, sim_time=sim_time,
+                                   task_category="Network Mgr")
+
+
+def reachable(node):
+    """Can the node still talk to another Up node over a cluster network?"""
+    from fcm.inventory.models import ClusterNetwork, NetworkAdapter
+
+    others = Node.objects.filter(cluster=node.cluster, state__in=[Node.State.UP, Node.State.PAUSED],
+                                 power_state="On").exclude(pk=node.pk)
+    if not others.exists():
+        return True
+    nets = ClusterNetwork.objects.filter(cluster=node.cluster).exclude(role=ClusterNetwork.Role.NONE) \
+        .values_list("network_id", flat=True)
+    mine = set(NetworkAdapter.objects.filter(node=node, connected=True, network_id__in=nets)
+               .values_list("network_id", flat=True))
+    theirs = set(NetworkAdapter.objects.filter(node__in=others, connected=True, network_id__in=nets)
+                 .values_list("network_id", flat=True))
+    return bool(mine & theirs)
+
+
+def set_adapter(user, adapter, connected):
+    """Simulate -> Disconnect / Reconnect a network adapter (1127 on loss)."""
+    from fcm.inventory.models import ClusterNetwork, NetworkAdapter
+
+    from . import services
+
+    adapter = NetworkAdapter.objects.select_related("node__cluster__lab", "network").get(pk=adapter.pk)
+    if adapter.connected == connected:
+        raise FailureError(f"{adapter.node.name} - {adapter.name} is already "
+                           f"{'connected' if connected else 'disconnected'}.")
+    node, cluster = adapter.node, adapter.node.cluster
+    NetworkAdapter.objects.filter(pk=adapter.pk).update(connected=connected)
+    services.mark_nodes(node.lab_id, node)
+    if cluster is None:
+        return None
+    now = cluster.lab.sim_now()
+    cn = ClusterNetwork.objects.filter(cluster=cluster, network=adapter.network).first()
+    if not connected and cn is not None:
+        services.log_event(cluster.lab, cluster, ClusterEvent.Level.ERROR, 1127,
+                           f"Cluster network interface '{node.name} - {adapter.name}' for cluster node '{node.name}' "
+                           f"on network '{cn.name}' failed.", node=node, sim_time=now, task_category="Network Mgr")
+    refresh_network_states(cluster, now, node)
+    if not connected and node.state in (Node.State.UP, Node.State.PAUSED) and not reachable(node):
+        # Isolated from every cluster network: the others remove it after the heartbeat threshold.
+        detect = cluster.same_subnet_delay_ms * cluster.same_subnet_threshold / 1000
+        return _op(user, node, Operation.Kind.NODE_FAILURE,
+                   [{"name": "Heartbeats lost", "start_s": 0.0, "end_s": detect, "state": "Isolate", "detail": ""},
+                    {"name": "Node removed from membership", "start_s": detect, "end_s": detect, "state": "Detect",
+                     "detail": ""}])
+    if connected and node.state == Node.State.DOWN and node.power_state == "On" and reachable(node):
+        return start_cluster_service(user, node)
+    return None

@@ -198,3 +198,34 @@ def test_incident_timeline(client, owner, lab_2008):
     html = client.get(url).content.decode()
     assert "Declared down:" in html and "t + 5.0 s" in html
     assert "<td>Guest1</td>" in html and "Running on contoso4" in html and "t + 65.0 s" in html
+
+
+def test_an_isolated_node_is_removed_and_its_roles_fail_over(r2_lab, owner, client):
+    from fcm.inventory.models import ClusterNetwork, NetworkAdapter
+    s1 = Node.objects.get(name="WS08R2-S1")
+    public = NetworkAdapter.objects.get(node=s1, name="Public")
+    iscsi = NetworkAdapter.objects.get(node=s1, name="iSCSI")
+    failures.set_adapter(owner, iscsi, False)  # iSCSI is not a cluster network (use None): still reachable
+    assert Node.objects.get(pk=s1.pk).state == "Up" and ClusterEvent.objects.filter(event_id=1127).exists()
+    assert not Operation.objects.filter(kind="node-failure").exists()
+    op = failures.set_adapter(owner, public, False)
+    assert op is not None and op.kind == "node-failure"
+    net = ClusterNetwork.objects.get(network__name="Public")
+    assert net.state == "Down" and ClusterEvent.objects.filter(event_id=1130).exists()
+    tick_to(r2_lab, 6)
+    s1.refresh_from_db()
+    assert s1.state == "Down" and s1.power_state == "On"
+    role = Role.objects.get(name="vWS08-SQL01")
+    assert role.owner_node.name == "WS08R2-S2"
+    tick_to(r2_lab, 70)  # a 2008 guest boots in 60 s
+    role.refresh_from_db()
+    assert role.state == "Online" and role.virtual_machine.host_node.name == "WS08R2-S2"
+    assert VirtualMachine.objects.filter(state="Running").count() == 1  # never twice
+    failures.set_adapter(owner, public, True)
+    tick_to(r2_lab, 80)
+    assert Node.objects.get(pk=s1.pk).state == "Up"
+    assert ClusterNetwork.objects.get(pk=net.pk).state == "Up"
+    client.force_login(owner)
+    cluster = Cluster.objects.get(lab=r2_lab)
+    html = client.get(reverse("console:node", args=[r2_lab.pk, cluster.pk, s1.pk]) + "?tab=network").content.decode()
+    assert "Reconnect" in html  # the iSCSI adapter is still unplugged
