@@ -187,7 +187,6 @@ def _check_quorum(lab, cluster, sim_time, reporter):
 
 def fail_over_roles(op, cluster, failed, sim_time):
     """Place the failed node's roles by priority on the best possible nodes; the VMs boot there."""
-    from . import roles as role_services
     from . import services
     from .facts import node_facts, preferred_owner_names, vm_facts
 
@@ -218,19 +217,29 @@ def fail_over_roles(op, cluster, failed, sim_time):
             services.mark_role(role)
             continue
         node = Node.objects.get(cluster=cluster, name=target)
-        VirtualMachine.objects.filter(pk=vm.pk).update(host_node=node, state=VirtualMachine.State.OFF)
-        Role.objects.filter(pk=role.pk).update(owner_node=node, information="")
-        ClusterDisk.objects.filter(role=role).update(owner_node=node)
         if role.priority == Role.Priority.NO_AUTO_START or not was_online:
+            place_role(role, vm, node)
             Role.objects.filter(pk=role.pk).update(state=Role.State.OFFLINE)
             Resource.objects.filter(role=role).update(state=Resource.State.OFFLINE)
             services.mark_role(role)
             continue
         reserved[target] = reserved.get(target, 0) + vm.memory_mb
-        vm.refresh_from_db()
-        role_services.request_power(op.requested_by, vm, role_services.START, sim_now=sim_time)
+        place_role(role, vm, node, boot_by=op.requested_by, sim_now=sim_time)
     ClusterDisk.objects.filter(cluster=cluster, owner_node=failed).exclude(role__isnull=False).update(
         owner_node=Node.objects.filter(cluster=cluster, state=Node.State.UP).order_by("name").first())
+
+
+def place_role(role, vm, node, boot_by=None, sim_now=None):
+    """A failed-over role now belongs to `node` (VM host, owner, role disks);
+    with `boot_by`, its VM cold-boots there."""
+    from . import roles as role_services
+
+    VirtualMachine.objects.filter(pk=vm.pk).update(host_node=node, state=VirtualMachine.State.OFF)
+    Role.objects.filter(pk=role.pk).update(owner_node=node, information="")
+    ClusterDisk.objects.filter(role=role).update(owner_node=node)
+    if boot_by is not None or sim_now is not None:
+        role_services.request_power(boot_by, VirtualMachine.objects.get(pk=vm.pk), role_services.START,
+                                    sim_now=sim_now)
 
 
 # -- maintenance ---------------------------------------------------------------------
@@ -390,10 +399,7 @@ def guest_crash(user, role):
         services.mark_role(role)
         return "failed"
     node = Node.objects.get(cluster=cluster, name=target)
-    VirtualMachine.objects.filter(pk=vm.pk).update(host_node=node)
-    Role.objects.filter(pk=role.pk).update(owner_node=node)
-    ClusterDisk.objects.filter(role=role).update(owner_node=node)
-    role_services.request_power(user, VirtualMachine.objects.get(pk=vm.pk), role_services.START)
+    place_role(role, vm, node, boot_by=user)
     services.mark_nodes(lab.pk, role.owner_node, node)
     return "failed over"
 

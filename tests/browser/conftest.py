@@ -112,6 +112,16 @@ def signed_in(page, live_server_url, demo_labs):
 
 
 @pytest.fixture
+def second_console(browser, live_server_url, signed_in):
+    """Another browser signed in on its own: a second console of the same labs."""
+    from fcm.inventory import owners
+    from fcm.inventory.models import LoginToken
+    page = browser.new_context(viewport={"width": 1280, "height": 760}).new_page()
+    page.goto(f"{live_server_url}/login/{LoginToken.issue(owners.administrator())}/")
+    return page
+
+
+@pytest.fixture
 def shot(request):
     """shot(page, name): save a screenshot under var/screenshots/ when SCREENSHOTS=1."""
     def take(page, name):

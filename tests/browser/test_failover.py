@@ -10,13 +10,9 @@ def open_guest1(page):
     expect(page.locator("[id$='-detail-owner']")).to_have_text("contoso3")
 
 
-def test_node_crash_fails_guest1_over_to_contoso4(signed_in, browser, live_server_url, shot):
-    from fcm.inventory import owners
-    from fcm.inventory.models import LoginToken
-    a = signed_in
+def test_node_crash_fails_guest1_over_to_contoso4(signed_in, second_console, shot):
+    a, b = signed_in, second_console
     open_guest1(a)
-    b = browser.new_context(viewport={"width": 1280, "height": 760}).new_page()
-    b.goto(f"{live_server_url}/login/{LoginToken.issue(owners.administrator())}/")
     open_guest1(b)
     a.locator("#lab-clock button", has_text="\u00d710").click()
     expect(b.locator("#lab-clock .clock-speed")).to_have_text("\u00d710")

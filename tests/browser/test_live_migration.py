@@ -19,14 +19,9 @@ def percent(page):
     return int(match.group(1)) if match else None
 
 
-def test_live_migration_streams_to_every_open_console(signed_in, browser, live_server_url, shot):
-    a = signed_in
+def test_live_migration_streams_to_every_open_console(signed_in, second_console, shot):
+    a, b = signed_in, second_console
     open_role(a)
-    # A second console of the same lab, signed in on its own.
-    from fcm.inventory import owners
-    from fcm.inventory.models import LoginToken
-    b = browser.new_context(viewport={"width": 1280, "height": 760}).new_page()
-    b.goto(f"{live_server_url}/login/{LoginToken.issue(owners.administrator())}/")
     open_role(b)
 
     # Speed the lab's clock up (x10) from console A; B's status bar follows.
