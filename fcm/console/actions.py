@@ -96,6 +96,10 @@ def for_cluster(cluster, here, last_report=None):
                         fetch_dialog=True, menu="More Actions"))
     items.append(Action("Destroy Cluster...", "failed", url=_cluster_url("destroy", cluster), fetch_dialog=True,
                         menu="More Actions"))
+    if cluster.state != "Running":
+        items.append(Action("Force Cluster Start", "up", url=_cluster_url("cluster-action", cluster) +
+                            "?action=force-start", post=True, menu="More Actions",
+                            command="Start-ClusterNode -FixQuorum"))
     if cluster.version.csv_needs_enabling and not cluster.csv_enabled:
         items.append(Action("Enable Cluster Shared Volumes...", "csv", url=_cluster_url("enable-csv", cluster),
                             fetch_dialog=True))
@@ -231,10 +235,19 @@ def node_actions(cluster, node):
     if node.power_state == "On" and node.state == "Down":
         items.append(Action("Start Cluster Service", "up", url=url("start-service"), post=True, menu="More Actions",
                             command=f"Start-ClusterNode -Name {node.name}"))
+    if node.power_state == "On" and node.state == "Quarantined":
+        items.append(Action("Start Cluster Service", "up", url=url("start-service"), post=True, menu="More Actions",
+                            command=f"Start-ClusterNode -Name {node.name} -ClearQuarantine"))
     if node.power_state == "On":
         items.append(Action("Power Off (crash)", "failed", url=url("power-off"), post=True, menu="Simulate"))
     else:
         items.append(Action("Power On", "up", url=url("power-on"), post=True, menu="Simulate"))
+    paths = node.disk_paths.all()
+    if paths:
+        if any(p.online for p in paths):
+            items.append(Action("Disconnect Storage", "disk", url=url("storage-off"), post=True, menu="Simulate"))
+        if any(not p.online for p in paths):
+            items.append(Action("Reconnect Storage", "disk", url=url("storage-on"), post=True, menu="Simulate"))
     return items
 
 
@@ -251,6 +264,11 @@ def for_disks(cluster, here, title, disk=None, csv_folder=False):
         if disk.assignment == disk.Assignment.CSV:
             disk_items.append(Action("Remove from Cluster Shared Volumes", "disk",
                                      url=_cluster_url("disk-csv-remove", cluster, disk.pk), fetch_dialog=True))
+        fault = _cluster_url("disk-fault", cluster, disk.pk)
+        if disk.disk.online:
+            disk_items.append(Action("Fail Disk", "failed", url=fault + "?action=fail", post=True, menu="Simulate"))
+        else:
+            disk_items.append(Action("Repair Disk", "up", url=fault + "?action=repair", post=True, menu="Simulate"))
         groups.append(ActionGroup(disk.name, disk_items + [critical_events(cluster, q=disk.name)], selected=True))
     return groups
 
@@ -260,8 +278,11 @@ def for_networks(cluster, here, network=None):
                       fetch_dialog=True, command="Set-VMHost -MaximumVirtualMachineMigrations <n>")
     groups = [ActionGroup("Networks", ([settings] if cluster.version.live_migration else []) + [refresh(here)])]
     if network is not None:
-        groups.append(ActionGroup(network.name, [critical_events(cluster, q=network.name)],
-                                  selected=True))
+        fault = _cluster_url("network-fault", cluster, network.pk)
+        groups.append(ActionGroup(network.name, [
+            Action("Disconnect Network", "failed", url=fault + "?action=disconnect", post=True, menu="Simulate"),
+            Action("Reconnect Network", "up", url=fault + "?action=connect", post=True, menu="Simulate"),
+            critical_events(cluster, q=network.name)], selected=True))
     return groups
 
 

@@ -75,7 +75,7 @@ def node_detail(cluster, pk):
     return (
         with_load_counts(Node.objects.select_related("domain", "cluster"))
         .prefetch_related(Prefetch("adapters", queryset=NetworkAdapter.objects.select_related(
-            "network").prefetch_related("network__cluster_networks")))
+            "network").prefetch_related("network__cluster_networks")), "disk_paths")
         .get(cluster=cluster, pk=pk)
     )
 

@@ -1,4 +1,4 @@
-"""Cluster Shared Volumes: enable (2008 R2), add, remove."""
+"""Dialogs and actions on storage, nodes and the cluster: CSVs, evict, destroy, Live Migration Settings, Simulate faults."""
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
@@ -198,49 +198,100 @@ class LiveMigrationSettingsView(ClusterMixin, View):
         return HttpResponseClientRefresh()
 
 
+def _simulate(view, request, title, handler):
+    """Run a Simulate / node action; a refusal opens the error dialog and changes nothing."""
+    from fcm.engine import failures, membership, storage_faults
+
+    try:
+        handler()
+    except (failures.FailureError, membership.MembershipError, storage_faults.StorageFaultError) as exc:
+        return view.dialog(request, "console/dialogs/error.html", title=title, error=str(exc))
+    return HttpResponseClientRefresh()
+
+
 class NodeActionView(ClusterMixin, View):
-    """Pause / Resume (with or without drain and failback) and Simulate power off / on."""
+    """Pause / Resume (with or without drain and failback), cluster service, and Simulate faults."""
 
     def post(self, request, lab, cluster, pk):
-        from fcm.engine import failures
+        from fcm.engine import failures, storage_faults
 
         self.load(request, lab, cluster)
         node = Node.objects.filter(cluster=self.cluster, pk=pk).first()
         if node is None:
             raise Http404("No such node.")
-        action = request.GET.get("action", "")
+        user = request.user
         handlers = {
-            "drain": lambda: failures.pause_node(request.user, node, drain=True),
-            "pause": lambda: failures.pause_node(request.user, node, drain=False),
-            "failback": lambda: failures.resume_node(request.user, node, fail_back=True),
-            "resume": lambda: failures.resume_node(request.user, node, fail_back=False),
-            "power-off": lambda: failures.crash_node(request.user, node),
-            "power-on": lambda: failures.restart_node(request.user, node),
-            "stop-service": lambda: failures.stop_cluster_service(request.user, node),
-            "start-service": lambda: failures.start_cluster_service(request.user, node),
+            "drain": lambda: failures.pause_node(user, node, drain=True),
+            "pause": lambda: failures.pause_node(user, node, drain=False),
+            "failback": lambda: failures.resume_node(user, node, fail_back=True),
+            "resume": lambda: failures.resume_node(user, node, fail_back=False),
+            "power-off": lambda: failures.crash_node(user, node),
+            "power-on": lambda: failures.restart_node(user, node),
+            "stop-service": lambda: failures.stop_cluster_service(user, node),
+            "start-service": lambda: failures.start_cluster_service(user, node),
+            "storage-off": lambda: storage_faults.set_storage_paths(user, node, False),
+            "storage-on": lambda: storage_faults.set_storage_paths(user, node, True),
         }
-        if action not in handlers:
+        handler = handlers.get(request.GET.get("action", ""))
+        if handler is None:
             raise Http404("No such action.")
-        try:
-            handlers[action]()
-        except failures.FailureError as exc:
-            return self.dialog(request, "console/dialogs/error.html", title=node.name, error=str(exc))
-        return HttpResponseClientRefresh()
+        return _simulate(self, request, node.name, handler)
 
 
 class AdapterView(ClusterMixin, View):
     """Simulate -> Disconnect / Reconnect one network adapter of a node."""
 
     def post(self, request, lab, cluster, pk, adapter):
-        from fcm.engine import failures
+        from fcm.engine import membership
         from fcm.inventory.models import NetworkAdapter
 
         self.load(request, lab, cluster)
         nic = NetworkAdapter.objects.filter(node__cluster=self.cluster, node_id=pk, pk=adapter).first()
         if nic is None:
             raise Http404("No such adapter.")
-        try:
-            failures.set_adapter(request.user, nic, request.GET.get("connect") == "1")
-        except failures.FailureError as exc:
-            return self.dialog(request, "console/dialogs/error.html", title=nic.name, error=str(exc))
-        return HttpResponseClientRefresh()
+        connect = request.GET.get("connect") == "1"
+        return _simulate(self, request, nic.name, lambda: membership.set_adapter(request.user, nic, connect))
+
+
+class DiskFaultView(ClusterMixin, View):
+    """Simulate -> Fail Disk / Repair Disk: the LUN behind a cluster disk."""
+
+    def post(self, request, lab, cluster, pk):
+        from fcm.engine import storage_faults
+
+        self.load(request, lab, cluster)
+        disk = self.disk(pk)
+        action = request.GET.get("action", "")
+        if action not in ("fail", "repair"):
+            raise Http404("No such action.")
+        return _simulate(self, request, disk.name,
+                         lambda: storage_faults.set_disk(request.user, disk.disk, action == "repair"))
+
+
+class NetworkFaultView(ClusterMixin, View):
+    """Simulate -> Disconnect / Reconnect Network: every node's adapter on that cluster network."""
+
+    def post(self, request, lab, cluster, pk):
+        from fcm.engine import membership
+        from fcm.inventory.models import ClusterNetwork
+
+        self.load(request, lab, cluster)
+        network = ClusterNetwork.objects.filter(cluster=self.cluster, pk=pk).first()
+        action = request.GET.get("action", "")
+        if network is None or action not in ("connect", "disconnect"):
+            raise Http404("No such network or action.")
+        return _simulate(self, request, network.name,
+                         lambda: membership.set_network(request.user, network, action == "connect"))
+
+
+class ClusterActionView(ClusterMixin, View):
+    """More Actions -> Force Cluster Start."""
+
+    def post(self, request, lab, cluster):
+        from fcm.engine import membership
+
+        self.load(request, lab, cluster)
+        if request.GET.get("action") != "force-start":
+            raise Http404("No such action.")
+        return _simulate(self, request, self.cluster.name,
+                         lambda: membership.force_cluster_start(request.user, self.cluster))

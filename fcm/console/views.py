@@ -319,6 +319,9 @@ class DisksView(ListMixin, ConsoleView):
             disk = self.select(lambda: selectors.cluster_disk_detail(self.cluster, pk))
             ctx.update(self.tabs(("summary", "Summary"), ("volumes", "Volumes")))
             ctx["selected_disk_number"] = selectors.disk_numbers([disk]).get(disk.pk)
+            if disk.assignment == disk.Assignment.CSV:
+                from fcm.engine.storage_faults import csv_access
+                ctx["csv_access"] = csv_access(disk)
         return ctx
 
     def action_groups(self, context):

@@ -29,18 +29,19 @@ class FailureError(Exception):
     pass
 
 
-def _op(user, node, kind, phases):
+def _op(user, node, kind, phases, sim_now=None, extra=None):
+    """A node operation on the engine's clock (`sim_now` inside a tick), its phases applied as they fall due."""
     from . import services
 
     lab = node.lab
-    sim_now = lab.sim_now()
+    sim_now = sim_now or lab.sim_now()
     total = phases[-1]["end_s"]
     with transaction.atomic():
         op = Operation.objects.create(
             lab=lab, kind=kind, cluster=node.cluster, source_node=node, target_node=node, requested_by=user,
             was_running=False, state=Operation.State.RUNNING, queued_at=sim_now, started_at=sim_now,
             next_due_at=sim_now, plan={"phases": phases, "total_s": total, "downtime_s": 0,
-                                       "summary": f"{kind} {node.name}"})
+                                       "summary": f"{kind} {node.name}", **(extra or {})})
         services.mark(lab.pk, Outbox.Kind.OPERATION, op.pk)
     services.advance(op, sim_now)
     return op
@@ -51,9 +52,24 @@ def crash_node(user, node):
     node = Node.objects.select_related("cluster", "lab").get(pk=node.pk)
     if node.power_state != "On":
         raise FailureError(f"{node.name} is already off.")
-    if Operation.objects.filter(source_node=node, state__in=Operation.ACTIVE,
-                                kind__in=[Operation.Kind.NODE_FAILURE, Operation.Kind.NODE_RESTART]).exists():
+    active = Operation.objects.filter(source_node=node, state__in=Operation.ACTIVE,
+                                      kind__in=[Operation.Kind.NODE_FAILURE, Operation.Kind.NODE_RESTART])
+    if any(not op.plan.get("isolation") and not op.plan.get("quarantine") for op in active):
         raise FailureError(f"{node.name} is already failing or restarting.")
+    from . import services
+    for op in active:  # an isolated or quarantined node loses power: that ends the wait
+        services._finish(op, Operation.State.CANCELLED, node.lab.sim_now(), f"{node.name} lost power.")
+    if node.state in (Node.State.ISOLATED, Node.State.QUARANTINED):
+        # Already out of the membership: nothing left to detect.
+        Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, power_state="Off", quarantined_until=None)
+        VirtualMachine.objects.filter(host_node=node).update(state=VirtualMachine.State.OFF, started_at=None)
+        services.mark_nodes(node.lab_id, node)
+        if node.state == Node.State.ISOLATED:
+            detect_op = _op(user, node, Operation.Kind.NODE_FAILURE, [
+                {"name": "Node removed from membership", "start_s": 0.0, "end_s": 0.0, "state": "Detect",
+                 "detail": ""}])
+            return detect_op
+        return None
     detect = 0.0
     if node.cluster_id:
         c = node.cluster
@@ -79,28 +95,57 @@ def restart_node(user, node):
 
 
 def enter_phase(op, phase, sim_now):
+    from . import membership
+
     node = Node.objects.select_related("cluster").get(pk=op.source_node_id)
+    when = op.started_at + timedelta(seconds=phase["start_s"])
     if phase["state"] == "Crash":
         _power_lost(op, node)
-    elif phase["state"] == "Isolate":
-        pass  # the node still runs until the others remove it
+    elif phase["state"] == "Isolated":
+        membership.enter_isolated(op, node, when)
     elif phase["state"] == "Detect":
-        _declare_down(op, node, op.started_at + timedelta(seconds=phase["start_s"]))
+        _declare_down(op, node, when)
     elif phase["state"] == "Joining" and node.cluster_id:
-        Node.objects.filter(pk=node.pk).update(power_state="On", state=Node.State.JOINING)
+        Node.objects.filter(pk=node.pk).update(power_state="On", state=Node.State.JOINING, quarantined_until=None)
         _mark_node(op, node)
-    elif phase["state"] == "Boot":
-        pass
+    # "Isolate" (heartbeats being missed), "Boot" and "Quarantined" are waits.
 
 
 def complete(op, sim_time):
-    if op.kind == Operation.Kind.NODE_RESTART:
-        node = Node.objects.select_related("cluster").get(pk=op.source_node_id)
-        Node.objects.filter(pk=node.pk).update(power_state="On", state=Node.State.UP if node.cluster_id else "",
-                                               dynamic_weight=node.node_weight, drain_status="", paused_at=None)
+    from . import membership, storage_faults
+
+    if op.kind != Operation.Kind.NODE_RESTART:
+        return
+    node = Node.objects.select_related("cluster__lab").get(pk=op.source_node_id)
+    cluster = node.cluster
+    if cluster is None:
+        Node.objects.filter(pk=node.pk).update(power_state="On", state="")
         _mark_node(op, node)
-        if node.cluster_id and _check_quorum(op.lab, node.cluster, sim_time, node):
-            apply_failback(op.requested_by, node, sim_time)
+        return
+    cluster.refresh_from_db()
+    if cluster.state != "Running" or op.plan.get("force"):
+        if membership.try_form(cluster, node, sim_time, op.requested_by, forced=bool(op.plan.get("force"))):
+            storage_faults.reconcile(cluster, sim_time)
+        return
+    Node.objects.filter(pk=node.pk).update(power_state="On", state=Node.State.UP, dynamic_weight=node.node_weight,
+                                           drain_status="", paused_at=None, service_stopped=False)
+    _mark_node(op, node)
+    if cluster.forced_quorum and membership.has_quorum(
+            cluster, list(Node.objects.filter(cluster=cluster, state__in=membership.MEMBERS, power_state="On")),
+            membership.quorum_total(cluster, [])):
+        type(cluster).objects.filter(pk=cluster.pk).update(forced_quorum=False)  # a majority again
+    storage_faults.reconcile(cluster, sim_time)
+    membership.reconcile(cluster, sim_time, op.requested_by)  # still cut off? isolated again
+    node.refresh_from_db()
+    if node.state == Node.State.UP:
+        apply_failback(op.requested_by, node, sim_time)
+
+
+def join(user, node, sim_time=None):
+    """The node's Cluster service starts and joins (or, when the cluster is down, tries to form it)."""
+    return _op(user, node, Operation.Kind.NODE_RESTART,
+               [{"name": "Joining the cluster", "start_s": 0.0, "end_s": JOIN_S, "state": "Joining", "detail": ""}],
+               sim_now=sim_time)
 
 
 def _mark_node(op, node):
@@ -108,17 +153,21 @@ def _mark_node(op, node):
     services.mark_nodes(op.lab_id, node)
 
 
-def _power_lost(op, node):
-    """Everything on the host stops now; clustered roles still look Online until detection."""
+def _abort_operations_on(node, sim_time, reason, exclude=None):
+    """Moves and state changes involving a node that stopped (or left the cluster) fail."""
     from . import services
 
-    for other in Operation.objects.filter(state__in=Operation.ACTIVE).exclude(pk=op.pk).filter(
-            kind__in=[Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION, Operation.Kind.VM_POWER,
-                      Operation.Kind.STORAGE_MIGRATION]).filter(source_node=node) | \
-            Operation.objects.filter(state__in=Operation.ACTIVE, target_node=node).exclude(pk=op.pk).filter(
-                kind__in=[Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION]):
-        services._finish(other, Operation.State.FAILED, op.started_at,
-                         f"{node.name} stopped responding during the operation.")
+    moves = [Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION]
+    doomed = Operation.objects.filter(state__in=Operation.ACTIVE, source_node=node,
+                                      kind__in=moves + [Operation.Kind.VM_POWER, Operation.Kind.STORAGE_MIGRATION]) | \
+        Operation.objects.filter(state__in=Operation.ACTIVE, target_node=node, kind__in=moves)
+    for other in doomed.exclude(pk=getattr(exclude, "pk", None)).distinct():
+        services._finish(other, Operation.State.FAILED, sim_time, reason)
+
+
+def _power_lost(op, node):
+    """Everything on the host stops now; clustered roles still look Online until detection."""
+    _abort_operations_on(node, op.started_at, f"{node.name} stopped responding during the operation.", exclude=op)
     Node.objects.filter(pk=node.pk).update(power_state="Off")
     VirtualMachine.objects.filter(host_node=node).update(state=VirtualMachine.State.OFF, started_at=None,
                                                          migration_state=0)
@@ -126,16 +175,23 @@ def _power_lost(op, node):
 
 
 def _declare_down(op, node, sim_time):
-    from . import services
+    from . import membership, services, storage_faults
+    from fcm.sim.membership import quarantines
 
     cluster = node.cluster
     if cluster is None:
         return
+    cluster.refresh_from_db()
+    if cluster.state != "Running":
+        Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, dynamic_weight=0, drain_status="")
+        _mark_node(op, node)
+        return  # the cluster already stopped (quorum lost): nothing fails over
     if node.power_state == "On":
         # Removed while running (isolated): its Cluster service stops and so do its clustered VMs,
         # so that a partition never runs a role twice.
+        _abort_operations_on(node, sim_time, f"{node.name} was removed from the cluster membership.", exclude=op)
         VirtualMachine.objects.filter(host_node=node, role__isnull=False).update(
-            state=VirtualMachine.State.OFF, started_at=None)
+            state=VirtualMachine.State.OFF, started_at=None, migration_state=0)
     Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, dynamic_weight=0, drain_status="")
     others = Node.objects.filter(cluster=cluster, state=Node.State.UP).exclude(pk=node.pk).order_by("name").first()
     services.log_event(op.lab, cluster, ClusterEvent.Level.CRITICAL, 1135,
@@ -144,45 +200,13 @@ def _declare_down(op, node, sim_time):
                        "having lost communication with other active nodes in the failover cluster.",
                        node=others, sim_time=sim_time, task_category="Node Mgr")
     _mark_node(op, node)
-    if not _check_quorum(op.lab, cluster, sim_time, others):
+    if op.plan.get("isolation") and node.power_state == "On" and quarantines(
+            membership.recent_isolations(node, sim_time), cluster.quarantine_threshold):
+        membership.quarantine(op.requested_by, node, sim_time, drain=False)
+    if not membership.check_quorum(op.lab, cluster, sim_time, others, lost=node):
         return
     fail_over_roles(op, cluster, node, sim_time)
-
-
-def _check_quorum(lab, cluster, sim_time, reporter):
-    """Stop the cluster when the survivors lack quorum (1177); form it again when they have it."""
-    from . import services
-
-    cluster.refresh_from_db()
-    up = dict(Node.objects.filter(cluster=cluster, state=Node.State.UP).values_list("name", "node_weight"))
-    everyone = dict(Node.objects.filter(cluster=cluster).values_list("name", "node_weight"))
-    has_witness = cluster.quorum_type != quorum.NODE_MAJORITY
-    witness_ok = has_witness and (cluster.quorum_type != quorum.NODE_AND_DISK or ClusterDisk.objects.filter(
-        cluster=cluster, assignment=ClusterDisk.Assignment.WITNESS, owner_node__state=Node.State.UP).exists()
-        or up)
-    if cluster.dynamic_quorum and cluster.state == "Running":
-        # Dynamic quorum: the total follows the last membership, less the node just lost.
-        total = sum(everyone.values()) - (len(everyone) - len(up) - 1) + (1 if has_witness else 0)
-    else:
-        total = sum(everyone.values()) + (1 if has_witness else 0)
-    present = sum(up.values()) + (1 if witness_ok else 0)
-    ok = quorum.has_quorum(present, total) if cluster.quorum_type != quorum.DISK_ONLY else bool(up)
-    if not ok and cluster.state == "Running":
-        type(cluster).objects.filter(pk=cluster.pk).update(state="Down")
-        services.log_event(lab, cluster, ClusterEvent.Level.CRITICAL, 1177,
-                           "The Cluster service is shutting down because quorum was lost. This could be due to the "
-                           "loss of network connectivity between some or all nodes in the cluster, or a failover "
-                           "of the witness disk.", node=reporter, sim_time=sim_time, task_category="Quorum Manager")
-        for role in Role.objects.filter(cluster=cluster).exclude(state=Role.State.OFFLINE):
-            Role.objects.filter(pk=role.pk).update(state=Role.State.OFFLINE)
-            Resource.objects.filter(role=role).update(state=Resource.State.OFFLINE)
-            VirtualMachine.objects.filter(role=role).update(state=VirtualMachine.State.OFF, started_at=None)
-            services.mark_role(role)
-        Node.objects.filter(cluster=cluster, state=Node.State.UP).update(state=Node.State.DOWN)
-        return False
-    if ok and cluster.state != "Running":
-        type(cluster).objects.filter(pk=cluster.pk).update(state="Running")
-    return ok
+    storage_faults.reconcile(cluster, sim_time)
 
 
 def fail_over_roles(op, cluster, failed, sim_time):
@@ -294,7 +318,7 @@ def drain_progress(node):
         # Stop Cluster Service: the roles have left; the node leaves the membership gracefully,
         # handing its vote over (dynamic quorum), so no failover is needed.
         Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, dynamic_weight=0, stopping_service=False,
-                                               drain_status="", paused_at=None)
+                                               service_stopped=True, drain_status="", paused_at=None)
     services.mark_nodes(node.lab_id, node)
 
 
@@ -444,90 +468,21 @@ def stop_cluster_service(user, node):
 
 
 def start_cluster_service(user, node):
-    """More Actions -> Start Cluster Service: Down -> Joining -> Up."""
+    """More Actions -> Start Cluster Service: Down -> Joining -> Up. On a quarantined node it also
+    clears the quarantine (Start-ClusterNode -ClearQuarantine)."""
+    from . import services
+
     node = Node.objects.select_related("cluster", "lab").get(pk=node.pk)
     if node.power_state != "On":
         raise FailureError(f"{node.name} is turned off: power it on first.")
-    if node.state != Node.State.DOWN:
+    if node.state not in (Node.State.DOWN, Node.State.QUARANTINED):
         raise FailureError(f"The Cluster service is already running on {node.name}.")
-    return _op(user, node, Operation.Kind.NODE_RESTART,
-               [{"name": "Joining the cluster", "start_s": 0.0, "end_s": JOIN_S, "state": "Joining", "detail": ""}])
-
-
-# -- network faults ------------------------------------------------------------------------
-
-def refresh_network_states(cluster, sim_time, reporter=None, log=True):
-    """Up / Partitioned / Down per cluster network, from the Up nodes' connected adapters."""
-    from fcm.inventory.models import ClusterNetwork, NetworkAdapter
-
-    from . import services
-
-    up = list(Node.objects.filter(cluster=cluster, state__in=[Node.State.UP, Node.State.PAUSED], power_state="On"))
-    for cn in ClusterNetwork.objects.filter(cluster=cluster).select_related("network"):
-        on = set(NetworkAdapter.objects.filter(node__in=up, network=cn.network, connected=True)
-                 .values_list("node_id", flat=True))
-        state = (ClusterNetwork.State.UP if len(on) == len(up) and up else
-                 ClusterNetwork.State.DOWN if len(on) <= 1 else ClusterNetwork.State.PARTITIONED)
-        if state != cn.state:
-            ClusterNetwork.objects.filter(pk=cn.pk).update(state=state)
-            if log and state == ClusterNetwork.State.PARTITIONED:
-                services.log_event(cluster.lab, cluster, ClusterEvent.Level.ERROR, 1129,
-                                   f"Cluster network '{cn.name}' is partitioned. Some attached failover cluster "
-                                   "nodes cannot communicate with each other over the network.",
-                                   node=reporter, sim_time=sim_time, task_category="Network Mgr")
-            elif log and state == ClusterNetwork.State.DOWN:
-                services.log_event(cluster.lab, cluster, ClusterEvent.Level.ERROR, 1130,
-                                   f"Cluster network '{cn.name}' is down. None of the available nodes can "
-                                   "communicate using this network.", node=reporter, sim_time=sim_time,
-                                   task_category="Network Mgr")
-
-
-def reachable(node):
-    """Can the node still talk to another Up node over a cluster network?"""
-    from fcm.inventory.models import ClusterNetwork, NetworkAdapter
-
-    others = Node.objects.filter(cluster=node.cluster, state__in=[Node.State.UP, Node.State.PAUSED],
-                                 power_state="On").exclude(pk=node.pk)
-    if not others.exists():
-        return True
-    nets = ClusterNetwork.objects.filter(cluster=node.cluster).exclude(role=ClusterNetwork.Role.NONE) \
-        .values_list("network_id", flat=True)
-    mine = set(NetworkAdapter.objects.filter(node=node, connected=True, network_id__in=nets)
-               .values_list("network_id", flat=True))
-    theirs = set(NetworkAdapter.objects.filter(node__in=others, connected=True, network_id__in=nets)
-                 .values_list("network_id", flat=True))
-    return bool(mine & theirs)
-
-
-def set_adapter(user, adapter, connected):
-    """Simulate -> Disconnect / Reconnect a network adapter (1127 on loss)."""
-    from fcm.inventory.models import ClusterNetwork, NetworkAdapter
-
-    from . import services
-
-    adapter = NetworkAdapter.objects.select_related("node__cluster__lab", "network").get(pk=adapter.pk)
-    if adapter.connected == connected:
-        raise FailureError(f"{adapter.node.name} - {adapter.name} is already "
-                           f"{'connected' if connected else 'disconnected'}.")
-    node, cluster = adapter.node, adapter.node.cluster
-    NetworkAdapter.objects.filter(pk=adapter.pk).update(connected=connected)
-    services.mark_nodes(node.lab_id, node)
-    if cluster is None:
-        return None
-    now = cluster.lab.sim_now()
-    cn = ClusterNetwork.objects.filter(cluster=cluster, network=adapter.network).first()
-    if not connected and cn is not None:
-        services.log_event(cluster.lab, cluster, ClusterEvent.Level.ERROR, 1127,
-                           f"Cluster network interface '{node.name} - {adapter.name}' for cluster node '{node.name}' "
-                           f"on network '{cn.name}' failed.", node=node, sim_time=now, task_category="Network Mgr")
-    refresh_network_states(cluster, now, node)
-    if not connected and node.state in (Node.State.UP, Node.State.PAUSED) and not reachable(node):
-        # Isolated from every cluster network: the others remove it after the heartbeat threshold.
-        detect = cluster.same_subnet_delay_ms * cluster.same_subnet_threshold / 1000
-        return _op(user, node, Operation.Kind.NODE_FAILURE,
-                   [{"name": "Heartbeats lost", "start_s": 0.0, "end_s": detect, "state": "Isolate", "detail": ""},
-                    {"name": "Node removed from membership", "start_s": detect, "end_s": detect, "state": "Detect",
-                     "detail": ""}])
-    if connected and node.state == Node.State.DOWN and node.power_state == "On" and reachable(node):
-        return start_cluster_service(user, node)
-    return None
+    busy = Operation.objects.filter(source_node=node, state__in=Operation.ACTIVE,
+                                    kind__in=[Operation.Kind.NODE_FAILURE, Operation.Kind.NODE_RESTART])
+    now = node.lab.sim_now()
+    for op in busy:
+        if not op.plan.get("quarantine"):
+            raise FailureError(f"{node.name} is already starting or failing; wait for it to finish.")
+        services._finish(op, Operation.State.CANCELLED, now, "Quarantine cleared by the administrator.")
+    Node.objects.filter(pk=node.pk).update(service_stopped=False, quarantined_until=None)
+    return join(user, node)

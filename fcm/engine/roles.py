@@ -146,6 +146,11 @@ def request_power(user, vm, action, sim_now=None):
         raise RoleError(f"{POWER_LABELS[action]} is not possible while {vm.name} is {vm.get_state_display().lower()}.")
     if vm.host_node.power_state != "On" or (vm.host_node.cluster_id and vm.host_node.state not in ("Up", "Paused")):
         raise RoleError(f"{vm.host_node.name} is not running; {vm.name} cannot change state there.")
+    if action == START:
+        from .storage_faults import storage_problem
+        problem = storage_problem(vm)
+        if problem:
+            raise RoleError(problem)
     lab = vm.lab
     sim_now = sim_now or lab.sim_now()
     try:

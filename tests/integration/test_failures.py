@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from fcm.engine import failures
+from fcm.engine import failures, membership
 from fcm.engine.models import Operation
 from fcm.engine.runner import Runner
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Node, Role, VirtualMachine
@@ -203,12 +203,14 @@ def test_incident_timeline(client, owner, lab_2008):
 def test_an_isolated_node_is_removed_and_its_roles_fail_over(r2_lab, owner, client):
     from fcm.inventory.models import ClusterNetwork, NetworkAdapter
     s1 = Node.objects.get(name="WS08R2-S1")
+    # WS08R2-S2 holds the witness disk: in a one-to-one split the side that owns the witness keeps quorum.
+    ClusterDisk.objects.filter(assignment="witness").update(owner_node=Node.objects.get(name="WS08R2-S2"))
     public = NetworkAdapter.objects.get(node=s1, name="Public")
     iscsi = NetworkAdapter.objects.get(node=s1, name="iSCSI")
-    failures.set_adapter(owner, iscsi, False)  # iSCSI is not a cluster network (use None): still reachable
+    membership.set_adapter(owner, iscsi, False)  # iSCSI is not a cluster network (use None): still reachable
     assert Node.objects.get(pk=s1.pk).state == "Up" and ClusterEvent.objects.filter(event_id=1127).exists()
     assert not Operation.objects.filter(kind="node-failure").exists()
-    op = failures.set_adapter(owner, public, False)
+    op = membership.set_adapter(owner, public, False)
     assert op is not None and op.kind == "node-failure"
     net = ClusterNetwork.objects.get(network__name="Public")
     assert net.state == "Down" and ClusterEvent.objects.filter(event_id=1130).exists()
@@ -221,7 +223,7 @@ def test_an_isolated_node_is_removed_and_its_roles_fail_over(r2_lab, owner, clie
     role.refresh_from_db()
     assert role.state == "Online" and role.virtual_machine.host_node.name == "WS08R2-S2"
     assert VirtualMachine.objects.filter(state="Running").count() == 1  # never twice
-    failures.set_adapter(owner, public, True)
+    membership.set_adapter(owner, public, True)
     tick_to(r2_lab, 80)
     assert Node.objects.get(pk=s1.pk).state == "Up"
     assert ClusterNetwork.objects.get(pk=net.pk).state == "Up"

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, settings, strategies as st
 from django.db.models import F
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from fcm.engine import failures, roles, services
+from fcm.engine import failures, membership, roles, services, storage_faults
 from fcm.engine.models import Operation
 from fcm.engine.runner import Runner
 from fcm.inventory.generate import generate
@@ -75,8 +75,40 @@ class ClusterMachine(RuleBasedStateMachine):
         from fcm.inventory.models import NetworkAdapter
         adapter = NetworkAdapter.objects.filter(node=self.nodes()[j]).order_by("name")[k]
         try:
-            failures.set_adapter(self.user, adapter, connect)
-        except failures.FailureError:
+            membership.set_adapter(self.user, adapter, connect)
+        except membership.MembershipError:
+            pass
+
+    @rule(k=st.integers(0, 3), connect=st.booleans())
+    def network(self, k, connect):
+        from fcm.inventory.models import ClusterNetwork
+        net = ClusterNetwork.objects.filter(cluster__lab=self.lab).order_by("name")[k]
+        try:
+            membership.set_network(self.user, net, connect)
+        except membership.MembershipError:
+            pass
+
+    @rule(j=st.integers(0, 3), connect=st.booleans())
+    def storage(self, j, connect):
+        try:
+            storage_faults.set_storage_paths(self.user, self.nodes()[j], connect)
+        except storage_faults.StorageFaultError:
+            pass
+
+    @rule(d=st.integers(0, 1), online=st.booleans())
+    def lun(self, d, online):
+        from fcm.inventory.models import Disk
+        try:
+            storage_faults.set_disk(self.user, Disk.objects.filter(lab=self.lab).order_by("name")[d], online)
+        except storage_faults.StorageFaultError:
+            pass
+
+    @rule()
+    def force_start(self):
+        from fcm.inventory.models import Cluster
+        try:
+            membership.force_cluster_start(self.user, Cluster.objects.get(lab=self.lab))
+        except membership.MembershipError:
             pass
 
     @rule(i=st.integers(0, 9), action=st.sampled_from(["start", "save", "shutdown", "turnoff"]))
@@ -106,15 +138,37 @@ class ClusterMachine(RuleBasedStateMachine):
         for role in Role.objects.filter(cluster__lab=self.lab).select_related("owner_node", "cluster"):
             assert role.owner_node is not None
             if role.state in ("Online", "Pending") and role.cluster.state == "Running":
-                assert role.owner_node.state in ("Up", "Paused"), (role.name, role.owner_node.state)
+                # 2016+: an isolated node keeps its VMs (Unmonitored); a quarantined one while they leave.
+                assert role.owner_node.state in ("Up", "Paused", "Isolated", "Quarantined"), (
+                    role.name, role.owner_node.state)
 
     @invariant()
     def nothing_runs_on_a_dead_node_or_without_quorum(self):
         for vm in VirtualMachine.objects.filter(lab=self.lab, state__in=VirtualMachine.RUNNING_STATES) \
                 .select_related("host_node__cluster"):
             assert vm.host_node.power_state == "On", vm.name
-            assert vm.host_node.state in ("Up", "Paused"), (vm.name, vm.host_node.state)
+            assert vm.host_node.state in ("Up", "Paused", "Isolated", "Quarantined"), (vm.name, vm.host_node.state)
             assert vm.host_node.cluster.state == "Running"
+
+    @invariant()
+    def no_vm_runs_without_its_storage(self):
+        for vm in VirtualMachine.objects.filter(lab=self.lab, state="Running").select_related("host_node"):
+            if vm.host_node.state in ("Up", "Paused"):
+                assert storage_faults.storage_problem(vm) == "", vm.name
+
+    @invariant()
+    def only_one_partition_runs_roles(self):
+        from fcm.inventory.models import Cluster
+        from fcm.sim.membership import partitions
+        cluster = Cluster.objects.get(lab=self.lab)
+        hosts = list(Node.objects.filter(lab=self.lab, virtual_machines__state="Running",
+                                         state__in=["Up", "Paused"]).distinct())
+        if cluster.state == "Running" and hosts:
+            groups = partitions(membership.links(cluster, hosts))
+            # Hosts of running VMs that cannot reach each other: one of them must be on its way out.
+            out = set(Operation.objects.filter(lab=self.lab, kind="node-failure", state__in=Operation.ACTIVE)
+                      .values_list("source_node__name", flat=True))
+            assert sum(1 for g in groups if not g <= out) <= 1, groups
 
     @invariant()
     def running_vms_fit_their_host(self):
@@ -144,8 +198,8 @@ class ClusterMachine(RuleBasedStateMachine):
 
     def teardown(self):
         # Let every operation finish: nothing may stay queued or running for ever.
-        for _ in range(8):
-            self._pass(400)
+        for _ in range(12):
+            self._pass(1000)  # a quarantine lasts 7,200 s
         stuck = Operation.objects.filter(lab=self.lab, state__in=Operation.ACTIVE)
         blocked = [op for op in stuck if op.state == "queued"]
         assert len(blocked) == stuck.count(), [str(op) for op in stuck]

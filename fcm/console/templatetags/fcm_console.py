@@ -45,7 +45,8 @@ def uptime(started_at, now):
     return f"{days}.{clock}" if days else clock
 
 
-NODE_STATE_ICONS = {"Up": "up", "Down": "down", "Paused": "paused", "Joining": "pending"}
+NODE_STATE_ICONS = {"Up": "up", "Down": "down", "Paused": "paused", "Joining": "pending", "Isolated": "warning",
+                    "Quarantined": "failed"}
 VM_STATE_ICONS = {"Running": "up", "Off": "off", "Saved": "off", "Paused": "paused",
                   "Starting": "pending", "Stopping": "pending", "Saving": "pending", "Resuming": "pending"}
 GENERIC_ICONS = {"Online": "up", "Offline": "down", "Failed": "failed", "Up": "up", "Down": "down",

@@ -44,6 +44,16 @@ class Cluster(models.Model):
     same_subnet_threshold = models.PositiveSmallIntegerField(default=5)
     cross_subnet_delay_ms = models.PositiveIntegerField(default=1000)
     cross_subnet_threshold = models.PositiveSmallIntegerField(default=5)
+    resiliency_period_s = models.PositiveIntegerField(
+        "resiliency default period (s)", default=240, validators=[MaxValueValidator(3600)],
+        help_text="2016+: how long an isolated node keeps its VMs (Unmonitored) before they fail over; 0 = off.")
+    quarantine_threshold = models.PositiveSmallIntegerField(
+        default=3, validators=[MaxValueValidator(100)],
+        help_text="2016+: isolations within an hour that quarantine a node; 0 = never.")
+    quarantine_duration_s = models.PositiveIntegerField(
+        "quarantine duration (s)", default=7200, validators=[MaxValueValidator(86400)])
+    forced_quorum = models.BooleanField(
+        default=False, help_text="Force Cluster Start: running without a majority until enough nodes join.")
     simultaneous_live_migrations = models.PositiveSmallIntegerField(
         default=2, validators=[MinValueValidator(1), MaxValueValidator(64)],
         help_text="Per host; more moves queue (2008 R2: one at a time).")
@@ -178,6 +188,8 @@ class ClusterDisk(models.Model):
     csv_number = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=r"N in C:\ClusterStorage\VolumeN"
     )
+    redirected = models.BooleanField(
+        default=False, help_text="CSV: some node reaches it only through the coordinator (redirected access).")
 
     class Meta:
         ordering = ["name"]
@@ -198,6 +210,13 @@ class ClusterDisk(models.Model):
         if self.assignment == self.Assignment.ROLE and self.role_id:
             return self.role.name
         return self.get_assignment_display()
+
+    @property
+    def status_text(self):
+        """The Status column: a CSV some node reaches only through the coordinator says so."""
+        if self.redirected and self.state == self.State.ONLINE:
+            return "Online (Redirected Access)"
+        return self.get_state_display()
 
     @property
     def volume_path(self):

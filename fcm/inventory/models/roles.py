@@ -55,6 +55,8 @@ class Role(models.Model):
     information = models.CharField(max_length=200, blank=True)
     #: Sim times of recent resource failures and failovers (restart and failover thresholds).
     failure_log = models.JSONField(default=dict, blank=True)
+    #: PersistentState: online when the cluster last stopped (quorum lost); it comes back when the cluster forms.
+    persistent_state = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]

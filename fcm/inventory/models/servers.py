@@ -118,6 +118,10 @@ class Node(models.Model):
         DOWN = "Down", "Down"
         PAUSED = "Paused", "Paused"
         JOINING = "Joining", "Joining"
+        #: 2016+: cut off by a transient fault, still running its VMs (Unmonitored) during the resiliency period.
+        ISOLATED = "Isolated", "Isolated"
+        #: 2016+: isolated too often; may not join until the quarantine ends.
+        QUARANTINED = "Quarantined", "Quarantined"
 
     lab = models.ForeignKey("Lab", on_delete=models.CASCADE, related_name="nodes")
     name = models.CharField(max_length=15, validators=[validate_netbios_name])
@@ -152,7 +156,7 @@ class Node(models.Model):
         "Cluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="nodes"
     )
     node_id = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Cluster node ID")
-    state = models.CharField(max_length=8, choices=State.choices, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, blank=True)
     node_weight = models.PositiveSmallIntegerField(
         "assigned vote", default=1, help_text="NodeWeight: 1 votes in quorum, 0 does not."
     )
@@ -165,6 +169,9 @@ class Node(models.Model):
         help_text="Pause -> Drain Roles progress, shown in the Information column.")
     paused_at = models.DateTimeField(null=True, blank=True, help_text="Sim time the node was paused")
     stopping_service = models.BooleanField(default=False, help_text="Stop Cluster Service: Down once drained")
+    service_stopped = models.BooleanField(
+        default=False, help_text="Stopped by the administrator: it does not rejoin by itself.")
+    quarantined_until = models.DateTimeField(null=True, blank=True, help_text="Sim time the quarantine ends")
 
     class Meta:
         ordering = ["name"]
@@ -192,6 +199,23 @@ class Node(models.Model):
         core = " (Server Core)" if self.install_option == self.InstallOption.CORE else ""
         sp = f" Service Pack {self.service_pack}" if self.service_pack else ""
         return f"{self.version.label} {self.edition}{core}{sp}"
+
+    @property
+    def storage_paths_down(self):
+        return sum(1 for p in self.disk_paths.all() if not p.online)
+
+    @property
+    def storage_summary(self):
+        """'4 paths, all working' / '1 of 4 paths down' / 'Disconnected' (reads prefetched disk_paths)."""
+        total = len(self.disk_paths.all())
+        down = self.storage_paths_down
+        if not total:
+            return "No shared storage"
+        if down == total:
+            return f"Disconnected (all {total} paths down)" if total > 1 else "Disconnected (its path is down)"
+        if down:
+            return f"{down} of {total} paths down"
+        return f"{total} path{'s' if total > 1 else ''}, all working"
 
     def clean(self):
         if self.cluster_id and not self.state:
@@ -292,6 +316,7 @@ class Disk(models.Model):
     volume_label = models.CharField(max_length=32, blank=True)
     file_system = models.CharField(max_length=8, default="NTFS")
     used_bytes = models.PositiveBigIntegerField(default=0)
+    online = models.BooleanField(default=True, help_text="The LUN answers (Simulate -> Fail Disk takes it away).")
     seen_by = models.ManyToManyField(Node, through="DiskPath", related_name="disks", blank=True)
 
     class Meta:
