@@ -43,7 +43,7 @@ bench: $(STAMP)
 
 ## The stateful property test with many more generated scenarios.
 soak: $(STAMP)
-	FCM_SOAK_EXAMPLES=300 $(PY) -m pytest tests/integration/test_invariants.py --hypothesis-show-statistics
+	FCM_TEST_DB=var/soak.sqlite3 FCM_SOAK_EXAMPLES=300 $(PY) -m pytest tests/integration/test_invariants.py --hypothesis-show-statistics
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache

@@ -110,7 +110,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["OPTIONS"]["init_command"] = (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     # The browser suite forks a daphne child: it needs a file test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # FCM_TEST_DB lets a long run (make soak) use its own file beside a normal test run.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("FCM_TEST_DB") or str(VAR_DIR / "test.sqlite3")}
 
 if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {

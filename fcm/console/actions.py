@@ -31,6 +31,8 @@ class Action:
     menu: str = ""
     #: The Windows PowerShell equivalent, shown as the action's tooltip.
     command: str = ""
+    #: Where a POST's answer goes: the details pane, or (pages without one) the dialog host.
+    target: str = "#selection"
 
 
 @dataclass
@@ -99,7 +101,7 @@ def for_cluster(cluster, here, last_report=None):
     if cluster.state != "Running":
         items.append(Action("Force Cluster Start", "up", url=_cluster_url("cluster-action", cluster) +
                             "?action=force-start", post=True, menu="More Actions",
-                            command="Start-ClusterNode -FixQuorum"))
+                            command="Start-ClusterNode -FixQuorum", target="#dialog-host"))
     if cluster.version.csv_needs_enabling and not cluster.csv_enabled:
         items.append(Action("Enable Cluster Shared Volumes...", "csv", url=_cluster_url("enable-csv", cluster),
                             fetch_dialog=True))
@@ -273,16 +275,22 @@ def for_disks(cluster, here, title, disk=None, csv_folder=False):
     return groups
 
 
-def for_networks(cluster, here, network=None):
+def for_networks(cluster, here, network=None, links=frozenset()):
+    """`links`: the connected flags of the network's adapters (Simulate offers what changes something)."""
     settings = Action("Live Migration Settings...", "network", url=_cluster_url("live-migration-settings", cluster),
                       fetch_dialog=True, command="Set-VMHost -MaximumVirtualMachineMigrations <n>")
     groups = [ActionGroup("Networks", ([settings] if cluster.version.live_migration else []) + [refresh(here)])]
     if network is not None:
         fault = _cluster_url("network-fault", cluster, network.pk)
-        groups.append(ActionGroup(network.name, [
-            Action("Disconnect Network", "failed", url=fault + "?action=disconnect", post=True, menu="Simulate"),
-            Action("Reconnect Network", "up", url=fault + "?action=connect", post=True, menu="Simulate"),
-            critical_events(cluster, q=network.name)], selected=True))
+        items = []
+        if True in links:
+            items.append(Action("Disconnect Network", "failed", url=fault + "?action=disconnect", post=True,
+                                menu="Simulate"))
+        if False in links:
+            items.append(Action("Reconnect Network", "up", url=fault + "?action=connect", post=True,
+                                menu="Simulate"))
+        groups.append(ActionGroup(network.name, items + [critical_events(cluster, q=network.name)],
+                                  selected=True))
     return groups
 
 

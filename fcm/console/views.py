@@ -6,6 +6,8 @@ htmx navigation gets only the `console` partial; a row click (target
 `selection`) gets the detail pane plus the Actions pane out of band. All
 three come from the same template, so they cannot drift apart.
 """
+import time
+
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist
@@ -45,6 +47,8 @@ class ConsoleView(LoginRequiredMixin, View):
     detail_template = ""
 
     def get(self, request, *args, **kwargs):
+        #: Before any query: a push committed after this may be missing from the page (see lab-sync).
+        rendered_at = time.time()
         self.lab = get_object_or_404(Lab.objects.visible_to(request.user), pk=kwargs["lab"])
         self.cluster = None
         if "cluster" in kwargs:
@@ -64,6 +68,7 @@ class ConsoleView(LoginRequiredMixin, View):
             "tree_item": self.tree_item,
             "current_cluster": self.cluster,
             "here": request.get_full_path(),
+            "rendered_at": f"{rendered_at:.3f}",
         }
         context.update(self.centre_context(**kwargs))
         context["clusters"] = selectors.clusters_of(self.lab)
@@ -350,7 +355,8 @@ class NetworksView(ListMixin, ConsoleView):
         return ctx
 
     def action_groups(self, context):
-        return actions.for_networks(self.cluster, context["here"], self.selected)
+        links = {a.connected for a in context.get("connections", ())}
+        return actions.for_networks(self.cluster, context["here"], self.selected, links)
 
 
 class EventsView(ListMixin, ConsoleView):

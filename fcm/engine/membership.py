@@ -14,7 +14,7 @@ from fcm.inventory.models import (
 )
 from fcm.sim import membership, quorum
 
-from .models import Operation
+from .models import Operation, Outbox
 
 MEMBERS = (Node.State.UP, Node.State.PAUSED)
 ALIVE = MEMBERS + (Node.State.ISOLATED,)
@@ -145,7 +145,12 @@ def try_form(cluster, joiner, sim_time, user=None, forced=False):
 
 
 def start_persistent_roles(cluster, sim_time, user=None):
-    """Roles that were online when the cluster stopped start again, High priority first."""
+    """Roles that were online when the cluster stopped start again, High priority first: on their
+    owner node when it can run them, else on the best possible node."""
+    from dataclasses import replace
+
+    from fcm.sim import placement
+
     from . import failures, services
     from .facts import node_facts, preferred_owner_names, vm_facts
 
@@ -156,11 +161,17 @@ def start_persistent_roles(cluster, sim_time, user=None):
         vm = getattr(role, "virtual_machine", None)
         if vm is None or role.priority == Role.Priority.NO_AUTO_START:
             continue
-        from dataclasses import replace
-        facts = replace(vm_facts(vm), running=True)
-        from fcm.sim import placement
-        target = placement.best_possible_node(facts, list(node_facts(cluster).values()), preferred_owner_names(role),
-                                              placement.QUICK, reserved)
+        # host="": the VM is off, so its own node is a candidate like any other.
+        facts = replace(vm_facts(vm), running=True, host="")
+        nodes = node_facts(cluster)
+        here = nodes.get(vm.host_node.name)
+        if here is not None and placement.ineligibility(
+                facts, here, None, placement.QUICK) is None and here.free_memory_mb - reserved.get(
+                here.name, 0) >= vm.memory_mb:
+            target = here.name
+        else:
+            target = placement.best_possible_node(facts, list(nodes.values()), preferred_owner_names(role),
+                                                  placement.QUICK, reserved)
         if target is None:
             Role.objects.filter(pk=role.pk).update(state=Role.State.FAILED, information="No node can host it")
             services.mark_role(role)
@@ -203,6 +214,7 @@ def refresh_network_states(cluster, sim_time, reporter=None, log=True):
         if state == cn.state:
             continue
         ClusterNetwork.objects.filter(pk=cn.pk).update(state=state)
+        services.mark(cluster.lab_id, Outbox.Kind.NETWORK, cn.pk)
         if log and state == ClusterNetwork.State.PARTITIONED:
             services.log_event(cluster.lab, cluster, ClusterEvent.Level.ERROR, 1129,
                                f"Cluster network '{cn.name}' is partitioned. Some attached failover cluster "

@@ -128,6 +128,8 @@ class Outbox(models.Model):
         OPERATION = "operation", "Operation"
         EVENT = "event", "Event"
         CLOCK = "clock", "Clock"
+        DISK = "disk", "Cluster disk"
+        NETWORK = "network", "Cluster network"
 
     lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices)

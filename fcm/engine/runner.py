@@ -69,6 +69,8 @@ class Runner:
             html = fragments.render_changes(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ()))
             if html:
                 out[lab.pk] = html
+        if out:
+            Lab.objects.filter(pk__in=out).update(changed_at=timezone.now())
         return out
 
     async def run(self, interval=TICK_S, stop=None):

@@ -19,7 +19,7 @@ from django.db.models import Q
 from fcm.inventory.models import ClusterDisk, ClusterEvent, Disk, DiskPath, Node, Resource, Role, VirtualMachine
 from fcm.sim import placement, storage_paths
 
-from .models import Operation
+from .models import Operation, Outbox
 
 MEMBERS = (Node.State.UP, Node.State.PAUSED)
 
@@ -149,6 +149,7 @@ def reconcile(cluster, sim_time, user=None):
         owner_node = Node.objects.get(cluster=cluster, name=owner) if owner else cd.owner_node
         if (state, owner_node, redirected) != (cd.state, cd.owner_node, cd.redirected):
             ClusterDisk.objects.filter(pk=cd.pk).update(state=state, owner_node=owner_node, redirected=redirected)
+            services.mark(cluster.lab_id, Outbox.Kind.DISK, cd.pk)
     if lost_witness:
         reporter = Node.objects.filter(cluster=cluster, state=Node.State.UP).order_by("name").first()
         membership.check_quorum(cluster.lab, cluster, sim_time, reporter)

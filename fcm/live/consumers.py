@@ -17,7 +17,11 @@ LOCAL = {}
 
 @database_sync_to_async
 def _may_open(user, lab_id):
-    return Lab.objects.visible_to(user).filter(pk=lab_id).exists()
+    """None when the user may not see the lab; else the lab's last push time (epoch seconds, 0 if none)."""
+    row = Lab.objects.visible_to(user).filter(pk=lab_id).values_list("changed_at", flat=True).first()
+    if row is None and not Lab.objects.visible_to(user).filter(pk=lab_id).exists():
+        return None
+    return row.timestamp() if row else 0.0
 
 
 class LabConsumer(AsyncWebsocketConsumer):
@@ -25,7 +29,8 @@ class LabConsumer(AsyncWebsocketConsumer):
         self.group = None
         user = self.scope.get("user")
         lab_id = self.scope["url_route"]["kwargs"]["lab"]
-        if user is None or not user.is_authenticated or not await _may_open(user, lab_id):
+        changed = await _may_open(user, lab_id) if user is not None and user.is_authenticated else None
+        if changed is None:
             await self.close(code=4403)
             return
         self.group = lab_group(lab_id)
@@ -33,6 +38,8 @@ class LabConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         LOCAL.setdefault(self.lab_id, set()).add(self)
+        # Pushes sent between the page's render and this join were missed: the page compares.
+        await self.send(text_data=f'<span id="lab-sync" hx-swap-oob="true" hidden data-changed="{changed:.3f}"></span>')
 
     async def disconnect(self, code):
         if self.group:

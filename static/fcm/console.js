@@ -244,12 +244,27 @@
     }
   });
 
+  /* The first socket of a page: a push sent after the page was rendered and before the
+     socket joined its lab was missed; the server says when it last pushed. */
+  document.addEventListener("htmx:oobAfterSwap", function (ev) {
+    var target = ev.detail && ev.detail.target;
+    var win = document.querySelector(".window[data-rendered]");
+    if (!target || target.id !== "lab-sync" || !win || !document.getElementById("console")) return;
+    var sync = document.getElementById("lab-sync");  /* the event's target is the element it replaced */
+    if (sync && parseFloat(sync.dataset.changed || "0") > parseFloat(win.dataset.rendered || "0")) {
+      win.dataset.rendered = String(Date.now() / 1000);
+      htmx.ajax("GET", location.pathname + location.search, { target: "#console", swap: "outerHTML" });
+    }
+  });
+
   /* A socket that opens again (server restart, network blip) missed
      pushes: re-render what this tab shows. */
   var socketOpens = 0;
   document.addEventListener("htmx:wsOpen", function () {
     socketOpens += 1;
     if (socketOpens > 1 && document.getElementById("console")) {
+      var win = document.querySelector(".window[data-rendered]");
+      if (win) win.dataset.rendered = String(Date.now() / 1000);
       htmx.ajax("GET", location.pathname + location.search, { target: "#console", swap: "outerHTML" });
     }
   });

@@ -40,6 +40,9 @@ class Lab(models.Model):
     )
     sim_anchor = models.DateTimeField(default=timezone.now)
     wall_anchor = models.DateTimeField(default=timezone.now)
+    #: Wall time of the last push to the lab's consoles: a console whose socket opens after
+    #: its page was rendered compares the two and lists itself again if it missed a push.
+    changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     speed = models.FloatField(default=1.0)
     created_at = models.DateTimeField(auto_now_add=True)
 
