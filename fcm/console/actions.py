@@ -105,7 +105,10 @@ def for_cluster(cluster, here, last_report=None):
     if cluster.version.csv_needs_enabling and not cluster.csv_enabled:
         items.append(Action("Enable Cluster Shared Volumes...", "csv", url=_cluster_url("enable-csv", cluster),
                             fetch_dialog=True))
-    items += [Action("Show Critical Events", "events", url=critical_events(cluster).url), refresh(here)]
+    items += [Action("Show Critical Events", "events", url=critical_events(cluster).url),
+              Action("Properties", "report", url=_cluster_url("cluster-properties", cluster), fetch_dialog=True,
+                     command="(Get-Cluster).SameSubnetThreshold = <n>"),
+              refresh(here)]
     return [ActionGroup(cluster.fqdn, items)]
 
 

@@ -2,7 +2,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from fcm.inventory.models import ClusterEvent
+from fcm.inventory.models import Cluster, ClusterEvent
 
 
 class SearchForm(forms.Form):
@@ -80,3 +80,53 @@ class EventQueryForm(forms.Form):
         return self.is_bound and self.is_valid() and any(
             self.cleaned_data.get(k) for k in ("level", "event_id", "node", "role", "q", "since", "until")
         )
+
+
+class ClusterPropertiesForm(forms.ModelForm):
+    """Heartbeat thresholds and (2016+) compute resiliency: the cluster common properties
+    an administrator tunes with (Get-Cluster).<Property> = <value>.
+
+    Ranges follow the failover clustering team's tuning guidance (fcm.md section 8.1).
+    """
+
+    RANGES = {
+        "same_subnet_delay_ms": (250, 2000), "cross_subnet_delay_ms": (250, 4000),
+        "same_subnet_threshold": (3, 120), "cross_subnet_threshold": (3, 120),
+        "resiliency_period_s": (0, 3600), "quarantine_threshold": (0, 100), "quarantine_duration_s": (0, 86400),
+    }
+    #: The PowerShell property behind each field.
+    PROPERTIES = {
+        "same_subnet_delay_ms": "SameSubnetDelay", "same_subnet_threshold": "SameSubnetThreshold",
+        "cross_subnet_delay_ms": "CrossSubnetDelay", "cross_subnet_threshold": "CrossSubnetThreshold",
+        "resiliency_period_s": "ResiliencyDefaultPeriod", "quarantine_threshold": "QuarantineThreshold",
+        "quarantine_duration_s": "QuarantineDuration",
+    }
+
+    class Meta:
+        model = Cluster
+        fields = ["same_subnet_delay_ms", "same_subnet_threshold", "cross_subnet_delay_ms",
+                  "cross_subnet_threshold", "resiliency_period_s", "quarantine_threshold", "quarantine_duration_s"]
+        labels = {
+            "same_subnet_delay_ms": "Same subnet delay (ms)", "same_subnet_threshold": "Same subnet threshold",
+            "cross_subnet_delay_ms": "Cross subnet delay (ms)", "cross_subnet_threshold": "Cross subnet threshold",
+            "resiliency_period_s": "Resiliency default period (s)", "quarantine_threshold": "Quarantine threshold",
+            "quarantine_duration_s": "Quarantine duration (s)",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.version.order < 5:  # compute resiliency came with Windows Server 2016
+            for name in ("resiliency_period_s", "quarantine_threshold", "quarantine_duration_s"):
+                del self.fields[name]
+        for name, field in self.fields.items():
+            low, high = self.RANGES[name]
+            field.help_text = f"{self.PROPERTIES[name]}, {low} to {high}"
+
+    def clean(self):
+        data = super().clean()
+        for name in self.fields:
+            value = data.get(name)
+            low, high = self.RANGES[name]
+            if value is not None and not low <= value <= high:
+                self.add_error(name, f"{self.fields[name].label} must be from {low} to {high}.")
+        return data

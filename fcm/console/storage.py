@@ -295,3 +295,25 @@ class ClusterActionView(ClusterMixin, View):
             raise Http404("No such action.")
         return _simulate(self, request, self.cluster.name,
                          lambda: membership.force_cluster_start(request.user, self.cluster))
+
+
+class ClusterPropertiesView(ClusterMixin, View):
+    """Cluster -> Properties: heartbeat thresholds and, on 2016+, compute resiliency."""
+
+    template = "console/dialogs/cluster_properties.html"
+
+    def get(self, request, lab, cluster):
+        from .forms import ClusterPropertiesForm
+
+        self.load(request, lab, cluster)
+        return self.dialog(request, self.template, form=ClusterPropertiesForm(instance=self.cluster))
+
+    def post(self, request, lab, cluster):
+        from .forms import ClusterPropertiesForm
+
+        self.load(request, lab, cluster)
+        form = ClusterPropertiesForm(request.POST, instance=Cluster.objects.get(pk=self.cluster.pk))
+        if not form.is_valid():
+            return self.dialog(request, self.template, form=form)
+        Cluster.objects.filter(pk=self.cluster.pk).update(**{n: form.cleaned_data[n] for n in form.fields})
+        return HttpResponseClientRefresh()

@@ -27,6 +27,7 @@ cluster_patterns = [
     path("nodes/<int:pk>/adapters/<int:adapter>/", storage.AdapterView.as_view(), name="node-adapter"),
     path("destroy/", storage.DestroyView.as_view(), name="destroy"),
     path("action/", storage.ClusterActionView.as_view(), name="cluster-action"),
+    path("properties/", storage.ClusterPropertiesView.as_view(), name="cluster-properties"),
     path("storage/disks/<int:pk>/simulate/", storage.DiskFaultView.as_view(), name="disk-fault"),
     path("networks/<int:pk>/simulate/", storage.NetworkFaultView.as_view(), name="network-fault"),
     path("storage/", views.DisksView.as_view(tree_item="storage"), name="storage"),

@@ -41,12 +41,7 @@ class Runner:
         for lab in Lab.objects.filter(pk__in=active_labs):
             sim_now = lab.sim_now(now)
             services.start_queued(lab, sim_now)
-            due = (Operation.objects.filter(lab=lab, state=Operation.State.RUNNING, next_due_at__lte=sim_now)
-                   .select_related("lab", "role__cluster", "virtual_machine__host_node", "source_node",
-                                   "target_node", "target_disk__disk").order_by("next_due_at"))
-            for op in due:
-                if services.advance(op, sim_now):
-                    self.stats["transitions"] += 1
+            self._apply_due(lab, sim_now)
             if lab.speed > 0:
                 progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING, role__isnull=False)
                                        .values_list("role_id", flat=True))
@@ -54,6 +49,28 @@ class Runner:
         self.stats["ticks"] += 1
         self.stats["tick_s"] += time.perf_counter() - started
         return out
+
+    def _apply_due(self, lab, sim_now):
+        """Apply due transitions in sim-time order across operations, one step at a time.
+
+        An operation is advanced only up to the next operation's due time, so
+        that effects (and their events) happen in the order a continuously
+        running cluster would show them, even when one tick covers minutes of
+        sim time (a fast clock, or a catch-up after a restart)."""
+        due = (Operation.objects.filter(lab=lab, state=Operation.State.RUNNING, next_due_at__lte=sim_now)
+               .select_related("lab", "role__cluster", "virtual_machine__host_node", "source_node",
+                               "target_node", "target_disk__disk").order_by("next_due_at", "pk"))
+        stuck = set()
+        while True:
+            ops = list(due.exclude(pk__in=stuck)[:2])
+            if not ops:
+                return
+            op = ops[0]
+            step_to = sim_now if len(ops) == 1 else min(sim_now, max(op.next_due_at, ops[1].next_due_at))
+            if services.advance(op, step_to) or (step_to < sim_now and services.advance(op, sim_now)):
+                self.stats["transitions"] += 1
+            else:
+                stuck.add(op.pk)  # nothing due after all (another runner applied it)
 
     def _drain(self, now, progress):
         rows = list(Outbox.objects.values_list("pk", "lab_id", "kind", "object_id"))

@@ -253,7 +253,21 @@
     var sync = document.getElementById("lab-sync");  /* the event's target is the element it replaced */
     if (sync && parseFloat(sync.dataset.changed || "0") > parseFloat(win.dataset.rendered || "0")) {
       win.dataset.rendered = String(Date.now() / 1000);
-      htmx.ajax("GET", location.pathname + location.search, { target: "#console", swap: "outerHTML" });
+      resync();
+    }
+  });
+
+  /* List what this tab shows again; dropped if the user went elsewhere meanwhile. */
+  var resyncPath = null;
+  function resync() {
+    resyncPath = location.pathname + location.search;
+    htmx.ajax("GET", resyncPath, { target: "#console", swap: "outerHTML" });
+  }
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var path = ev.detail.requestConfig && ev.detail.requestConfig.path;
+    if (resyncPath && path === resyncPath) {
+      if (path !== location.pathname + location.search) ev.detail.shouldSwap = false;
+      resyncPath = null;
     }
   });
 
@@ -265,7 +279,7 @@
     if (socketOpens > 1 && document.getElementById("console")) {
       var win = document.querySelector(".window[data-rendered]");
       if (win) win.dataset.rendered = String(Date.now() / 1000);
-      htmx.ajax("GET", location.pathname + location.search, { target: "#console", swap: "outerHTML" });
+      resync();
     }
   });
 

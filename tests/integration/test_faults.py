@@ -262,3 +262,31 @@ def test_console_actions_for_faults(client, owner, r2_lab):
     intruder = get_user_model().objects.create_user("mallory", password="x-horse-77")
     client.force_login(intruder)
     assert client.post(net_url + "?action=connect").status_code == 404
+
+
+def test_cluster_properties_tune_heartbeats_and_resiliency(client, owner, make_generated_lab):
+    lab = make_generated_lab(nodes=3, vms=3, os_version="2016")
+    cluster = Cluster.objects.get(lab=lab)
+    client.force_login(owner)
+    url = reverse("console:cluster-properties", args=[lab.pk, cluster.pk])
+    html = client.get(url).content.decode()
+    assert "Resiliency default period" in html and "SameSubnetThreshold, 3 to 120" in html
+    data = {"same_subnet_delay_ms": 1000, "same_subnet_threshold": 2, "cross_subnet_delay_ms": 1000,
+            "cross_subnet_threshold": 20, "resiliency_period_s": 240, "quarantine_threshold": 3,
+            "quarantine_duration_s": 7200}
+    bad = client.post(url, data).content.decode()
+    assert "Same subnet threshold must be from 3 to 120." in bad
+    assert Cluster.objects.get(pk=cluster.pk).same_subnet_threshold == 10  # nothing changed
+    assert "Enter a whole number" in client.post(url, {**data, "same_subnet_threshold": "<b>x</b>"}).content.decode()
+    assert client.post(url, {**data, "same_subnet_threshold": 5, "resiliency_period_s": 0}).status_code == 200
+    cluster.refresh_from_db()
+    assert cluster.same_subnet_threshold == 5 and cluster.resiliency_period_s == 0
+    # Resiliency off: a cut-off node is removed after the (new) heartbeat threshold, with no Isolated wait.
+    hv3 = Node.objects.get(lab=lab, name="HV03")
+    cut(hv3)
+    tick_to(lab, 6)
+    assert Node.objects.get(pk=hv3.pk).state == "Down" and not ids(1673).exists()
+    # Before 2016 there is no resiliency to tune.
+    r2 = make_generated_lab(nodes=2, vms=2, os_version="2012R2", name="r2")
+    html = client.get(reverse("console:cluster-properties", args=[r2.pk, Cluster.objects.get(lab=r2).pk])).content
+    assert b"Resiliency" not in html
