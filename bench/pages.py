@@ -54,6 +54,8 @@ def main():
     role = Role.objects.filter(cluster=cluster).order_by("name")[args.vms // 2]
     node = Node.objects.filter(cluster=cluster).order_by("name").first()
     disk = ClusterDisk.objects.filter(cluster=cluster).order_by("name").first()
+    csv = ClusterDisk.objects.filter(cluster=cluster, assignment="csv").order_by("name").first()
+    network = cluster.cluster_networks.order_by("name").first()
     a = (lab.pk, cluster.pk)
     pages = {
         "roles": reverse("console:roles", args=a),
@@ -65,7 +67,9 @@ def main():
         "node-selected": reverse("console:node", args=[*a, node.pk]),
         "disks": reverse("console:disks", args=a),
         "disk-selected": reverse("console:disk", args=[*a, disk.pk]),
+        "csv-selected": reverse("console:disk", args=[*a, csv.pk]),
         "networks": reverse("console:networks", args=a),
+        "network-selected": reverse("console:network", args=[*a, network.pk]),
         "events": reverse("console:events", args=a),
         "servers": reverse("console:servers", args=[lab.pk]),
         "cluster": reverse("console:cluster", args=a),

@@ -34,6 +34,11 @@ class Action:
     #: Where a POST's answer goes: the details pane, or (pages without one) the dialog host.
     target: str = "#selection"
 
+    @property
+    def is_fault(self):
+        """Simulate ...: causing failures is for the lab's owner."""
+        return self.menu.startswith("Simulate")
+
 
 @dataclass
 class ActionGroup:

@@ -1,5 +1,6 @@
 """Role control: Start/Save/Shut Down/Turn Off, Remove, Properties."""
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.urls import reverse
 from django.views import View
@@ -17,6 +18,8 @@ class RolePowerView(RoleActionMixin, View):
     def post(self, request, lab, cluster, pk):
         role = self.load(request, lab, cluster, pk)
         action = request.GET.get("action") or request.POST.get("action")
+        if action == "crash" and not self.lab.may_simulate(request.user):
+            raise PermissionDenied("Only the lab's owner can simulate failures.")
         try:
             if action == "crash":
                 failures.guest_crash(request.user, role)

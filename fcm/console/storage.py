@@ -1,6 +1,6 @@
 """Dialogs and actions on storage, nodes and the cluster: CSVs, evict, destroy, Live Migration Settings, Simulate faults."""
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -198,10 +198,13 @@ class LiveMigrationSettingsView(ClusterMixin, View):
         return HttpResponseClientRefresh()
 
 
-def _simulate(view, request, title, handler):
-    """Run a Simulate / node action; a refusal opens the error dialog and changes nothing."""
+def _simulate(view, request, title, handler, fault=True):
+    """Run a Simulate / node action; a refusal opens the error dialog and changes nothing.
+    Faults (`fault`) are the lab owner's to cause."""
     from fcm.engine import failures, membership, storage_faults
 
+    if fault and not view.lab.may_simulate(request.user):
+        raise PermissionDenied("Only the lab's owner can simulate failures.")
     try:
         handler()
     except (failures.FailureError, membership.MembershipError, storage_faults.StorageFaultError) as exc:
@@ -211,6 +214,8 @@ def _simulate(view, request, title, handler):
 
 class NodeActionView(ClusterMixin, View):
     """Pause / Resume (with or without drain and failback), cluster service, and Simulate faults."""
+
+    FAULTS = {"power-off", "power-on", "storage-off", "storage-on"}
 
     def post(self, request, lab, cluster, pk):
         from fcm.engine import failures, storage_faults
@@ -232,10 +237,11 @@ class NodeActionView(ClusterMixin, View):
             "storage-off": lambda: storage_faults.set_storage_paths(user, node, False),
             "storage-on": lambda: storage_faults.set_storage_paths(user, node, True),
         }
-        handler = handlers.get(request.GET.get("action", ""))
+        action = request.GET.get("action", "")
+        handler = handlers.get(action)
         if handler is None:
             raise Http404("No such action.")
-        return _simulate(self, request, node.name, handler)
+        return _simulate(self, request, node.name, handler, fault=action in self.FAULTS)
 
 
 class AdapterView(ClusterMixin, View):
@@ -294,7 +300,7 @@ class ClusterActionView(ClusterMixin, View):
         if request.GET.get("action") != "force-start":
             raise Http404("No such action.")
         return _simulate(self, request, self.cluster.name,
-                         lambda: membership.force_cluster_start(request.user, self.cluster))
+                         lambda: membership.force_cluster_start(request.user, self.cluster), fault=False)
 
 
 class ClusterPropertiesView(ClusterMixin, View):

@@ -73,7 +73,11 @@ class ConsoleView(LoginRequiredMixin, View):
         context.update(self.centre_context(**kwargs))
         context["clusters"] = selectors.clusters_of(self.lab)
         context.setdefault("selected", self.selected)
+        context["may_simulate"] = self.lab.may_simulate(request.user)
         context["action_groups"] = self.action_groups(context)
+        if not context["may_simulate"]:
+            for group in context["action_groups"]:
+                group.actions = [a for a in group.actions if not a.is_fault]
         return self.render(context)
 
     def centre_context(self, **kwargs):

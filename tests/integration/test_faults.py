@@ -290,3 +290,24 @@ def test_cluster_properties_tune_heartbeats_and_resiliency(client, owner, make_g
     r2 = make_generated_lab(nodes=2, vms=2, os_version="2012R2", name="r2")
     html = client.get(reverse("console:cluster-properties", args=[r2.pk, Cluster.objects.get(lab=r2).pk])).content
     assert b"Resiliency" not in html
+
+
+def test_only_the_owner_causes_failures(client, owner, other_user, r2_lab):
+    r2_lab.members.add(other_user)
+    client.force_login(other_user)
+    cluster = Cluster.objects.get(lab=r2_lab)
+    s1 = Node.objects.get(name="WS08R2-S1")
+    html = client.get(reverse("console:node", args=[r2_lab.pk, cluster.pk, s1.pk])).content.decode()
+    assert "Pause" in html and "Power Off (crash)" not in html and "Disconnect Storage" not in html
+    assert client.post(reverse("console:node-action", args=[r2_lab.pk, cluster.pk, s1.pk]) +
+                       "?action=power-off").status_code == 403
+    disk = ClusterDisk.objects.get(assignment="csv")
+    assert client.post(reverse("console:disk-fault", args=[r2_lab.pk, cluster.pk, disk.pk]) +
+                       "?action=fail").status_code == 403
+    role = Role.objects.get(name="vWS08-SQL01")
+    assert client.post(reverse("console:role-power", args=[r2_lab.pk, cluster.pk, role.pk]) +
+                       "?action=crash").status_code == 403
+    assert Node.objects.get(pk=s1.pk).power_state == "On" and Disk.objects.get(pk=disk.disk_id).online
+    # Pausing is an administrator's action, not a fault: members may.
+    assert client.post(reverse("console:node-action", args=[r2_lab.pk, cluster.pk, s1.pk]) +
+                       "?action=pause").status_code == 200

@@ -40,6 +40,7 @@ async def test_owner_receives_lab_fragments():
     ws = _socket(lab.pk, cookies["owner"])
     connected, _ = await ws.connect()
     assert connected
+    assert 'id="lab-sync"' in await ws.receive_from()  # when the lab last changed, for the page to compare
     await get_channel_layer().group_send(lab_group(lab.pk), {"type": "lab.fragment", "html": "<b>hi</b>"})
     assert await ws.receive_from() == "<b>hi</b>"
     await ws.disconnect()
@@ -61,7 +62,21 @@ async def test_the_embedded_engine_pushes_to_local_consoles_directly():
     ws = _socket(lab.pk, cookies["owner"])
     assert (await ws.connect())[0]
     assert len(LOCAL[lab.pk]) == 1
+    await ws.receive_from()  # lab-sync
     await push(lab.pk, '<span id="x" hx-swap-oob="true">1</span>')
     assert await ws.receive_from() == '<span id="x" hx-swap-oob="true">1</span>'
     await ws.disconnect()
     assert not LOCAL[lab.pk]
+
+
+async def test_the_first_message_says_when_the_lab_last_changed():
+    from django.utils import timezone
+
+    from fcm.inventory.models import Lab
+    lab, cookies = await _setup()
+    when = timezone.now()
+    await sync_to_async(Lab.objects.filter(pk=lab.pk).update)(changed_at=when)
+    ws = _socket(lab.pk, cookies["owner"])
+    assert (await ws.connect())[0]
+    assert f'data-changed="{when.timestamp():.3f}"' in await ws.receive_from()
+    await ws.disconnect()

@@ -14,6 +14,8 @@ def _pages(lab):
     role = Role.objects.filter(cluster=c).order_by("pk").first()
     node = Node.objects.filter(cluster=c).order_by("pk").first()
     disk = ClusterDisk.objects.filter(cluster=c).order_by("pk").first()
+    csv = ClusterDisk.objects.filter(cluster=c, assignment="csv").order_by("pk").first()
+    network = c.cluster_networks.order_by("pk").first()
     ClusterEvent.objects.create(lab=lab, cluster=c, sim_time=lab.sim_anchor, level=2, event_id=1069,
                                 description="x", node=node, role=role)
     return {
@@ -23,7 +25,9 @@ def _pages(lab):
         "node": reverse("console:node", args=[lab.pk, c.pk, node.pk]) + "?tab=network",
         "disks": reverse("console:disks", args=[lab.pk, c.pk]),
         "disk": reverse("console:disk", args=[lab.pk, c.pk, disk.pk]),
+        "csv": reverse("console:disk", args=[lab.pk, c.pk, csv.pk]),
         "networks": reverse("console:networks", args=[lab.pk, c.pk]),
+        "network": reverse("console:network", args=[lab.pk, c.pk, network.pk]),
         "events": reverse("console:events", args=[lab.pk, c.pk]),
         "servers": reverse("console:servers", args=[lab.pk]),
         "server": reverse("console:server", args=[lab.pk, node.pk]) + "?tab=storage",

@@ -48,6 +48,10 @@ class Lab(models.Model):
 
     objects = LabQuerySet.as_manager()
 
+    def may_simulate(self, user):
+        """Causing failures (Simulate ...) is the lab owner's (and an administrator's), not a visitor's."""
+        return user.is_authenticated and (user.is_superuser or user.pk == self.owner_id)
+
     class Meta:
         ordering = ["name"]
 
