@@ -31,3 +31,8 @@ def make_generated_lab(owner):
     def make(nodes=4, vms=20, name=None, os_version="2019"):
         return generate(owner, nodes=nodes, vms=vms, name=name, os_version=os_version)
     return make
+
+
+@pytest.fixture
+def replica_lab(owner):
+    return labfile.load(labfile.lab_path("replica-dr-2012"), owner)

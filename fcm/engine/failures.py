@@ -134,6 +134,8 @@ def complete(op, sim_time):
             cluster, list(Node.objects.filter(cluster=cluster, state__in=membership.MEMBERS, power_state="On")),
             membership.quorum_total(cluster, [])):
         type(cluster).objects.filter(pk=cluster.pk).update(forced_quorum=False)  # a majority again
+        from . import services
+        services.mark(cluster.lab_id, Outbox.Kind.CLUSTER, cluster.pk)
     storage_faults.reconcile(cluster, sim_time)
     membership.reconcile(cluster, sim_time, op.requested_by)  # still cut off? isolated again
     node.refresh_from_db()

@@ -97,6 +97,7 @@ def check_quorum(lab, cluster, sim_time, reporter, lost=None):
     if cluster.forced_quorum or winner:
         return True
     type(cluster).objects.filter(pk=cluster.pk).update(state="Down", forced_quorum=False)
+    services.mark(lab.pk, Outbox.Kind.CLUSTER, cluster.pk)
     services.log_event(lab, cluster, ClusterEvent.Level.CRITICAL, 1177,
                        "The Cluster service is shutting down because quorum was lost. This could be due to the "
                        "loss of network connectivity between some or all nodes in the cluster, or a failover "
@@ -136,6 +137,7 @@ def try_form(cluster, joiner, sim_time, user=None, forced=False):
         return False
     type(cluster).objects.filter(pk=cluster.pk).update(state="Running", forced_quorum=forced and not has_quorum(
         cluster, group, total))
+    services.mark(cluster.lab_id, Outbox.Kind.CLUSTER, cluster.pk)
     for n in group:
         Node.objects.filter(pk=n.pk).update(state=Node.State.UP, dynamic_weight=n.node_weight, drain_status="",
                                             paused_at=None, service_stopped=False)

@@ -26,6 +26,8 @@ class Operation(models.Model):
         NEW_VM = "new-vm", "New Virtual Machine"
         NODE_FAILURE = "node-failure", "Node Failure"
         NODE_RESTART = "node-restart", "Node Restart"
+        INITIAL_REPLICATION = "initial-replication", "Initial Replication"
+        PLANNED_FAILOVER = "planned-failover", "Planned Failover"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -130,6 +132,7 @@ class Outbox(models.Model):
         CLOCK = "clock", "Clock"
         DISK = "disk", "Cluster disk"
         NETWORK = "network", "Cluster network"
+        CLUSTER = "cluster", "Cluster"
 
     lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -13,11 +13,11 @@ from channels.db import database_sync_to_async
 from django.db import close_old_connections
 from django.utils import timezone
 
-from fcm.inventory.models import Lab
+from fcm.inventory.models import Lab, Replication
 from fcm.live import fragments
 from fcm.live.push import push
 
-from . import services
+from . import replication, services
 from .models import Operation, Outbox
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,14 @@ class Runner:
         now = to or self.clock()
         active_labs = set(Operation.objects.filter(state__in=Operation.ACTIVE)
                           .values_list("lab_id", flat=True).distinct())
+        active_labs |= set(Replication.objects.filter(state=Replication.State.REPLICATING, paused=False)
+                           .values_list("lab_id", flat=True).distinct())
         progress = {}
         for lab in Lab.objects.filter(pk__in=active_labs):
             sim_now = lab.sim_now(now)
             services.start_queued(lab, sim_now)
             self._apply_due(lab, sim_now)
+            replication.run_due_cycles(lab, sim_now)
             if lab.speed > 0:
                 progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING, role__isnull=False)
                                        .values_list("role_id", flat=True))

@@ -30,7 +30,9 @@ CONFIGURE_ROLE = Operation.Kind.CONFIGURE_ROLE
 VM_POWER = Operation.Kind.VM_POWER
 NEW_VM = Operation.Kind.NEW_VM
 NODE_KINDS = (Operation.Kind.NODE_FAILURE, Operation.Kind.NODE_RESTART)
-CLUSTER_KINDS = (VALIDATION, CREATE_CLUSTER, ADD_NODE, CONFIGURE_QUORUM, CONFIGURE_ROLE, NEW_VM) + NODE_KINDS
+REPLICA_KINDS = (Operation.Kind.INITIAL_REPLICATION, Operation.Kind.PLANNED_FAILOVER)
+CLUSTER_KINDS = (VALIDATION, CREATE_CLUSTER, ADD_NODE, CONFIGURE_QUORUM, CONFIGURE_ROLE, NEW_VM) + NODE_KINDS \
+    + REPLICA_KINDS
 
 
 class MoveError(Exception):
@@ -320,6 +322,10 @@ def _enter_phase(op, phase, sim_now):
         from . import failures
         failures.enter_phase(op, phase, sim_now)
         return
+    if op.kind in REPLICA_KINDS:
+        from . import replication
+        replication.enter_phase(op, phase)
+        return
     if op.kind == CONFIGURE_ROLE and phase["state"] == "Configuring":
         from . import roles
         roles.configure_one(op, phase)
@@ -406,6 +412,9 @@ def _complete(op, sim_time):
     elif op.kind in NODE_KINDS:
         from . import failures
         failures.complete(op, sim_time)
+    elif op.kind in REPLICA_KINDS:
+        from . import replication
+        replication.complete(op, sim_time)
     elif op.kind == VALIDATION:
         pass
     elif op.kind == LIVE and op.plan.get("live"):

@@ -145,6 +145,8 @@ class _Loader:
         self._nodes()
         self._disks()
         self._clusters()
+        self._wan_links()
+        self._replica_servers()
         self._virtual_machines()
         self._events()
         return self.lab
@@ -168,7 +170,7 @@ class _Loader:
     def _nodes(self):
         simple = ["edition", "install_option", "service_pack", "update_level", "processor_vendor",
                   "processor_family", "processor_model", "sockets", "cores", "hyperv_installed",
-                  "failover_clustering_installed", "unsigned_drivers", "power_state"]
+                  "failover_clustering_installed", "unsigned_drivers", "power_state", "site"]
         for where, e in self._entries(self.data, "nodes"):
             node = m.Node(lab=self.lab, name=self._require(e, "name", where),
                           os_version=self._require(e, "os_version", where),
@@ -314,6 +316,39 @@ class _Loader:
         if not needs_witness and witnesses:
             raise LabFileError(f"{where}.disks", f"quorum {cluster.get_quorum_type_display()!r} "
                                                  "has no disk witness")
+
+    def _wan_links(self):
+        for where, e in self._entries(self.data, "wan_links"):
+            self._save(m.WanLink(lab=self.lab, name=self._require(e, "name", where),
+                                 site_a=self._require(e, "site_a", where), site_b=self._require(e, "site_b", where),
+                                 bandwidth_mbps=e.get("bandwidth_mbps", 100), up=e.get("up", True)), where)
+
+    def _replica_servers(self):
+        """Replication Configuration of a server (`node`), or a cluster's Replica Broker (`cluster`, `name`, `ip`)."""
+        from fcm.engine.replication import ReplicationError, create_broker
+
+        settings = ["enabled", "kerberos", "kerberos_port", "certificate", "certificate_port", "allow_any",
+                    "default_storage", "firewall_http", "firewall_https"]
+        for where, e in self._entries(self.data, "replica_servers"):
+            if "cluster" in e:
+                cluster = self._ref(self.clusters, e["cluster"], f"{where}.cluster", "cluster")
+                try:
+                    server = create_broker(cluster, self._require(e, "name", where), self._require(e, "ip", where))
+                except ReplicationError as exc:
+                    raise LabFileError(where, str(exc)) from None
+            else:
+                node = self._ref(self.nodes, self._require(e, "node", where), f"{where}.node", "node")
+                server = m.ReplicaServer(lab=self.lab, node=node, name=node.name)
+            for key in settings:
+                if key in e:
+                    setattr(server, key, e[key])
+            self._save(server, where)
+            for j, a in enumerate(e.get("authorizations", [])):
+                aw = f"{where}.authorizations[{j}]"
+                self._save(m.ReplicaAuthorization(
+                    server=server, primary_server=self._require(a, "primary_server", aw),
+                    storage_location=self._require(a, "storage_location", aw),
+                    trust_group=a.get("trust_group", "DEFAULT")), aw)
 
     def _virtual_machines(self):
         for where, e in self._entries(self.data, "virtual_machines"):

@@ -9,7 +9,7 @@ from fcm.console.actions import CLOCK_SPEEDS, role_group
 from fcm.console.selectors import with_load_counts
 from fcm.engine.models import Operation, Outbox
 from fcm.engine.status import attach_last_operations, attach_operations
-from fcm.inventory.models import ClusterDisk, ClusterEvent, ClusterNetwork, Node, Role
+from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Node, Role
 
 
 def render_changes(lab, changes, sim_now, progress_role_ids=()):
@@ -39,7 +39,9 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
     disks = list(ClusterDisk.objects.filter(pk__in=changes.get(Outbox.Kind.DISK, ()), cluster__lab=lab)
                  .select_related("owner_node"))
     networks = list(ClusterNetwork.objects.filter(pk__in=changes.get(Outbox.Kind.NETWORK, ()), cluster__lab=lab))
-    if not (roles or nodes or events or operations or disks or networks or Outbox.Kind.CLOCK in changes):
+    clusters = list(Cluster.objects.filter(pk__in=changes.get(Outbox.Kind.CLUSTER, ()), lab=lab))
+    if not (roles or nodes or events or operations or disks or networks or clusters
+            or Outbox.Kind.CLOCK in changes):
         return ""
     for role in roles:
         role.full = role.pk in full_ids
@@ -49,5 +51,5 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
         "lab": lab, "sim_now": sim_now, "roles": roles, "nodes": nodes,
         "event_groups": sorted(by_cluster.items()), "clock": Outbox.Kind.CLOCK in changes,
         "query_suffix": "", "oob": True, "can_control_clock": True, "clock_speeds": CLOCK_SPEEDS,
-        "operations": operations, "disks": disks, "networks": networks,
+        "operations": operations, "disks": disks, "networks": networks, "clusters": clusters,
     })

@@ -9,9 +9,11 @@ from .clusters import Cluster, ClusterAddress, ClusterNetwork, ClusterDisk
 from .roles import Role, PreferredOwner, Resource
 from .vms import VirtualMachine, VirtualHardDisk
 from .events import ClusterEvent
+from .replication import WanLink, ReplicaServer, ReplicaAuthorization, Replication, RecoveryPoint
 
 __all__ = [
     "Lab", "LoginToken", "Domain", "Network", "Node", "NetworkAdapter", "VirtualSwitch",
     "Disk", "DiskPath", "Cluster", "ClusterAddress", "ClusterNetwork", "ClusterDisk",
     "Role", "PreferredOwner", "Resource", "VirtualMachine", "VirtualHardDisk", "ClusterEvent",
+    "WanLink", "ReplicaServer", "ReplicaAuthorization", "Replication", "RecoveryPoint",
 ]

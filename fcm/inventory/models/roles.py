@@ -132,6 +132,7 @@ class Resource(models.Model):
         NETWORK_NAME = "Network Name", "Network Name"
         GENERIC_SERVICE = "Generic Service", "Generic Service"
         DTC = "Distributed Transaction Coordinator", "Distributed Transaction Coordinator"
+        REPLICA_BROKER = "Virtual Machine Replication Broker", "Virtual Machine Replication Broker"
 
     class State(models.TextChoices):
         ONLINE = "Online", "Online"

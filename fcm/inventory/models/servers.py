@@ -151,6 +151,7 @@ class Node(models.Model):
     )
     unsigned_drivers = models.BooleanField(default=False)
     power_state = models.CharField(max_length=3, choices=PowerState.choices, default=PowerState.ON)
+    site = models.CharField(max_length=40, blank=True, help_text="Datacenter site; sites talk over WAN links.")
 
     cluster = models.ForeignKey(
         "Cluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="nodes"

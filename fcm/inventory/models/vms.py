@@ -60,7 +60,8 @@ class VirtualMachine(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["lab", "name"], name="vm_unique_name_per_lab")
+            # Names are per host (a replica keeps its primary's name on the Replica server).
+            models.UniqueConstraint(fields=["host_node", "name"], name="vm_unique_name_per_host")
         ]
         verbose_name = "virtual machine"
 

@@ -3,7 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from fcm.inventory import labfile, owners
 from fcm.inventory.models import Lab
 
-DEMO_LABS = ["quick-migration-2008", "live-migration-2008r2", "two-node-fresh-2012", "validation-troubleshooting"]
+DEMO_LABS = ["quick-migration-2008", "live-migration-2008r2", "two-node-fresh-2012", "validation-troubleshooting",
+             "replica-dr-2012"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,168 @@
+"""Hyper-V Replica in the engine: enable, initial copy, cycles, WAN loss, resync, failovers."""
+from datetime import timedelta
+
+import pytest
+
+from fcm.engine import replication as rep_engine
+from fcm.engine.models import Operation
+from fcm.engine.runner import Runner
+from fcm.inventory.models import (
+    Node, RecoveryPoint, ReplicaAuthorization, ReplicaServer, Replication, Role, VirtualMachine, WanLink,
+)
+from fcm.sim import replication as model
+
+pytestmark = pytest.mark.django_db
+
+
+def tick_to(lab, seconds_after_anchor):
+    lab.refresh_from_db()
+    Runner().tick(to=lab.wall_anchor + timedelta(seconds=seconds_after_anchor / lab.speed))
+
+
+def enable(owner, name="HQ-WEB01", **kw):
+    vm = VirtualMachine.objects.get(name=name, host_node__site="HQ")
+    params = dict(server_name="DR-BROKER.contoso.com", auth="Kerberos", port=80, compression=True, vhd_ids=[],
+                  frequency_s=300, additional_points=0, vss_hours=None, initial_method="network")
+    params.update(kw)
+    return rep_engine.enable(owner, vm, **params)
+
+
+def test_enable_creates_the_replica_and_sends_the_initial_copy(replica_lab, owner):
+    rep, op = enable(owner)
+    replica = rep.replica_vm
+    assert replica.name == "HQ-WEB01" and replica.host_node.site == "DR" and replica.state == "Off"
+    assert Role.objects.get(virtual_machine=replica).cluster.name == "DR-CL"  # the broker made it highly available
+    assert rep.primary_server == "HQ-BROKER.contoso.com" and rep.vhd_mib == 40 * 1024
+    expected = model.initial_replication_s(40 * 1024 ** 3, 100)
+    assert abs(op.total_s - expected) < 1 and 1800 < op.total_s < 2000
+    tick_to(replica_lab, 10)
+    assert Replication.objects.get(pk=rep.pk).state == "InitialReplicationInProgress"
+    tick_to(replica_lab, op.total_s + 1)
+    rep.refresh_from_db()
+    assert rep.state == "Replicating" and rep.last_sync_at is not None
+    assert rep_engine.health(rep, replica_lab.sim_now()).level == "Normal"
+    # Cycles every 5 minutes; a web server's changes fit easily in a 100 Mbit/s link.
+    tick_to(replica_lab, op.total_s + 3 * 300 + 30)
+    rep.refresh_from_db()
+    assert rep.successful_cycles == 3 and rep.missed_cycles == 0 and rep.pending_mib == 0
+    assert 300 < rep.average_mib < 500  # 1.5 MiB/s for 5 minutes, fewer rewrites
+    assert RecoveryPoint.objects.filter(replication=rep).count() == 1  # only the latest is kept
+
+
+def test_refusals_in_the_products_words(replica_lab, owner):
+    with pytest.raises(rep_engine.ReplicationError, match="could not be resolved"):
+        enable(owner, server_name="NOSUCH")
+    with pytest.raises(rep_engine.ReplicationError, match="not listening on port 443"):
+        enable(owner, port=443)
+    ReplicaServer.objects.filter(name="DR-BROKER").update(firewall_http=False)
+    with pytest.raises(rep_engine.ReplicationError, match="firewall rule"):
+        enable(owner)
+    ReplicaServer.objects.filter(name="DR-BROKER").update(firewall_http=True)
+    ReplicaAuthorization.objects.update(primary_server="*.fabrikam.com")
+    with pytest.raises(rep_engine.ReplicationError, match="not configured to accept replication from 'HQ-BROKER.contoso.com'"):
+        enable(owner)
+    ReplicaAuthorization.objects.update(primary_server="HQ-BROKER*")
+    ReplicaServer.objects.filter(name="DR-BROKER").update(enabled=False)
+    with pytest.raises(rep_engine.ReplicationError, match="not enabled as a Replica server"):
+        enable(owner)
+    ReplicaServer.objects.filter(name="DR-BROKER").update(enabled=True)
+    enable(owner, initial_method="existing")
+    with pytest.raises(rep_engine.ReplicationError, match="already enabled"):
+        enable(owner)
+    assert Replication.objects.count() == 1
+
+
+def test_a_wan_outage_misses_cycles_and_health_turns_warning_then_recovers(replica_lab, owner):
+    rep, _ = enable(owner, initial_method="existing")
+    t = 10 * 300 + 10
+    tick_to(replica_lab, t)
+    rep.refresh_from_db()
+    assert rep.successful_cycles == 10 and rep_engine.health(rep, replica_lab.sim_now()).level == "Normal"
+    WanLink.objects.update(up=False)
+    tick_to(replica_lab, t + 4 * 300)
+    rep.refresh_from_db()
+    assert rep.missed_cycles == 4 and rep.pending_mib > 1000
+    h = rep_engine.health(rep, replica_lab.sim_now())
+    assert h.level == "Critical" and any("cannot send" in r for r in h.reasons)  # the link is down right now
+    WanLink.objects.update(up=True)
+    tick_to(replica_lab, t + 5 * 300)
+    rep.refresh_from_db()
+    assert rep.pending_mib == 0 and rep.last_error == ""
+    h = rep_engine.health(rep, replica_lab.sim_now())
+    assert h.level == "Warning" and "more than 20%" in h.reasons[0]  # 4 of 15 cycles missed in the window
+    rep_engine.reset_statistics(rep)
+    rep.refresh_from_db()
+    assert rep_engine.health(rep, replica_lab.sim_now()).level == "Normal"
+
+
+def test_a_long_outage_requires_resynchronization(replica_lab, owner):
+    rep, _ = enable(owner, name="HQ-SQL01", initial_method="existing")
+    WanLink.objects.update(up=False)
+    tick_to(replica_lab, 6 * 3600)  # 12 MiB/s of OLTP writes: the log passes half of 60 GB
+    rep.refresh_from_db()
+    assert rep.state == "WaitingForStartResynchronize"
+    assert rep_engine.health(rep, replica_lab.sim_now()).level == "Critical"
+    with pytest.raises(rep_engine.ReplicationError, match="cannot be reached"):
+        rep_engine.resynchronize(owner, rep)
+    WanLink.objects.update(up=True)
+    op = rep_engine.resynchronize(owner, rep)
+    tick_to(replica_lab, 6 * 3600 + op.total_s + 1)
+    rep.refresh_from_db()
+    assert rep.state == "Replicating" and rep.pending_mib == 0
+
+
+def test_test_failover_and_stop(replica_lab, owner):
+    rep, _ = enable(owner, initial_method="existing")
+    point = RecoveryPoint.objects.filter(replication=rep).first()
+    test = rep_engine.test_failover(owner, rep, point)
+    assert test.name == "HQ-WEB01 - Test" and test.state == "Off" and test.virtual_switch == "Test network"
+    rep.refresh_from_db()
+    with pytest.raises(rep_engine.ReplicationError, match="already running"):
+        rep_engine.test_failover(owner, rep, point)
+    rep_engine.stop_test_failover(owner, rep)
+    assert not VirtualMachine.objects.filter(name="HQ-WEB01 - Test").exists()
+
+
+def test_planned_failover_needs_the_primary_off_then_reverses(replica_lab, owner):
+    rep, _ = enable(owner, initial_method="existing")
+    tick_to(replica_lab, 310)
+    rep.refresh_from_db()
+    with pytest.raises(rep_engine.ReplicationError, match="shut it down first"):
+        rep_engine.planned_failover(owner, rep)
+    VirtualMachine.objects.filter(pk=rep.primary_vm_id).update(state="Off", started_at=None)
+    Role.objects.filter(virtual_machine=rep.primary_vm).update(state="Offline")
+    rep.refresh_from_db()
+    assert all(ok for _, ok, _ in rep_engine.planned_failover_checks(rep))
+    op = rep_engine.planned_failover(owner, rep, start_replica=True)
+    tick_to(replica_lab, 310 + op.total_s + 1)
+    rep.refresh_from_db()
+    assert rep.primary_vm.host_node.site == "DR" and rep.replica_vm.host_node.site == "HQ"
+    assert rep.replica_server.name == "HQ-BROKER" and rep.primary_server == "DR-BROKER.contoso.com"
+    assert rep.state == "Replicating"
+    tick_to(replica_lab, 310 + op.total_s + 120)
+    assert VirtualMachine.objects.get(pk=rep.primary_vm_id).state == "Running"  # started after failover
+
+
+def test_unplanned_failover_to_a_recovery_point_shows_the_data_loss(replica_lab, owner):
+    rep, _ = enable(owner, initial_method="existing", additional_points=2)
+    tick_to(replica_lab, 3 * 3600)
+    rep.refresh_from_db()
+    assert 2 <= RecoveryPoint.objects.filter(replication=rep).count() <= 3
+    with pytest.raises(rep_engine.ReplicationError, match="is running"):
+        rep_engine.failover(owner, rep, RecoveryPoint.objects.filter(replication=rep).first())
+    # The primary site is lost.
+    for node in Node.objects.filter(site="HQ"):
+        Node.objects.filter(pk=node.pk).update(power_state="Off")
+    VirtualMachine.objects.filter(host_node__site="HQ").update(state="Off")
+    latest = RecoveryPoint.objects.filter(replication=rep).first()
+    loss = model.data_loss_s(replica_lab.sim_anchor + timedelta(seconds=3 * 3600), latest.sim_time)
+    assert 0 < loss < 300 + 60
+    rep_engine.failover(owner, rep, latest)
+    rep.refresh_from_db()
+    assert rep.state == "FailOverWaitingCompletion" and rep.failover_point == latest.sim_time
+    tick_to(replica_lab, 3 * 3600 + 120)
+    assert VirtualMachine.objects.get(pk=rep.replica_vm_id).state == "Running"
+    assert rep_engine.health(rep, replica_lab.sim_now()).level == "Warning"  # failed over, not reversed
+    rep_engine.cancel_failover(owner, rep)
+    rep.refresh_from_db()
+    assert rep.state == "Replicating"
