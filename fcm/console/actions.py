@@ -189,6 +189,81 @@ def power_actions(cluster, role, operation=None):
     return items
 
 
+def replication_of(role):
+    """(relationship, side) for a VM role: side is 'Primary' or 'Replica'; (None, '') if not replicated."""
+    from fcm.inventory.models import Replication
+
+    vm = getattr(role, "virtual_machine", None)
+    if vm is None:
+        return None, ""
+    rep = Replication.objects.filter(primary_vm=vm).select_related("replica_server", "replica_vm").first()
+    if rep is not None:
+        return rep, "Primary"
+    rep = Replication.objects.filter(replica_vm=vm).select_related("replica_server", "primary_vm").first()
+    return (rep, "Replica") if rep is not None else (None, "")
+
+
+def replication_actions(cluster, role, operation=None):
+    """Replication ▸ ... on a VM role, as the relationship and its side allow (fcm.md 12.6)."""
+    if cluster.version.order < 3 or role.type != role.Type.VIRTUAL_MACHINE or \
+            (operation is not None and operation.is_active):
+        return []
+    rep, side = replication_of(role)
+    menu = "Replication"
+    url = lambda name: _cluster_url(name, cluster, role.pk)  # noqa: E731
+    act = lambda action: url("role-replication") + f"?action={action}"  # noqa: E731
+    if rep is None:
+        return [Action("Enable Replication...", "replica", url=_wizard(cluster.lab, "enable-replication", cluster)
+                       + f"&subject={role.pk}", fetch_dialog=True, menu=menu,
+                       command=f"Enable-VMReplication -VMName {role.name} -ReplicaServerName <server> "
+                               "-ReplicaServerPort 80 -AuthenticationType Kerberos")]
+    S = rep.State
+    items = [Action("View Replication Health...", "report", url=url("role-replication-health"), fetch_dialog=True,
+                    menu=menu, command=f"Measure-VMReplication -VMName {role.name}")]
+    if side == "Primary":
+        if rep.state in (S.REPLICATING,) and not rep.paused:
+            items.append(Action("Planned Failover...", "replica", url=url("role-planned-failover"), fetch_dialog=True,
+                                menu=menu, command=f"Start-VMFailover -VMName {role.name} -Prepare"))
+        if rep.state == S.RESYNC_REQUIRED:
+            items.append(Action("Resume Replication", "up", url=act("resync"), post=True, menu=menu,
+                                command=f"Resume-VMReplication -VMName {role.name} -Resynchronize"))
+    else:
+        if rep.state == S.WAITING and rep.initial_method == rep.InitialMethod.MEDIA:
+            items.append(Action("Import Initial Replica...", "replica", url=act("import"), post=True, menu=menu,
+                                command=f"Import-VMInitialReplication -VMName {role.name} -Path <path>"))
+        if rep.state in (S.REPLICATING, S.SUSPENDED, S.RESYNC_REQUIRED, S.ERROR):
+            if rep.test_vm_id:
+                items.append(Action("Stop Test Failover", "down", url=act("stop-test"), post=True, menu=menu,
+                                    command=f"Stop-VMFailover -VMName {role.name}"))
+            else:
+                items.append(Action("Test Failover...", "replica", url=url("role-failover") + "?test=1",
+                                    fetch_dialog=True, menu=menu, command=f"Start-VMFailover -VMName {role.name} -AsTest"))
+            items.append(Action("Failover...", "failed", url=url("role-failover"), fetch_dialog=True, menu=menu,
+                                command=f"Start-VMFailover -VMName {role.name}"))
+        if rep.state == S.FAILED_OVER_WAITING:
+            items += [Action("Cancel Failover", "down", url=act("cancel-failover"), post=True, menu=menu,
+                             command=f"Stop-VMFailover -VMName {role.name}"),
+                      Action("Reverse Replication...", "replica", url=act("reverse"), post=True, menu=menu,
+                             command=f"Set-VMReplication -VMName {role.name} -Reverse; Complete-VMFailover -VMName "
+                                     f"{role.name}")]
+    if rep.state in (S.REPLICATING, S.RESYNC_REQUIRED):
+        items.append(Action("Pause Replication", "paused", url=act("pause"), post=True, menu=menu,
+                            command=f"Suspend-VMReplication -VMName {role.name}"))
+    if rep.state == S.SUSPENDED:
+        items.append(Action("Resume Replication", "up", url=act("resume"), post=True, menu=menu,
+                            command=f"Resume-VMReplication -VMName {role.name}"))
+    items.append(Action("Remove Replication", "failed", url=act("remove"), post=True, menu=menu,
+                        command=f"Remove-VMReplication -VMName {role.name}"))
+    return items
+
+
+def broker_actions(cluster, role):
+    if role.type != role.Type.REPLICA_BROKER:
+        return []
+    return [Action("Replication Settings", "replica", url=_cluster_url("broker-settings", cluster, role.pk),
+                   fetch_dialog=True, command="Set-VMReplicationServer -ReplicationEnabled $true")]
+
+
 def role_group(cluster, role, operation=None):
     admin = []
     if operation is None or not operation.is_active:
@@ -198,7 +273,8 @@ def role_group(cluster, role, operation=None):
             Action("Remove", "failed", url=_cluster_url("role-remove", cluster, role.pk), fetch_dialog=True,
                    command=f"Remove-ClusterGroup -Name {role.name} -RemoveResources"),
         ]
-    return ActionGroup(role.name, power_actions(cluster, role, operation) + move_actions(cluster, role, operation) + [
+    return ActionGroup(role.name, power_actions(cluster, role, operation) + move_actions(cluster, role, operation)
+                       + replication_actions(cluster, role, operation) + broker_actions(cluster, role) + [
         critical_events(cluster, role=role.pk),
         Action("Show Dependency Report", "report",
                url=_cluster_url("role-dependency-report", cluster, role.pk), new_window=True, menu="More Actions"),

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import incidents, moves, roles, storage, views
+from . import incidents, moves, replica, roles, storage, views
 
 app_name = "console"
 
@@ -20,6 +20,14 @@ cluster_patterns = [
          name="resource-state"),
     path("roles/<int:pk>/remove/", roles.RoleRemoveView.as_view(), name="role-remove"),
     path("roles/<int:pk>/properties/", roles.RolePropertiesView.as_view(), name="role-properties"),
+    path("roles/<int:pk>/replication/", replica.ReplicationActionView.as_view(), name="role-replication"),
+    path("roles/<int:pk>/replication/health/", replica.ReplicationHealthView.as_view(),
+         name="role-replication-health"),
+    path("roles/<int:pk>/replication/failover/", replica.FailoverView.as_view(), name="role-failover"),
+    path("roles/<int:pk>/replication/planned-failover/", replica.PlannedFailoverView.as_view(),
+         name="role-planned-failover"),
+    path("roles/<int:pk>/replication-settings/", replica.BrokerSettingsView.as_view(), name="broker-settings"),
+    path("wan/<int:pk>/", replica.WanLinkView.as_view(), name="wan-link"),
     path("nodes/", views.NodesView.as_view(), name="nodes"),
     path("nodes/<int:pk>/", views.NodesView.as_view(), name="node"),
     path("nodes/<int:pk>/evict/", storage.EvictView.as_view(), name="node-evict"),

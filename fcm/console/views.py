@@ -236,6 +236,11 @@ class RolesView(ListMixin, ConsoleView):
             tabs = [("summary", "Summary"), ("resources", "Resources")]
             if role.type == role.Type.VIRTUAL_MACHINE:
                 tabs.append(("migration", "Migration"))
+                rep, side = actions.replication_of(role)
+                if rep is not None:  # the product shows the tab only for a replicated VM
+                    tabs.append(("replication", "Replication"))
+                    from .replica import health_context
+                    ctx.update(health_context(rep, side, self.sim_now))
             ctx.update(self.tabs(*tabs))
             ctx["resource_groups"] = _group_resources(role.resources.all())
             attach_last_operations([role], self.sim_now)

@@ -15,6 +15,7 @@ from fcm.inventory.models import (
 )
 from fcm.sim import replication as model
 from fcm.sim import workload
+from fcm.sim.migration import describe_seconds
 
 from .models import Operation, Outbox
 
@@ -23,6 +24,10 @@ State = Replication.State
 LAN_MBPS = 1000
 #: At most this many cycles are applied for one relationship in one tick.
 MAX_CYCLES_PER_TICK = 500
+#: Reading and comparing both copies (initial copy from an existing VM, resynchronization), MiB/s.
+COMPARE_MIB_S = 400
+#: Writing the initial copy to external media, MiB/s.
+EXPORT_MIB_S = 200
 
 
 class ReplicationError(Exception):
@@ -132,17 +137,10 @@ def enable(user, vm, *, server_name, auth, port, compression, vhd_ids, frequency
             lab=lab, primary_vm=vm, replica_vm=replica, replica_server=server, primary_server=primary, auth=auth,
             port=port or (server.kerberos_port if auth == Replication.Auth.KERBEROS else server.certificate_port),
             compression=compression, frequency_s=frequency_s, additional_points=additional_points,
-            vss_hours=vss_hours, initial_method=initial_method, vhd_mib=size, stats_from=now,
-            state=State.READY if initial_method != Replication.InitialMethod.EXISTING else State.REPLICATING)
+            vss_hours=vss_hours, initial_method=initial_method, vhd_mib=size, stats_from=now, state=State.READY)
         if server.broker_role_id:
             role_services.make_highly_available(replica, server.broker_role.cluster)
         _mark(rep)
-        if initial_method == Replication.InitialMethod.EXISTING:
-            _replicating(rep, now)
-            return rep, None
-        if initial_method == Replication.InitialMethod.MEDIA:
-            Replication.objects.filter(pk=rep.pk).update(state=State.WAITING)
-            return rep, None
     return rep, start_initial(user, rep, start_at)
 
 
@@ -174,35 +172,32 @@ def start_initial(user, rep, start_at=None):
     lab = rep.lab
     now = lab.sim_now()
     mbps, up = path(rep.primary_vm.host_node, rep.replica_vm.host_node)
-    seconds = model.initial_replication_s(rep.vhd_mib * model.MIB, mbps, rep.compression) if up else None
-    if seconds is None or seconds == float("inf"):
-        seconds = 0.0
     wait = max((start_at - now).total_seconds(), 0.0) if start_at else 0.0
     phases = []
     if wait:
         phases.append({"name": "Waiting for the scheduled start", "start_s": 0.0, "end_s": wait, "state": "Scheduled",
                        "detail": f"{start_at:%m/%d/%Y %H:%M}"})
-    phases.append({"name": "Sending the initial copy", "start_s": wait, "end_s": wait + seconds, "state": "Initial",
-                   "detail": f"{rep.vhd_mib / 1024:.1f} GB over {mbps} Mbit/s"
-                             f"{', compressed' if rep.compression else ''}"})
+    size = f"{rep.vhd_mib / 1024:.1f} GB"
+    if rep.initial_method == Replication.InitialMethod.EXISTING:
+        # Both copies are read and compared; only the differences would travel.
+        seconds, name, detail = rep.vhd_mib / COMPARE_MIB_S, "Comparing with the existing virtual machine", size
+    elif rep.initial_method == Replication.InitialMethod.MEDIA:
+        seconds, name, detail = rep.vhd_mib / EXPORT_MIB_S, "Exporting the initial copy to external media", size
+    else:
+        seconds = model.initial_replication_s(rep.vhd_mib * model.MIB, mbps, rep.compression) if up else 0.0
+        name = "Sending the initial copy"
+        detail = f"{size} over {mbps} Mbit/s{', compressed' if rep.compression else ''}"
+    phases.append({"name": name, "start_s": wait, "end_s": wait + seconds, "state": "Initial", "detail": detail})
     with transaction.atomic():
         op = Operation.objects.create(
             lab=lab, kind=Operation.Kind.INITIAL_REPLICATION, requested_by=user, state=Operation.State.RUNNING,
             source_node=rep.primary_vm.host_node, target_node=rep.replica_vm.host_node, was_running=False,
             queued_at=now, started_at=now, next_due_at=now,
             plan={"phases": phases, "total_s": wait + seconds, "downtime_s": 0, "replication": rep.pk,
-                  "summary": f"Initial replication of {rep.primary_vm.name}: about {_duration(seconds)}"})
+                  "summary": f"Initial replication of {rep.primary_vm.name}: about {describe_seconds(seconds)}"})
         services.mark(lab.pk, Outbox.Kind.OPERATION, op.pk)
     services.advance(op, now)
     return op
-
-
-def _duration(seconds):
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def enter_phase(op, phase):
@@ -218,6 +213,11 @@ def complete(op, sim_time):
     if rep is None:
         return
     if op.kind == Operation.Kind.INITIAL_REPLICATION:
+        if rep.initial_method == Replication.InitialMethod.MEDIA and rep.state != State.RESYNCHRONIZING:
+            # The disks travel by courier: the replica waits for Import Initial Replica.
+            Replication.objects.filter(pk=rep.pk).update(state=State.WAITING)
+            _mark(rep)
+            return
         if not _link_up(rep):
             _fail(rep, sim_time, "The initial replication could not be completed: the Replica server is unreachable.")
             return
@@ -369,7 +369,7 @@ def resynchronize(user, rep):
     # Compare-and-send costs about reading both disks plus sending the differences.
     from . import services
     now = rep.lab.sim_now()
-    seconds = model.transfer_s(rep.pending_mib, mbps, rep.compression) + rep.vhd_mib / 400
+    seconds = model.transfer_s(rep.pending_mib, mbps, rep.compression) + rep.vhd_mib / COMPARE_MIB_S
     with transaction.atomic():
         op = Operation.objects.create(
             lab=rep.lab, kind=Operation.Kind.INITIAL_REPLICATION, requested_by=user, state=Operation.State.RUNNING,
@@ -530,6 +530,13 @@ def cancel_failover(user, rep):
             raise ReplicationError(str(exc)) from None
     Replication.objects.filter(pk=rep.pk).update(state=State.REPLICATING, failed_over_at=None, failover_point=None)
     _mark(rep)
+
+
+def import_initial_replica(user, rep):
+    """Import Initial Replica on the replica: the copy that came on external media is merged."""
+    if rep.state != State.WAITING or rep.initial_method != Replication.InitialMethod.MEDIA:
+        raise ReplicationError("There is no initial copy from external media waiting to be imported.")
+    _replicating(rep, rep.lab.sim_now())
 
 
 def reverse_replication(user, rep):

@@ -27,6 +27,16 @@ def enable(owner, name="HQ-WEB01", **kw):
     return rep_engine.enable(owner, vm, **params)
 
 
+def replicating(lab, owner, **kw):
+    """Enable with an existing copy on the Replica server; returns (relationship, sim seconds when replicating)."""
+    rep, op = enable(owner, initial_method="existing", **kw)
+    assert op.total_s == rep.vhd_mib / rep_engine.COMPARE_MIB_S
+    tick_to(lab, op.total_s + 0.5)
+    rep.refresh_from_db()
+    assert rep.state == "Replicating"
+    return rep, op.total_s + 0.5
+
+
 def test_enable_creates_the_replica_and_sends_the_initial_copy(replica_lab, owner):
     rep, op = enable(owner)
     replica = rep.replica_vm
@@ -66,15 +76,15 @@ def test_refusals_in_the_products_words(replica_lab, owner):
     with pytest.raises(rep_engine.ReplicationError, match="not enabled as a Replica server"):
         enable(owner)
     ReplicaServer.objects.filter(name="DR-BROKER").update(enabled=True)
-    enable(owner, initial_method="existing")
+    replicating(replica_lab, owner)
     with pytest.raises(rep_engine.ReplicationError, match="already enabled"):
         enable(owner)
     assert Replication.objects.count() == 1
 
 
 def test_a_wan_outage_misses_cycles_and_health_turns_warning_then_recovers(replica_lab, owner):
-    rep, _ = enable(owner, initial_method="existing")
-    t = 10 * 300 + 10
+    rep, t0 = replicating(replica_lab, owner)
+    t = t0 + 10 * 300 + 10
     tick_to(replica_lab, t)
     rep.refresh_from_db()
     assert rep.successful_cycles == 10 and rep_engine.health(rep, replica_lab.sim_now()).level == "Normal"
@@ -96,7 +106,7 @@ def test_a_wan_outage_misses_cycles_and_health_turns_warning_then_recovers(repli
 
 
 def test_a_long_outage_requires_resynchronization(replica_lab, owner):
-    rep, _ = enable(owner, name="HQ-SQL01", initial_method="existing")
+    rep, _ = replicating(replica_lab, owner, name="HQ-SQL01")
     WanLink.objects.update(up=False)
     tick_to(replica_lab, 6 * 3600)  # 12 MiB/s of OLTP writes: the log passes half of 60 GB
     rep.refresh_from_db()
@@ -112,7 +122,7 @@ def test_a_long_outage_requires_resynchronization(replica_lab, owner):
 
 
 def test_test_failover_and_stop(replica_lab, owner):
-    rep, _ = enable(owner, initial_method="existing")
+    rep, _ = replicating(replica_lab, owner)
     point = RecoveryPoint.objects.filter(replication=rep).first()
     test = rep_engine.test_failover(owner, rep, point)
     assert test.name == "HQ-WEB01 - Test" and test.state == "Off" and test.virtual_switch == "Test network"
@@ -124,8 +134,8 @@ def test_test_failover_and_stop(replica_lab, owner):
 
 
 def test_planned_failover_needs_the_primary_off_then_reverses(replica_lab, owner):
-    rep, _ = enable(owner, initial_method="existing")
-    tick_to(replica_lab, 310)
+    rep, t0 = replicating(replica_lab, owner)
+    tick_to(replica_lab, t0 + 310)
     rep.refresh_from_db()
     with pytest.raises(rep_engine.ReplicationError, match="shut it down first"):
         rep_engine.planned_failover(owner, rep)
@@ -134,17 +144,17 @@ def test_planned_failover_needs_the_primary_off_then_reverses(replica_lab, owner
     rep.refresh_from_db()
     assert all(ok for _, ok, _ in rep_engine.planned_failover_checks(rep))
     op = rep_engine.planned_failover(owner, rep, start_replica=True)
-    tick_to(replica_lab, 310 + op.total_s + 1)
+    tick_to(replica_lab, t0 + 310 + op.total_s + 1)
     rep.refresh_from_db()
     assert rep.primary_vm.host_node.site == "DR" and rep.replica_vm.host_node.site == "HQ"
     assert rep.replica_server.name == "HQ-BROKER" and rep.primary_server == "DR-BROKER.contoso.com"
     assert rep.state == "Replicating"
-    tick_to(replica_lab, 310 + op.total_s + 120)
+    tick_to(replica_lab, t0 + 310 + op.total_s + 120)
     assert VirtualMachine.objects.get(pk=rep.primary_vm_id).state == "Running"  # started after failover
 
 
 def test_unplanned_failover_to_a_recovery_point_shows_the_data_loss(replica_lab, owner):
-    rep, _ = enable(owner, initial_method="existing", additional_points=2)
+    rep, _ = replicating(replica_lab, owner, additional_points=2)
     tick_to(replica_lab, 3 * 3600)
     rep.refresh_from_db()
     assert 2 <= RecoveryPoint.objects.filter(replication=rep).count() <= 3
@@ -166,3 +176,15 @@ def test_unplanned_failover_to_a_recovery_point_shows_the_data_loss(replica_lab,
     rep_engine.cancel_failover(owner, rep)
     rep.refresh_from_db()
     assert rep.state == "Replicating"
+
+
+def test_initial_copy_on_external_media_waits_for_the_import(replica_lab, owner):
+    rep, op = enable(owner, initial_method="media")
+    tick_to(replica_lab, op.total_s + 1)
+    rep.refresh_from_db()
+    assert rep.state == "WaitingForInitialReplication"
+    rep_engine.import_initial_replica(owner, rep)
+    rep.refresh_from_db()
+    assert rep.state == "Replicating"
+    with pytest.raises(rep_engine.ReplicationError, match="nothing|no initial copy"):
+        rep_engine.import_initial_replica(owner, rep)
