@@ -90,7 +90,21 @@ def for_servers(lab, here, node=None):
     return groups
 
 
-def for_cluster(cluster, here, last_report=None):
+def wan_actions(cluster, links):
+    """Simulate ▸ Disconnect / Reconnect the WAN link(s) between this cluster's site and others."""
+    items = []
+    for link in links:
+        url = _cluster_url("wan-link", cluster, link.pk)
+        if link.up:
+            items.append(Action(f"Disconnect WAN link '{link.name}'", "failed", url=url + "?action=disconnect",
+                                post=True, menu="Simulate", target="#dialog-host"))
+        else:
+            items.append(Action(f"Reconnect WAN link '{link.name}'", "up", url=url + "?action=connect",
+                                post=True, menu="Simulate", target="#dialog-host"))
+    return items
+
+
+def for_cluster(cluster, here, last_report=None, wan_links=()):
     lab = cluster.lab
     validate = "Validate Cluster..." if cluster.version.order >= 3 else "Validate This Cluster..."
     items = [configure_role(cluster),
@@ -110,6 +124,7 @@ def for_cluster(cluster, here, last_report=None):
     if cluster.version.csv_needs_enabling and not cluster.csv_enabled:
         items.append(Action("Enable Cluster Shared Volumes...", "csv", url=_cluster_url("enable-csv", cluster),
                             fetch_dialog=True))
+    items += wan_actions(cluster, wan_links)
     items += [Action("Show Critical Events", "events", url=critical_events(cluster).url),
               Action("Properties", "report", url=_cluster_url("cluster-properties", cluster), fetch_dialog=True,
                      command="(Get-Cluster).SameSubnetThreshold = <n>"),

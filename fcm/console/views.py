@@ -186,7 +186,10 @@ class ClusterView(ConsoleView):
     def action_groups(self, context):
         from fcm.wizards.models import ValidationReport
         last = ValidationReport.objects.filter(cluster=self.cluster).order_by("-pk").first()
-        return actions.for_cluster(self.cluster, context["here"], last)
+        from fcm.inventory.models import WanLink
+        sites = set(self.cluster.nodes.exclude(site="").values_list("site", flat=True))
+        links = [w for w in WanLink.objects.filter(lab=self.lab) if {w.site_a, w.site_b} & sites]
+        return actions.for_cluster(self.cluster, context["here"], last, links)
 
 
 def current_votes(cluster):

@@ -326,10 +326,12 @@ def _prune_points(rep, sim_now):
 # -- health -------------------------------------------------------------------------------------
 
 def health(rep, sim_now):
+    """Replication Health now. A WAN outage first shows as missed cycles (Warning past 20 %) and errors
+    encountered; it turns Critical when the relationship is in error or the outage forces a resync."""
     since = (sim_now - rep.last_sync_at).total_seconds() if rep.last_sync_at else None
     initial_done = rep.state not in (State.READY, State.WAITING, State.INITIAL)
     return model.health(successful=rep.successful_cycles, missed=rep.missed_cycles, since_last_sync_s=since,
-                        initial_done=initial_done, can_send=not rep.last_error and rep.state != State.ERROR,
+                        initial_done=initial_done, can_send=rep.state != State.ERROR,
                         resync=rep.state == State.RESYNC_REQUIRED, paused=rep.paused,
                         failed_over_not_reversed=rep.state in (State.FAILED_OVER_WAITING, State.FAILED_OVER))
 
@@ -624,3 +626,38 @@ def create_broker(cluster, name, ip, owner=None):
         broker.depends_on.add(net)
         server = ReplicaServer.objects.create(lab=cluster.lab, broker_role=role, name=name, ip_address=ip)
     return server
+
+
+def start_configure_broker(user, cluster, name, ip):
+    """Configure Role -> Hyper-V Replica Broker, as the High Availability wizard's operation."""
+    from . import services
+
+    errors = broker_problems(cluster, name, ip)
+    if errors:
+        raise ReplicationError(" ".join(errors.values()))
+    now = cluster.lab.sim_now()
+    with transaction.atomic():
+        op = Operation.objects.create(
+            lab=cluster.lab, kind=Operation.Kind.CONFIGURE_ROLE, cluster=cluster, requested_by=user,
+            was_running=False, state=Operation.State.RUNNING, queued_at=now, started_at=now, next_due_at=now,
+            plan={"phases": [{"name": f"Configuring Hyper-V Replica Broker {name}", "start_s": 0.0, "end_s": 3.0,
+                              "state": "Broker", "detail": f"{name} {ip}"}], "total_s": 3.0, "downtime_s": 0,
+                  "summary": f"Hyper-V Replica Broker {name}"},
+            result={"vms": []})
+        services.mark(cluster.lab_id, Outbox.Kind.OPERATION, op.pk)
+    services.advance(op, now)
+    return op
+
+
+def configure_broker(op, phase):
+    name, ip = phase["detail"].split(" ", 1)
+    entry = {"vm": f"Hyper-V Replica Broker {name}", "role": None, "errors": [], "warnings": []}
+    try:
+        create_broker(op.cluster, name, ip)
+        entry["role"] = name
+    except ReplicationError as exc:
+        entry["errors"] = [str(exc)]
+    result = dict(op.result or {})
+    result["vms"] = list(result.get("vms", [])) + [entry]
+    type(op).objects.filter(pk=op.pk).update(result=result)
+    op.result = result

@@ -330,6 +330,10 @@ def _enter_phase(op, phase, sim_now):
         from . import roles
         roles.configure_one(op, phase)
         return
+    if op.kind == CONFIGURE_ROLE and phase["state"] == "Broker":
+        from . import replication
+        replication.configure_broker(op, phase)
+        return
     if op.kind == ADD_NODE and phase["state"] == "Joining":
         from . import clusters
         clusters.node_joining(op, phase)

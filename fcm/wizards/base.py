@@ -32,8 +32,9 @@ class Wizard:
     confirm_step = "confirmation"
     progress_step = "progress"
 
-    def __init__(self, lab, user, cluster=None):
-        self.lab, self.user, self.cluster = lab, user, cluster
+    def __init__(self, lab, user, cluster=None, subject=None):
+        #: `subject`: the object a wizard started from works on (Enable Replication: the VM's role).
+        self.lab, self.user, self.cluster, self.subject = lab, user, cluster, subject
 
     # -- steps -----------------------------------------------------------------
     def visible_steps(self, draft):

@@ -7,10 +7,38 @@ from fcm.inventory.models import VirtualMachine
 from .base import Step, Wizard
 
 
+BROKER = "Hyper-V Replica Broker"
+
+
 class SelectRoleForm(forms.Form):
     role_type = forms.ChoiceField(widget=forms.RadioSelect, initial="Virtual Machine",
                                   choices=[("Virtual Machine", "Virtual Machine")],
                                   error_messages={"required": "Select the role to make highly available."})
+
+    def __init__(self, *args, cluster=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cluster is not None and cluster.version.order >= 3:  # Hyper-V Replica came with 2012
+            self.fields["role_type"].choices = [("Virtual Machine", "Virtual Machine"), (BROKER, BROKER)]
+
+
+class AccessPointForm(forms.Form):
+    """Client Access Point of the Replica Broker: the name primaries replicate to, and its address."""
+
+    name = forms.CharField(max_length=15, error_messages={"required": "Type the name clients use."})
+    ip = forms.CharField(max_length=15, label="Address", error_messages={"required": "Type an IP address."})
+
+    def __init__(self, *args, cluster=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cluster = cluster
+
+    def clean(self):
+        from fcm.engine.replication import broker_problems
+
+        data = super().clean()
+        if not self.errors:
+            for field, message in broker_problems(self.cluster, data["name"], data["ip"]).items():
+                self.add_error(field, message)
+        return data
 
 
 class SelectVmsForm(forms.Form):
@@ -29,6 +57,11 @@ def candidates(cluster):
         .select_related("host_node").order_by("name")
 
 
+def _chose(kind):
+    return lambda wizard, draft: ((draft.data.get("role") or {}).get("role_type") if draft else None) == kind \
+        or (kind == "Virtual Machine" and not (draft and draft.data.get("role")))
+
+
 class ConfigureRoleWizard(Wizard):
     kind = "configure-role"
     title = "High Availability Wizard"
@@ -36,7 +69,9 @@ class ConfigureRoleWizard(Wizard):
     steps = [
         Step("before", "Before You Begin", "wizards/role/before.html"),
         Step("role", "Select Role", "wizards/role/select_role.html", SelectRoleForm),
-        Step("vms", "Select Virtual Machine", "wizards/role/select_vms.html", SelectVmsForm),
+        Step("vms", "Select Virtual Machine", "wizards/role/select_vms.html", SelectVmsForm,
+             show=_chose("Virtual Machine")),
+        Step("access", "Client Access Point", "wizards/role/access.html", AccessPointForm, show=_chose(BROKER)),
         Step("confirmation", "Confirmation", "wizards/role/confirmation.html"),
         Step("progress", "Configure High Availability", "wizards/op_progress.html"),
     ]
@@ -49,7 +84,10 @@ class ConfigureRoleWizard(Wizard):
         return steps
 
     def form_kwargs(self, draft, step):
-        return {"cluster": self.cluster} if step.key == "vms" else {}
+        return {"cluster": self.cluster} if step.key in ("vms", "role", "access") else {}
+
+    def broker(self, draft):
+        return draft is not None and (draft.data.get("role") or {}).get("role_type") == BROKER
 
     def chosen(self, draft):
         ids = ((draft.data.get("vms") or {}).get("vms") or []) if draft else []
@@ -59,6 +97,13 @@ class ConfigureRoleWizard(Wizard):
         ctx = {"running_title": "Configure High Availability"}
         if step.key == "vms":
             ctx["candidates"] = candidates(self.cluster)
+        if self.broker(draft) and step.key in ("confirmation", "progress"):
+            access = draft.data.get("access") or {}
+            ctx.update(broker=access, powershell=(
+                f"Add-ClusterServerRole -Name {access.get('name')} -StaticAddress {access.get('ip')}; "
+                f"Add-ClusterResource -Name \"Virtual Machine Replication Broker\" -Type \"Virtual Machine "
+                f"Replication Broker\" -Group {access.get('name')}"))
+            return ctx
         if draft and step.key in ("confirmation", "progress"):
             vms = self.chosen(draft)
             checks = [(vm, *role_services.ha_problems(vm, self.cluster)) for vm in vms]
@@ -67,4 +112,12 @@ class ConfigureRoleWizard(Wizard):
         return ctx
 
     def start_operation(self, draft):
+        if self.broker(draft):
+            from fcm.engine import replication
+            from fcm.engine.services import MoveError
+            access = draft.data["access"]
+            try:
+                return replication.start_configure_broker(self.user, self.cluster, access["name"], access["ip"])
+            except replication.ReplicationError as exc:
+                raise MoveError(str(exc)) from None
         return role_services.start_configure_role(self.user, self.cluster, [vm.pk for vm in self.chosen(draft)])

@@ -2,10 +2,11 @@
 from .cluster_config import AddNodeWizard, QuorumWizard
 from .configure_role import ConfigureRoleWizard
 from .create import CreateClusterWizard
+from .enable_replication import EnableReplicationWizard
 from .new_vm import NewVmWizard
 from .validate import ValidateWizard
 
 WIZARDS = {w.kind: w for w in (ValidateWizard, CreateClusterWizard, AddNodeWizard, QuorumWizard,
-                               ConfigureRoleWizard, NewVmWizard)}
+                               ConfigureRoleWizard, NewVmWizard, EnableReplicationWizard)}
 #: Wizards that work on an existing cluster (their URL names it).
-CLUSTER_WIZARDS = {"add-node", "quorum", "configure-role", "new-vm"}
+CLUSTER_WIZARDS = {"add-node", "quorum", "configure-role", "new-vm", "enable-replication"}

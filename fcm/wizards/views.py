@@ -29,14 +29,19 @@ class WizardView(LoginRequiredMixin, View):
         if "draft" in kwargs:
             self.draft = get_object_or_404(WizardDraft, pk=kwargs["draft"], lab=self.lab, user=request.user)
             kind, cluster = self.draft.kind, self.draft.cluster
+            subject = self.draft.data.get("subject")
         else:
             self.draft = None
             kind = kwargs["kind"]
             cluster_id = request.GET.get("cluster") or request.POST.get("cluster")
             cluster = get_object_or_404(Cluster, lab=self.lab, pk=cluster_id) if cluster_id else None
+            subject = request.GET.get("subject") or request.POST.get("subject")
+            subject = int(subject) if subject and str(subject).isdigit() else None
         if kind not in WIZARDS or (kind in CLUSTER_WIZARDS and cluster is None):
             raise Http404("No such wizard.")
-        self.wizard = WIZARDS[kind](self.lab, request.user, cluster)
+        self.wizard = WIZARDS[kind](self.lab, request.user, cluster, subject)
+        if getattr(self.wizard, "needs_subject", False) and self.wizard.vm is None:
+            raise Http404("Start this wizard from a virtual machine.")
         return super().dispatch(request, *args, **kwargs)
 
     def current(self):
@@ -57,7 +62,8 @@ class WizardView(LoginRequiredMixin, View):
             return self.render(step)
         if self.draft is None:
             self.draft = WizardDraft(lab=self.lab, user=request.user, kind=self.wizard.kind,
-                                     cluster=self.wizard.cluster, step=step.key)
+                                     cluster=self.wizard.cluster, step=step.key,
+                                     data={"subject": self.wizard.subject} if self.wizard.subject else {})
         if action == "previous":
             prev = self.wizard.neighbour(self.draft, step.key, -1)
             self.draft.step = prev or step.key
@@ -119,6 +125,7 @@ class WizardView(LoginRequiredMixin, View):
         context = {
             "lab": self.lab, "wizard": self.wizard, "draft": draft, "step": step, "form": form, "error": error,
             "steps": steps, "url": url, "operation": op, "cluster": self.wizard.cluster,
+            "subject": self.wizard.subject,
             "is_first": steps[0].key == step.key, "is_progress": step.key == self.wizard.progress_step,
             "is_confirm": step.key == self.wizard.confirm_step, "sim_now": self.lab.sim_now(),
             **self.wizard.context(draft, step), **progress_context(op),

@@ -93,7 +93,7 @@ def test_a_wan_outage_misses_cycles_and_health_turns_warning_then_recovers(repli
     rep.refresh_from_db()
     assert rep.missed_cycles == 4 and rep.pending_mib > 1000
     h = rep_engine.health(rep, replica_lab.sim_now())
-    assert h.level == "Critical" and any("cannot send" in r for r in h.reasons)  # the link is down right now
+    assert h.level == "Warning" and rep.errors == 4 and "could not be reached" in rep.last_error
     WanLink.objects.update(up=True)
     tick_to(replica_lab, t + 5 * 300)
     rep.refresh_from_db()
@@ -188,3 +188,158 @@ def test_initial_copy_on_external_media_waits_for_the_import(replica_lab, owner)
     assert rep.state == "Replicating"
     with pytest.raises(rep_engine.ReplicationError, match="nothing|no initial copy"):
         rep_engine.import_initial_replica(owner, rep)
+
+
+# -- the console -----------------------------------------------------------------------------------
+
+HX = {"HX-Request": "true"}
+
+
+def post(client, url, **data):
+    response = client.post(url, data, headers=HX)
+    assert response.status_code == 200, response.content[:400]
+    return response.content.decode()
+
+
+def test_enable_replication_wizard_step_by_step(client, owner, replica_lab):
+    from django.urls import reverse
+
+    from fcm.inventory.models import Cluster
+    from fcm.wizards.models import WizardDraft
+
+    client.force_login(owner)
+    hq = Cluster.objects.get(lab=replica_lab, name="HQ-CL")
+    role = Role.objects.get(cluster=hq, name="HQ-WEB01")
+    start = reverse("wizards:start", args=[replica_lab.pk, "enable-replication"])
+    page = client.get(f"{start}?cluster={hq.pk}&subject={role.pk}", headers=HX).content.decode()
+    assert "Before You Begin" in page and "HQ-WEB01" in page
+    assert "Configure Replication Frequency" not in page  # 2012: every 5 minutes, fixed
+    assert client.get(f"{start}?cluster={hq.pk}&subject=999999", headers=HX).status_code == 404
+    page = post(client, start, cluster=hq.pk, subject=role.pk, action="next")
+    url = reverse("wizards:draft", args=[replica_lab.pk, WizardDraft.objects.get().pk])
+    assert "Specify Replica Server" in page
+    page = post(client, url, replica_server="", action="next")
+    assert "Specify the Replica server." in page
+    page = post(client, url, replica_server="<script>x</script>", action="next")
+    assert "could not be resolved" in page and "<script>x" not in page and "&lt;script&gt;" in page
+    page = post(client, url, replica_server="HQ-BROKER", action="next")
+    assert "must be another server" in page
+    page = post(client, url, replica_server="DR-BROKER.contoso.com", action="next")
+    assert "Specify Connection Parameters" in page and 'value="80"' in page
+    page = post(client, url, port="443", auth="Kerberos", compression="on", action="next")
+    assert "not listening on port 443" in page
+    page = post(client, url, port="80", auth="Kerberos", compression="on", action="next")
+    assert "Choose Replication VHDs" in page and "HQ-WEB01.vhdx" in page
+    page = post(client, url, action="next")
+    assert "Select at least one virtual hard disk." in page
+    vhd = VirtualMachine.objects.get(name="HQ-WEB01", host_node__site="HQ").hard_disks.get()
+    page = post(client, url, vhds=vhd.pk, action="next")
+    assert "Configure Additional Recovery Points" in page and "up to 15" in page
+    page = post(client, url, keep="hourly", additional="30", action="next")
+    assert "Ensure this value is less than or equal to 15." in page or "At most 15" in page
+    page = post(client, url, keep="hourly", additional="4", vss="on", vss_hours="2", action="next")
+    assert "Choose Initial Replication Method" in page
+    page = post(client, url, method="network", when="later", start_at="2000-01-01T00:00", action="next")
+    assert "must be in the future" in page
+    assert not Replication.objects.exists()  # nothing changed by any refusal
+    page = post(client, url, method="network", when="now", action="next")
+    assert "Completing the Enable Replication Wizard" in page and "4 additional hourly recovery points" in page
+    assert "Enable-VMReplication -VMName HQ-WEB01 -ReplicaServerName DR-BROKER.contoso.com" in page
+    page = post(client, url, action="next")
+    rep = Replication.objects.get()
+    assert rep.additional_points == 4 and rep.vss_hours == 2 and rep.frequency_s == 300
+    assert Operation.objects.filter(kind="initial-replication").count() == 1
+    post(client, url, action="next")  # a second Finish starts nothing more
+    assert Operation.objects.filter(kind="initial-replication").count() == 1
+
+
+def test_replication_actions_tab_and_dialogs(client, owner, replica_lab):
+    from django.urls import reverse
+
+    rep, t0 = replicating(replica_lab, owner)
+    tick_to(replica_lab, t0 + 2 * 300 + 5)
+    client.force_login(owner)
+    primary_role = Role.objects.get(virtual_machine=rep.primary_vm)
+    replica_role = Role.objects.get(virtual_machine=rep.replica_vm)
+    args = lambda role: [replica_lab.pk, role.cluster_id, role.pk]  # noqa: E731
+    html = client.get(reverse("console:role", args=args(primary_role)) + "?tab=replication").content.decode()
+    assert "Replication Enabled" in html and "Primary" in html and "DR-BROKER" in html and "Normal" in html
+    assert "Planned Failover..." in html and "Enable Replication..." not in html
+    html = client.get(reverse("console:role", args=args(replica_role))).content.decode()
+    assert "Test Failover..." in html and "Failover..." in html
+    health = client.get(reverse("console:role-replication-health", args=args(primary_role)), headers=HX)
+    assert "Successful replication cycles" in health.content.decode()
+    csv_file = client.get(reverse("console:role-replication-health", args=args(primary_role)) + "?format=csv")
+    assert csv_file["Content-Type"] == "text/csv" and b"HQ-WEB01" in csv_file.content
+    # Failover dialog: recovery points and the data-loss window.
+    dialog = client.get(reverse("console:role-failover", args=args(replica_role)), headers=HX).content.decode()
+    assert "Latest Recovery Point" in dialog and "data-loss-window" in dialog
+    assert "Fail Over" in post(client, reverse("console:role-failover", args=args(replica_role)), point="999")  # dialog again
+    # Test failover, then stop it.
+    point = RecoveryPoint.objects.filter(replication=rep).first()
+    post(client, reverse("console:role-failover", args=args(replica_role)) + "?test=1", point=point.pk)
+    assert VirtualMachine.objects.filter(name="HQ-WEB01 - Test").exists()
+    post(client, reverse("console:role-replication", args=args(replica_role)) + "?action=stop-test")
+    assert not VirtualMachine.objects.filter(name="HQ-WEB01 - Test").exists()
+    # Pause twice: the second is refused with the reason.
+    post(client, reverse("console:role-replication", args=args(primary_role)) + "?action=pause")
+    again = post(client, reverse("console:role-replication", args=args(primary_role)) + "?action=pause")
+    assert "already paused" in again
+    # Planned failover refused while the VM runs, with the check listed.
+    dialog = post(client, reverse("console:role-planned-failover", args=args(primary_role)))
+    assert "shut it down first" in dialog
+
+
+def test_broker_settings_and_wan_link(client, owner, other_user, replica_lab):
+    from django.urls import reverse
+
+    from fcm.inventory.models import ReplicaServer
+    client.force_login(owner)
+    broker = Role.objects.get(name="DR-BROKER")
+    url = reverse("console:broker-settings", args=[replica_lab.pk, broker.cluster_id, broker.pk])
+    assert "Allow replication from the specified servers" in client.get(url, headers=HX).content.decode()
+    bad = post(client, url, enabled="on", kerberos="on", kerberos_port="80", certificate_port="443", allow_any="",
+               authorized="not a server line")
+    assert "give the primary server and its storage location" in bad
+    assert ReplicaServer.objects.get(name="DR-BROKER").authorizations.count() == 1  # unchanged
+    post(client, url, enabled="on", kerberos="on", kerberos_port="8080", certificate_port="443", allow_any="on",
+         default_storage=r"D:\Replica", firewall_http="on")
+    server = ReplicaServer.objects.get(name="DR-BROKER")
+    assert server.allow_any and server.kerberos_port == 8080 and not server.authorizations.exists()
+    link = WanLink.objects.get()
+    wan = reverse("console:wan-link", args=[replica_lab.pk, broker.cluster_id, link.pk])
+    post(client, wan + "?action=disconnect")
+    assert not WanLink.objects.get().up
+    assert "already disconnected" in post(client, wan + "?action=disconnect")
+    replica_lab.members.add(other_user)
+    client.force_login(other_user)
+    assert client.post(wan + "?action=connect").status_code == 403
+
+
+def test_configure_role_hyper_v_replica_broker(client, owner, make_generated_lab):
+    from django.urls import reverse
+
+    from fcm.inventory.models import Cluster
+    from fcm.wizards.models import WizardDraft
+    lab = make_generated_lab(nodes=2, vms=2, os_version="2012")
+    cluster = Cluster.objects.get(lab=lab)
+    client.force_login(owner)
+    start = reverse("wizards:start", args=[lab.pk, "configure-role"])
+    post(client, start, cluster=cluster.pk, action="next")
+    url = reverse("wizards:draft", args=[lab.pk, WizardDraft.objects.get().pk])
+    page = post(client, url, role_type="Hyper-V Replica Broker", action="next")
+    assert "Client Access Point" in page and "Select Virtual Machine" not in page
+    page = post(client, url, name="HV01", ip="10.0.0.99", action="next")
+    assert "already in use" in page
+    page = post(client, url, name="REPLICA-BRK", ip="10.99.0.5", action="next")
+    assert "not on a network that clients can reach" in page
+    page = post(client, url, name="REPLICA-BRK", ip="10.0.0.80", action="next")
+    assert "Add-ClusterServerRole -Name REPLICA-BRK -StaticAddress 10.0.0.80" in page
+    post(client, url, action="next")
+    tick_to(lab, 5)
+    role = Role.objects.get(name="REPLICA-BRK")
+    assert role.type == "Hyper-V Replica Broker" and role.resources.count() == 3
+    server = ReplicaServer.objects.get(broker_role=role)
+    assert not server.enabled  # enabled in its Replication Settings
+    html = client.get(reverse("console:role", args=[lab.pk, cluster.pk, role.pk])).content.decode()
+    assert "Replication Settings" in html
