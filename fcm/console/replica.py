@@ -36,7 +36,6 @@ def health_context(rep, side, sim_now):
         "rep": rep, "side": side, "health": h, "sim_now": sim_now,
         "frequency": model.frequency_label(rep.frequency_s),
         "pending_gb": rep.pending_mib / 1024,
-        "points": list(RecoveryPoint.objects.filter(replication=rep)[:30]),
     }
 
 

@@ -5,7 +5,7 @@ kept current by pushes shows what a fresh page load would.
 """
 from django.template.loader import render_to_string
 
-from fcm.console.actions import CLOCK_SPEEDS, role_group
+from fcm.console.actions import CLOCK_SPEEDS, replication_of, role_group
 from fcm.console.selectors import with_load_counts
 from fcm.engine.models import Operation, Outbox
 from fcm.engine.status import attach_last_operations, attach_operations
@@ -47,6 +47,10 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
         role.full = role.pk in full_ids
         if role.full:
             role.action_group = role_group(role.cluster, role, getattr(role, "operation", None))
+            rep, side = replication_of(role)
+            if rep is not None:
+                from fcm.console.replica import health_context
+                role.replication = health_context(rep, side, sim_now)
     return render_to_string("live/fragments.html", {
         "lab": lab, "sim_now": sim_now, "roles": roles, "nodes": nodes,
         "event_groups": sorted(by_cluster.items()), "clock": Outbox.Kind.CLOCK in changes,

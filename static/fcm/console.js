@@ -257,18 +257,20 @@
     }
   });
 
-  /* List what this tab shows again; dropped if the user went elsewhere meanwhile. */
-  var resyncPath = null;
+  /* List what this tab shows again; dropped if the user navigated meanwhile (a newer listing wins). */
+  var navigations = 0;
   function resync() {
-    resyncPath = location.pathname + location.search;
-    htmx.ajax("GET", resyncPath, { target: "#console", swap: "outerHTML" });
+    htmx.ajax("GET", location.pathname + location.search, {
+      target: "#console", swap: "outerHTML", headers: { "X-FCM-Resync": String(navigations) } });
   }
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var headers = ev.detail.requestConfig && ev.detail.requestConfig.headers;
+    if (!(headers && headers["X-FCM-Resync"]) && ev.detail.requestConfig.verb === "get") navigations += 1;
+  });
   document.addEventListener("htmx:beforeSwap", function (ev) {
-    var path = ev.detail.requestConfig && ev.detail.requestConfig.path;
-    if (resyncPath && path === resyncPath) {
-      if (path !== location.pathname + location.search) ev.detail.shouldSwap = false;
-      resyncPath = null;
-    }
+    var headers = ev.detail.requestConfig && ev.detail.requestConfig.headers;
+    var issuedAt = headers && headers["X-FCM-Resync"];
+    if (issuedAt && Number(issuedAt) !== navigations) ev.detail.shouldSwap = false;
   });
 
   /* A socket that opens again (server restart, network blip) missed
