@@ -630,23 +630,14 @@ def create_broker(cluster, name, ip, owner=None):
 
 def start_configure_broker(user, cluster, name, ip):
     """Configure Role -> Hyper-V Replica Broker, as the High Availability wizard's operation."""
-    from . import services
+    from . import roles as role_services
 
     errors = broker_problems(cluster, name, ip)
     if errors:
         raise ReplicationError(" ".join(errors.values()))
-    now = cluster.lab.sim_now()
-    with transaction.atomic():
-        op = Operation.objects.create(
-            lab=cluster.lab, kind=Operation.Kind.CONFIGURE_ROLE, cluster=cluster, requested_by=user,
-            was_running=False, state=Operation.State.RUNNING, queued_at=now, started_at=now, next_due_at=now,
-            plan={"phases": [{"name": f"Configuring Hyper-V Replica Broker {name}", "start_s": 0.0, "end_s": 3.0,
-                              "state": "Broker", "detail": f"{name} {ip}"}], "total_s": 3.0, "downtime_s": 0,
-                  "summary": f"Hyper-V Replica Broker {name}"},
-            result={"vms": []})
-        services.mark(cluster.lab_id, Outbox.Kind.OPERATION, op.pk)
-    services.advance(op, now)
-    return op
+    return role_services.start_configure_op(user, cluster, [
+        {"name": f"Configuring Hyper-V Replica Broker {name}", "start_s": 0.0, "end_s": 3.0, "state": "Broker",
+         "detail": f"{name} {ip}"}], f"Hyper-V Replica Broker {name}")
 
 
 def configure_broker(op, phase):

@@ -220,21 +220,26 @@ def remove_role(role):
 def start_configure_role(user, cluster, vm_ids):
     """One phase per VM: each is checked and made highly available in turn; the
     report (op.result) says which became roles and why the others did not."""
-    from . import services
-
     vms = list(VirtualMachine.objects.filter(pk__in=vm_ids).order_by("name"))
-    sim_now = cluster.lab.sim_now()
     phases, t = [], 0.0
     for vm in vms:
         phases.append({"name": f"Configuring {vm.name}", "start_s": t, "end_s": t + 2.0, "state": "Configuring",
                        "detail": str(vm.pk)})
         t += 2.0
+    return start_configure_op(user, cluster, phases, f"{len(vms)} virtual machine(s)")
+
+
+def start_configure_op(user, cluster, phases, summary):
+    """The High Availability wizard's operation: its phases configure one role each (op.result lists them)."""
+    from . import services
+
+    sim_now = cluster.lab.sim_now()
     with transaction.atomic():
         op = Operation.objects.create(
             lab=cluster.lab, kind=Operation.Kind.CONFIGURE_ROLE, cluster=cluster, requested_by=user,
             was_running=False, state=Operation.State.RUNNING, queued_at=sim_now, started_at=sim_now,
-            next_due_at=sim_now, plan={"phases": phases, "total_s": t, "downtime_s": 0,
-                                       "summary": f"{len(vms)} virtual machine(s)"},
+            next_due_at=sim_now, plan={"phases": phases, "total_s": phases[-1]["end_s"] if phases else 0.0,
+                                       "downtime_s": 0, "summary": summary},
             result={"vms": []})
         services.mark(cluster.lab_id, Outbox.Kind.OPERATION, op.pk)
     services.advance(op, sim_now)

@@ -190,5 +190,45 @@ class ClusterEventAdmin(admin.ModelAdmin):
     list_select_related = ["cluster__domain", "node", "role"]
 
 
+class ReplicaAuthorizationInline(admin.TabularInline):
+    model = m.ReplicaAuthorization
+    extra = 0
+
+
+@admin.register(m.WanLink)
+class WanLinkAdmin(admin.ModelAdmin):
+    list_display = ["name", "lab", "site_a", "site_b", "bandwidth_mbps", "up"]
+    list_filter = ["lab", "up"]
+
+
+@admin.register(m.ReplicaServer)
+class ReplicaServerAdmin(admin.ModelAdmin):
+    list_display = ["name", "lab", "node", "broker_role", "enabled", "kerberos", "certificate", "allow_any"]
+    list_filter = ["lab", "enabled"]
+    list_select_related = ["lab", "node", "broker_role"]
+    inlines = [ReplicaAuthorizationInline]
+
+
+@admin.register(m.ReplicaAuthorization)
+class ReplicaAuthorizationAdmin(admin.ModelAdmin):
+    list_display = ["primary_server", "server", "storage_location", "trust_group"]
+    list_select_related = ["server"]
+
+
+@admin.register(m.Replication)
+class ReplicationAdmin(admin.ModelAdmin):
+    list_display = ["primary_vm", "replica_server", "state", "frequency_s", "successful_cycles", "missed_cycles",
+                    "pending_mib", "last_sync_at"]
+    list_filter = ["lab", "state"]
+    list_select_related = ["primary_vm", "replica_server"]
+    raw_id_fields = ["primary_vm", "replica_vm", "test_vm"]
+
+
+@admin.register(m.RecoveryPoint)
+class RecoveryPointAdmin(admin.ModelAdmin):
+    list_display = ["replication", "sim_time", "app_consistent"]
+    list_select_related = ["replication__primary_vm", "replication__replica_server"]
+
+
 admin.site.site_header = "Failover Cluster Manager: lab administration"
 admin.site.site_title = "FCM lab administration"

@@ -8,7 +8,7 @@ from fcm.inventory import models
 pytestmark = pytest.mark.django_db
 
 
-def test_admin_lists_and_edits_every_inventory_model(client, r2_lab):
+def test_admin_lists_and_edits_every_inventory_model(client, r2_lab, replica_lab):
     root = get_user_model().objects.create_superuser("root", password="x-very-long-pass")
     client.force_login(root)
     for name in models.__all__:

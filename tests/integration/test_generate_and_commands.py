@@ -32,9 +32,10 @@ def test_generate_respects_the_product_limits(owner, nodes, vms, message):
 def test_loadlab_demo_if_empty_loads_once(capsys):
     call_command("loadlab", "--demo", "--if-empty")
     assert set(Lab.objects.values_list("name", flat=True)) == {"quick-migration-2008", "live-migration-2008r2",
-                                                               "two-node-fresh-2012", "validation-troubleshooting"}
+                                                               "two-node-fresh-2012", "validation-troubleshooting",
+                                                               "replica-dr-2012"}
     call_command("loadlab", "--demo", "--if-empty")
-    assert Lab.objects.count() == 4
+    assert Lab.objects.count() == 5
     assert Lab.objects.first().owner.is_superuser
     assert not Lab.objects.first().owner.has_usable_password()
 
