@@ -82,11 +82,19 @@ def for_root(lab, here, version_order=3):
 
 def for_servers(lab, here, node=None):
     groups = [ActionGroup("Servers", [refresh(here)])]
-    if node is not None and node.cluster_id:
-        groups.append(ActionGroup(node.name, [
-            Action("Open in its cluster", "node",
-                   url=_cluster_url("node", node.cluster, node.pk)),
-        ], selected=True))
+    if node is not None:
+        items = []
+        if node.cluster_id:
+            items.append(Action("Open in its cluster", "node", url=_cluster_url("node", node.cluster, node.pk)))
+        elif node.hyperv_installed and node.version.order >= 3:
+            # A cluster's nodes are configured through its Replica Broker instead.
+            items.append(Action("Replication Configuration...", "replica",
+                                url=reverse("console:server-replication", args=[lab.pk, node.pk]),
+                                fetch_dialog=True, menu="Hyper-V Settings",
+                                command=f"Set-VMReplicationServer -ComputerName {node.name} "
+                                        "-ReplicationEnabled $true"))
+        if items:
+            groups.append(ActionGroup(node.name, items, selected=True))
     return groups
 
 

@@ -3,14 +3,18 @@ import csv
 from io import StringIO
 
 from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views import View
-from django_htmx.http import HttpResponseClientRefresh
+from django_htmx.http import HttpResponseClientRefresh, retarget
 
 from fcm.engine import replication as rep_engine
-from fcm.inventory.models import RecoveryPoint, ReplicaServer, WanLink
+from fcm.inventory.models import Lab, Node, RecoveryPoint, ReplicaServer, WanLink
 from fcm.sim import replication as model
 
 from .actions import replication_of
@@ -212,38 +216,71 @@ class ReplicaServerForm(forms.ModelForm):
         return data
 
 
-class BrokerSettingsView(ClusterMixin, View):
-    """The Replica Broker role -> Replication Settings (applied to every node of the cluster)."""
+class ReplicaSettingsMixin:
+    """One dialog for a broker's Replication Settings and a server's Replication Configuration."""
 
     template = "console/dialogs/replica_settings.html"
 
-    def server(self, pk):
-        try:
-            return ReplicaServer.objects.get(broker_role__cluster=self.cluster, broker_role_id=pk)
-        except ObjectDoesNotExist:
-            raise Http404("No Replica Broker here.") from None
-
-    def initial(self, server):
+    @staticmethod
+    def initial(server):
+        if server.pk is None:  # not configured yet
+            return ""
         return "\n".join(f"{a.primary_server}, {a.storage_location}, {a.trust_group}"
-                         for a in server.authorizations.all())
+                          for a in server.authorizations.all())
 
-    def get(self, request, lab, cluster, pk):
-        self.load(request, lab, cluster)
-        server = self.server(pk)
-        form = ReplicaServerForm(instance=server, initial={"authorized": self.initial(server)})
-        return self.dialog(request, self.template, form=form, server=server)
+    def show(self, request, server, url, form=None):
+        form = form or ReplicaServerForm(instance=server, initial={"authorized": self.initial(server)})
+        return self.dialog(request, self.template, form=form, server=server, form_url=url)
 
-    def post(self, request, lab, cluster, pk):
-        self.load(request, lab, cluster)
-        server = self.server(pk)
+    def save(self, request, server, url):
         form = ReplicaServerForm(request.POST, instance=server)
         if not form.is_valid():
-            return self.dialog(request, self.template, form=form, server=server)
-        form.save()
-        server.authorizations.all().delete()
-        for primary, storage, group in form.cleaned_data["authorized"]:
-            server.authorizations.create(primary_server=primary, storage_location=storage, trust_group=group)
+            return self.show(request, server, url, form)
+        with transaction.atomic():
+            form.save()
+            server.authorizations.all().delete()
+            for primary, storage, group in form.cleaned_data["authorized"]:
+                server.authorizations.create(primary_server=primary, storage_location=storage, trust_group=group)
         return HttpResponseClientRefresh()
+
+
+class BrokerSettingsView(ReplicaSettingsMixin, ClusterMixin, View):
+    """The Replica Broker role -> Replication Settings (applied to every node of the cluster)."""
+
+    def server(self, request, lab, cluster, pk):
+        self.load(request, lab, cluster)
+        try:
+            server = ReplicaServer.objects.get(broker_role__cluster=self.cluster, broker_role_id=pk)
+        except ObjectDoesNotExist:
+            raise Http404("No Replica Broker here.") from None
+        return server, reverse("console:broker-settings", args=[lab, cluster, pk])
+
+    def get(self, request, lab, cluster, pk):
+        return self.show(request, *self.server(request, lab, cluster, pk))
+
+    def post(self, request, lab, cluster, pk):
+        return self.save(request, *self.server(request, lab, cluster, pk))
+
+
+class ServerReplicationView(ReplicaSettingsMixin, LoginRequiredMixin, View):
+    """Servers -> a Hyper-V server -> Hyper-V Settings -> Replication Configuration."""
+
+    def server(self, request, lab, pk):
+        self.lab = get_object_or_404(Lab.objects.visible_to(request.user), pk=lab)
+        node = get_object_or_404(Node, lab=self.lab, pk=pk, cluster__isnull=True, hyperv_installed=True)
+        server = ReplicaServer.objects.filter(node=node).first() or ReplicaServer(
+            lab=self.lab, node=node, name=node.name)
+        return server, reverse("console:server-replication", args=[lab, pk])
+
+    def dialog(self, request, template, **context):
+        return retarget(TemplateResponse(request, template, {"lab": self.lab, "cluster": None, **context}),
+                        "#dialog-host")
+
+    def get(self, request, lab, pk):
+        return self.show(request, *self.server(request, lab, pk))
+
+    def post(self, request, lab, pk):
+        return self.save(request, *self.server(request, lab, pk))
 
 
 class WanLinkView(ClusterMixin, View):

@@ -63,5 +63,7 @@ urlpatterns = [
     path("labs/<int:lab>/clock/", moves.ClockView.as_view(), name="clock"),
     path("labs/<int:lab>/servers/", views.ServersView.as_view(), name="servers"),
     path("labs/<int:lab>/servers/<int:pk>/", views.ServersView.as_view(), name="server"),
+    path("labs/<int:lab>/servers/<int:pk>/replication/", replica.ServerReplicationView.as_view(),
+         name="server-replication"),
     path("labs/<int:lab>/clusters/<int:cluster>/", include(cluster_patterns)),
 ]

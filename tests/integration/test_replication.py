@@ -31,10 +31,12 @@ def replicating(lab, owner, **kw):
     """Enable with an existing copy on the Replica server; returns (relationship, sim seconds when replicating)."""
     rep, op = enable(owner, initial_method="existing", **kw)
     assert op.total_s == rep.vhd_mib / rep_engine.COMPARE_MIB_S
-    tick_to(lab, op.total_s + 0.5)
+    lab.refresh_from_db()
+    t0 = (op.started_at - lab.sim_anchor).total_seconds() + op.total_s + 0.5  # however late it started
+    tick_to(lab, t0)
     rep.refresh_from_db()
     assert rep.state == "Replicating"
-    return rep, op.total_s + 0.5
+    return rep, t0
 
 
 def test_enable_creates_the_replica_and_sends_the_initial_copy(replica_lab, owner):
@@ -45,14 +47,15 @@ def test_enable_creates_the_replica_and_sends_the_initial_copy(replica_lab, owne
     assert rep.primary_server == "HQ-BROKER.contoso.com" and rep.vhd_mib == 40 * 1024
     expected = model.initial_replication_s(40 * 1024 ** 3, 100)
     assert abs(op.total_s - expected) < 1 and 1800 < op.total_s < 2000
-    tick_to(replica_lab, 10)
+    started = (op.started_at - replica_lab.sim_anchor).total_seconds()
+    tick_to(replica_lab, started + 10)
     assert Replication.objects.get(pk=rep.pk).state == "InitialReplicationInProgress"
-    tick_to(replica_lab, op.total_s + 1)
+    tick_to(replica_lab, started + op.total_s + 1)
     rep.refresh_from_db()
     assert rep.state == "Replicating" and rep.last_sync_at is not None
-    assert rep_engine.health(rep, replica_lab.sim_now()).level == "Normal"
+    assert rep_engine.health(rep, rep.last_sync_at).level == "Normal"
     # Cycles every 5 minutes; a web server's changes fit easily in a 100 Mbit/s link.
-    tick_to(replica_lab, op.total_s + 3 * 300 + 30)
+    tick_to(replica_lab, started + op.total_s + 3 * 300 + 30)
     rep.refresh_from_db()
     assert rep.successful_cycles == 3 and rep.missed_cycles == 0 and rep.pending_mib == 0
     assert 300 < rep.average_mib < 500  # 1.5 MiB/s for 5 minutes, fewer rewrites
@@ -180,7 +183,7 @@ def test_unplanned_failover_to_a_recovery_point_shows_the_data_loss(replica_lab,
 
 def test_initial_copy_on_external_media_waits_for_the_import(replica_lab, owner):
     rep, op = enable(owner, initial_method="media")
-    tick_to(replica_lab, op.total_s + 1)
+    tick_to(replica_lab, (op.started_at - replica_lab.sim_anchor).total_seconds() + op.total_s + 1)
     rep.refresh_from_db()
     assert rep.state == "WaitingForInitialReplication"
     rep_engine.import_initial_replica(owner, rep)
@@ -343,3 +346,25 @@ def test_configure_role_hyper_v_replica_broker(client, owner, make_generated_lab
     assert not server.enabled  # enabled in its Replication Settings
     html = client.get(reverse("console:role", args=[lab.pk, cluster.pk, role.pk])).content.decode()
     assert "Replication Settings" in html
+
+
+def test_replication_configuration_of_a_standalone_server(client, owner):
+    from django.urls import reverse
+
+    from fcm.inventory import labfile
+    lab = labfile.load(labfile.lab_path("two-node-fresh-2012"), owner)
+    hv_a = Node.objects.get(lab=lab, name="HV-A")
+    client.force_login(owner)
+    html = client.get(reverse("console:server", args=[lab.pk, hv_a.pk])).content.decode()
+    assert "Replication Configuration..." in html
+    url = reverse("console:server-replication", args=[lab.pk, hv_a.pk])
+    page = client.get(url, headers=HX).content.decode()
+    assert "Hyper-V Settings for HV-A" in page and "Enable this computer as a Replica server" in page
+    bad = post(client, url, enabled="on", kerberos_port="80", certificate_port="443", allow_any="on")
+    assert "Choose at least one authentication type." in bad and "default location" in bad
+    assert not ReplicaServer.objects.filter(node=hv_a).exists()  # nothing saved
+    post(client, url, enabled="on", kerberos="on", kerberos_port="80", certificate_port="443", allow_any="",
+         authorized="*.contoso.com, E:\\Replica, CONTOSO", firewall_http="on")
+    server = ReplicaServer.objects.get(node=hv_a)
+    assert server.enabled and not server.allow_any and server.authorizations.get().trust_group == "CONTOSO"
+    assert rep_engine.find_server(lab, "hv-a.contoso.com") == server
