@@ -213,17 +213,19 @@ def power_actions(cluster, role, operation=None):
 
 
 def replication_of(role):
-    """(relationship, side) for a VM role: side is 'Primary' or 'Replica'; (None, '') if not replicated."""
+    """(relationship, side) for a VM role: side is 'Primary' or 'Replica'; (None, '') if not replicated.
+    One query, remembered on the role (the details, the Actions pane and pushes all ask)."""
+    from django.db.models import Q
+
     from fcm.inventory.models import Replication
 
+    if hasattr(role, "_replication_of"):
+        return role._replication_of
     vm = getattr(role, "virtual_machine", None)
-    if vm is None:
-        return None, ""
-    rep = Replication.objects.filter(primary_vm=vm).select_related("replica_server", "replica_vm").first()
-    if rep is not None:
-        return rep, "Primary"
-    rep = Replication.objects.filter(replica_vm=vm).select_related("replica_server", "primary_vm").first()
-    return (rep, "Replica") if rep is not None else (None, "")
+    rep = None if vm is None else Replication.objects.filter(Q(primary_vm=vm) | Q(replica_vm=vm)).select_related(
+        "replica_server", "primary_vm", "replica_vm", "test_vm").first()
+    role._replication_of = (rep, "Primary" if rep.primary_vm_id == vm.pk else "Replica") if rep else (None, "")
+    return role._replication_of
 
 
 def replication_actions(cluster, role, operation=None):

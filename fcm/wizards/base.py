@@ -31,6 +31,8 @@ class Wizard:
     #: The step that starts the Operation when the user presses Next/Finish on it.
     confirm_step = "confirmation"
     progress_step = "progress"
+    #: The confirm step's button: "Next >" unless the product says otherwise ("Finish" on a Completing page).
+    confirm_label = ""
 
     def __init__(self, lab, user, cluster=None, subject=None):
         #: `subject`: the object a wizard started from works on (Enable Replication: the VM's role).

@@ -133,6 +133,7 @@ class EnableReplicationWizard(Wizard):
     title = "Enable Replication"
     icon = "replica"
     needs_subject = True
+    confirm_label = "Finish"
     steps = [
         Step("before", "Before You Begin", "wizards/replica/before.html"),
         Step("server", "Specify Replica Server", "wizards/replica/server.html", ServerForm),

@@ -41,7 +41,7 @@ def test_enable_replication_then_fail_over_to_the_dr_site(signed_in, shot):
         expect(wizard.locator(".wizard-steps li.current")).to_have_text(expected)
     expect(wizard).to_contain_text("Enable-VMReplication -VMName HQ-WEB01")
     shot(page, "replica-wizard-confirmation")
-    wizard.get_by_role("button", name="Next >").click()
+    wizard.get_by_role("button", name="Finish").click()
     expect(wizard).to_contain_text("Sending the initial copy")
     expect(wizard).to_contain_text("Summary", timeout=20000)
     wizard.get_by_role("button", name="Finish").click()
