@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from fcm.inventory.models import ClusterDisk, ClusterEvent, Node, Resource, Role, VirtualMachine
-from fcm.sim import placement, quorum
+from fcm.sim import placement
 
 from .models import Operation, Outbox
 
