@@ -222,8 +222,8 @@ def replication_of(role):
     if hasattr(role, "_replication_of"):
         return role._replication_of
     vm = getattr(role, "virtual_machine", None)
-    rep = None if vm is None else Replication.objects.filter(Q(primary_vm=vm) | Q(replica_vm=vm)).select_related(
-        "replica_server", "primary_vm", "replica_vm", "test_vm").first()
+    # No select_related: its joins cost more to build than the few lazy reads of a replicated VM.
+    rep = None if vm is None else Replication.objects.filter(Q(primary_vm=vm) | Q(replica_vm=vm)).first()
     role._replication_of = (rep, "Primary" if rep.primary_vm_id == vm.pk else "Replica") if rep else (None, "")
     return role._replication_of
 
