@@ -236,7 +236,8 @@ def replication_actions(cluster, role, operation=None):
     rep, side = replication_of(role)
     menu = "Replication"
     url = lambda name: _cluster_url(name, cluster, role.pk)  # noqa: E731
-    act = lambda action: url("role-replication") + f"?action={action}"  # noqa: E731
+    # The details come back on the Replication tab, where the change shows.
+    act = lambda action: url("role-replication") + f"?action={action}&tab=replication"  # noqa: E731
     if rep is None:
         return [Action("Enable Replication...", "replica", url=_wizard(cluster.lab, "enable-replication", cluster)
                        + f"&subject={role.pk}", fetch_dialog=True, menu=menu,

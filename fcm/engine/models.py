@@ -133,6 +133,7 @@ class Outbox(models.Model):
         DISK = "disk", "Cluster disk"
         NETWORK = "network", "Cluster network"
         CLUSTER = "cluster", "Cluster"
+        REPLICATION = "replication", "Replication figures"
 
     lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices)

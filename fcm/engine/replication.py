@@ -249,13 +249,14 @@ def _fail(rep, sim_time, message):
     _mark(rep)
 
 
-def _mark(rep):
-    """Both VMs' roles show the relationship (Replication tab, Information)."""
+def _mark(rep, light=False):
+    """Both VMs' roles show the relationship. `light`: only its figures changed (a cycle), so only
+    the Replication tab is pushed, not the role's whole row, details and actions."""
     from . import services
-    for vm_id in (rep.primary_vm_id, rep.replica_vm_id):
-        role_id = Role.objects.filter(virtual_machine__pk=vm_id).values_list("pk", flat=True).first()
-        if role_id:
-            services.mark(rep.lab_id, Outbox.Kind.ROLE, role_id)
+    kind = Outbox.Kind.REPLICATION if light else Outbox.Kind.ROLE
+    for role_id in Role.objects.filter(virtual_machine__pk__in=[rep.primary_vm_id, rep.replica_vm_id]) \
+            .values_list("pk", flat=True):
+        services.mark(rep.lab_id, kind, role_id)
 
 
 # -- cycles -----------------------------------------------------------------------------------
@@ -279,11 +280,14 @@ def _cycles(rep, sim_now):
     ws = working_set_mib(vm, rep.vhd_mib)
     t = rep.next_cycle_at
     count = 0
+    state = rep.state
     while t <= sim_now and count < MAX_CYCLES_PER_TICK:
         mbps, up = path(vm.host_node, replica.host_node)
         up = up and vm.host_node.power_state == "On" and replica.host_node.power_state == "On"
         delta = model.delta_mib(rep.frequency_s, rate, ws)
         c = model.cycle(rep.pending_mib, delta, rep.frequency_s, mbps, rep.compression, up)
+        if t + timedelta(seconds=c.duration_s) > sim_now:
+            break  # a cycle counts once its transfer has ended (or the interval, when it is missed)
         rep.pending_mib = c.pending_mib
         if c.missed:
             rep.missed_cycles += 1
@@ -297,19 +301,18 @@ def _cycles(rep, sim_now):
             rep.last_sync_at = t + timedelta(seconds=c.duration_s)
             rep.last_error = ""
             RecoveryPoint.objects.create(replication=rep, sim_time=rep.last_sync_at)
+        t += timedelta(seconds=rep.frequency_s)
+        count += 1
         if model.resync_required(rep.pending_mib, rep.vhd_mib):
             rep.state = State.RESYNC_REQUIRED
             rep.last_error = "The change log exceeded half the size of the virtual hard disks."
-            t += timedelta(seconds=rep.frequency_s)
-            count += 1
             break
-        t += timedelta(seconds=rep.frequency_s)
-        count += 1
     rep.next_cycle_at = t
     rep.save(update_fields=["pending_mib", "missed_cycles", "successful_cycles", "errors", "last_error", "total_mib",
                             "max_mib", "last_sync_at", "next_cycle_at", "state"])
-    _prune_points(rep, sim_now)
-    _mark(rep)
+    if count:
+        _prune_points(rep, sim_now)
+        _mark(rep, light=rep.state == state)
     return count
 
 

@@ -16,7 +16,8 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
     """`changes` come from the outbox (render in full); roles only in
     `progress_role_ids` are moving and get the light progress pieces."""
     full_ids = changes.get(Outbox.Kind.ROLE, set())
-    role_ids = set(full_ids) | set(progress_role_ids)
+    replication_ids = changes.get(Outbox.Kind.REPLICATION, set())
+    role_ids = set(full_ids) | set(progress_role_ids) | set(replication_ids)
     node_ids = changes.get(Outbox.Kind.NODE, set())
     event_ids = changes.get(Outbox.Kind.EVENT, set())
     op_ids = changes.get(Outbox.Kind.OPERATION, set())
@@ -47,6 +48,7 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
         role.full = role.pk in full_ids
         if role.full:
             role.action_group = role_group(role.cluster, role, getattr(role, "operation", None))
+        if role.full or role.pk in replication_ids:
             rep, side = replication_of(role)
             if rep is not None:
                 from fcm.console.replica import health_context

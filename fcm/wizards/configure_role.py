@@ -17,7 +17,10 @@ class SelectRoleForm(forms.Form):
 
     def __init__(self, *args, cluster=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if cluster is not None and cluster.version.order >= 3:  # Hyper-V Replica came with 2012
+        from fcm.inventory.models import ReplicaServer
+        # Hyper-V Replica came with 2012; a cluster has at most one broker.
+        if cluster is not None and cluster.version.order >= 3 and \
+                not ReplicaServer.objects.filter(broker_role__cluster=cluster).exists():
             self.fields["role_type"].choices = [("Virtual Machine", "Virtual Machine"), (BROKER, BROKER)]
 
 

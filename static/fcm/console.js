@@ -153,7 +153,7 @@
     var host = document.getElementById("dialog-host");
     if (host) host.textContent = "";
     if (document.getElementById("console")) {
-      htmx.ajax("GET", location.pathname + location.search, { target: "#console", swap: "outerHTML" });
+      resync();
     } else if (document.querySelector(".wizard-standalone-note a")) {
       location.href = document.querySelector(".wizard-standalone-note a").href;
     }
@@ -240,8 +240,16 @@
   document.addEventListener("htmx:oobAfterSwap", function (ev) {
     var target = ev.detail && ev.detail.target;
     if (target && target.id && target.id.indexOf("events-stale-") === 0 && document.getElementById("console")) {
-      htmx.ajax("GET", location.pathname + location.search, { target: "#console", swap: "outerHTML" });
+      resync();
     }
+  });
+
+  /* A pushed Actions group identical to the one shown is not swapped: a click on it must not land on
+     a node that is being replaced (pushes follow every change of the role, often without changing it). */
+  document.addEventListener("htmx:oobBeforeSwap", function (ev) {
+    var d = ev.detail, incoming = d.fragment && d.fragment.firstElementChild;
+    if (!incoming || !d.target || !d.target.id || d.target.id.indexOf("actions-") !== 0) return;
+    if (incoming.id === d.target.id && incoming.innerHTML === d.target.innerHTML) d.shouldSwap = false;
   });
 
   /* The first socket of a page: a push sent after the page was rendered and before the
@@ -270,7 +278,10 @@
   document.addEventListener("htmx:beforeSwap", function (ev) {
     var headers = ev.detail.requestConfig && ev.detail.requestConfig.headers;
     var issuedAt = headers && headers["X-FCM-Resync"];
-    if (issuedAt && Number(issuedAt) !== navigations) ev.detail.shouldSwap = false;
+    if (issuedAt && (Number(issuedAt) !== navigations ||
+                     ev.detail.requestConfig.path !== location.pathname + location.search)) {
+      ev.detail.shouldSwap = false;
+    }
   });
 
   /* A socket that opens again (server restart, network blip) missed

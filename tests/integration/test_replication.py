@@ -87,18 +87,18 @@ def test_refusals_in_the_products_words(replica_lab, owner):
 
 def test_a_wan_outage_misses_cycles_and_health_turns_warning_then_recovers(replica_lab, owner):
     rep, t0 = replicating(replica_lab, owner)
-    t = t0 + 10 * 300 + 10
+    t = t0 + 10 * 300 + 30  # a cycle counts once its ~20 s transfer has ended
     tick_to(replica_lab, t)
     rep.refresh_from_db()
     assert rep.successful_cycles == 10 and rep_engine.health(rep, replica_lab.sim_now()).level == "Normal"
     WanLink.objects.update(up=False)
-    tick_to(replica_lab, t + 4 * 300)
+    tick_to(replica_lab, t + 5 * 300)  # a missed cycle counts at the end of its interval
     rep.refresh_from_db()
     assert rep.missed_cycles == 4 and rep.pending_mib > 1000
     h = rep_engine.health(rep, replica_lab.sim_now())
     assert h.level == "Warning" and rep.errors == 4 and "could not be reached" in rep.last_error
     WanLink.objects.update(up=True)
-    tick_to(replica_lab, t + 5 * 300)
+    tick_to(replica_lab, t + 6 * 300)
     rep.refresh_from_db()
     assert rep.pending_mib == 0 and rep.last_error == ""
     h = rep_engine.health(rep, replica_lab.sim_now())
