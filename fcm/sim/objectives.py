@@ -1,0 +1,203 @@
+"""Exercise objectives: declarative checks over a lab's state and events, and per-trainee variables.
+
+A scenario states its objectives as data (scenarios/exercises/*.toml), e.g.
+
+    { id = "moved", text = "Quick-migrate Guest1 to contoso4", check = "role",
+      role = "Guest1", state = "Online", owner = "contoso4", moved_by = "quick-migration" }
+
+and the training engine evaluates them after every change of the lab, from
+plain facts (`LabFacts`) it reads once; nothing here touches the database,
+so the rules are unit-tested and the same for every trainee. Variables
+(`{node_b}`, `{vm_ip}`) are chosen per trainee so neighbours cannot copy
+answers; `substitute` puts them into texts and checks alike.
+"""
+import random
+import re
+from dataclasses import dataclass, field
+
+CHECKS = ("role", "vm", "node", "cluster", "event", "validation", "replication")
+
+
+@dataclass(frozen=True)
+class LabFacts:
+    """What objectives may look at, as plain values (names are case-insensitive)."""
+
+    #: role name -> {"state", "owner", "type"}
+    roles: dict = field(default_factory=dict)
+    #: VM name -> {"state", "host", "clustered"}
+    vms: dict = field(default_factory=dict)
+    #: node name -> {"state", "power"}
+    nodes: dict = field(default_factory=dict)
+    #: cluster name -> {"state", "quorum", "witness", "csv_enabled", "nodes"}
+    clusters: dict = field(default_factory=dict)
+    #: (event id, node name or "", role name or "") in the order they were logged
+    events: tuple = ()
+    #: validation reports: {"nodes": [...], "failed": n, "warnings": n}
+    validations: tuple = ()
+    #: VM name -> {"state", "health"}
+    replications: dict = field(default_factory=dict)
+    #: completed operations: (kind, role name, target node)
+    operations: tuple = ()
+
+
+@dataclass(frozen=True)
+class Result:
+    id: str
+    met: bool
+    #: Why not yet (shown to the trainer; the trainee sees only the tick).
+    detail: str = ""
+
+
+class ObjectiveError(ValueError):
+    """A scenario objective that cannot be evaluated (reported with the scenario file's place)."""
+
+
+def _get(mapping, name):
+    for key, value in mapping.items():
+        if key.lower() == str(name).lower():
+            return value
+    return None
+
+
+def _same(a, b):
+    return str(a).lower() == str(b).lower()
+
+
+def validate(spec):
+    """Raise ObjectiveError for an objective the evaluator would not understand."""
+    if not spec.get("id"):
+        raise ObjectiveError("an objective needs an id")
+    check = spec.get("check")
+    if check not in CHECKS:
+        raise ObjectiveError(f"objective {spec.get('id')!r}: check must be one of {', '.join(CHECKS)}")
+    required = {"role": "role", "vm": "vm", "node": "node", "cluster": "cluster", "event": "event_id",
+                "replication": "vm"}.get(check)
+    if required and not spec.get(required):
+        raise ObjectiveError(f"objective {spec['id']!r}: a {check} check needs {required}")
+
+
+def evaluate(objectives, facts):
+    """[Result] for each objective spec, in order."""
+    return [Result(spec["id"], *_check(spec, facts)) for spec in objectives]
+
+
+def _check(spec, f):
+    check = spec["check"]
+    if check == "role":
+        role = _get(f.roles, spec["role"])
+        if role is None:
+            return False, f"There is no role {spec['role']}."
+        if "state" in spec and not _same(role["state"], spec["state"]):
+            return False, f"{spec['role']} is {role['state']}."
+        if "owner" in spec and not _same(role["owner"], spec["owner"]):
+            return False, f"{spec['role']} is owned by {role['owner'] or 'no node'}."
+        if "moved_by" in spec and not any(_same(k, spec["moved_by"]) and _same(r, spec["role"])
+                                          and ("owner" not in spec or _same(t, spec["owner"]))
+                                          for k, r, t in f.operations):
+            return False, f"{spec['role']} has not been moved by {spec['moved_by']}."
+        return True, ""
+    if check == "vm":
+        vm = _get(f.vms, spec["vm"])
+        if vm is None:
+            return False, f"There is no virtual machine {spec['vm']}."
+        if "state" in spec and not _same(vm["state"], spec["state"]):
+            return False, f"{spec['vm']} is {vm['state']}."
+        if "host" in spec and not _same(vm["host"], spec["host"]):
+            return False, f"{spec['vm']} runs on {vm['host']}."
+        if "clustered" in spec and bool(vm["clustered"]) != bool(spec["clustered"]):
+            return False, f"{spec['vm']} is {'' if vm['clustered'] else 'not '}highly available."
+        return True, ""
+    if check == "node":
+        node = _get(f.nodes, spec["node"])
+        if node is None:
+            return False, f"There is no node {spec['node']}."
+        if "state" in spec and not _same(node["state"], spec["state"]):
+            return False, f"{spec['node']} is {node['state'] or 'not clustered'}."
+        if "power" in spec and not _same(node["power"], spec["power"]):
+            return False, f"{spec['node']} is powered {node['power'].lower()}."
+        return True, ""
+    if check == "cluster":
+        cluster = _get(f.clusters, spec["cluster"])
+        if cluster is None:
+            return False, f"There is no cluster {spec['cluster']}."
+        for key in ("state", "quorum", "witness"):
+            if key in spec and not _same(cluster.get(key, ""), spec[key]):
+                return False, f"{spec['cluster']}: {key} is {cluster.get(key) or 'none'}."
+        if "csv_enabled" in spec and bool(cluster.get("csv_enabled")) != bool(spec["csv_enabled"]):
+            return False, f"{spec['cluster']}: Cluster Shared Volumes are not enabled."
+        if "nodes" in spec and {n.lower() for n in cluster.get("nodes", ())} != {n.lower() for n in spec["nodes"]}:
+            return False, f"{spec['cluster']} has nodes {', '.join(cluster.get('nodes', ())) or 'none'}."
+        return True, ""
+    if check == "event":
+        wanted = int(spec["event_id"])
+        for event_id, node, role in f.events:
+            if event_id == wanted and ("node" not in spec or _same(node, spec["node"])) \
+                    and ("role" not in spec or _same(role, spec["role"])):
+                return True, ""
+        return False, f"Event {wanted} has not been logged."
+    if check == "validation":
+        wanted = {n.lower() for n in spec.get("nodes", ())}
+        for report in f.validations:
+            covers = wanted <= {n.lower() for n in report["nodes"]}
+            if covers and report["failed"] == 0 and (spec.get("warnings_allowed", True) or report["warnings"] == 0):
+                return True, ""
+        return False, "No validation report passes yet."
+    if check == "replication":
+        rep = _get(f.replications, spec["vm"])
+        if rep is None:
+            return False, f"Replication is not enabled for {spec['vm']}."
+        for key in ("state", "health"):
+            if key in spec and not _same(rep.get(key, ""), spec[key]):
+                return False, f"{spec['vm']}: replication {key} is {rep.get(key)}."
+        return True, ""
+    raise ObjectiveError(f"unknown check {check!r}")
+
+
+def progress(results):
+    """Percentage of objectives met."""
+    return round(100 * sum(r.met for r in results) / len(results)) if results else 0
+
+
+# -- variables ------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def choose_variables(spec, seed):
+    """Pick each variable for one trainee: `{ choices = [...] }` or `{ ip = "10.1.0.{20-200}" }`.
+
+    The seed (e.g. the trainee's id) makes the choice repeatable; different
+    variables never get the same value when drawn from the same list.
+    """
+    rng = random.Random(seed)
+    chosen, used = {}, set()
+    for name in sorted(spec):
+        rule = spec[name]
+        if "choices" in rule:
+            pool = [c for c in rule["choices"] if c not in used] or list(rule["choices"])
+            value = rng.choice(pool)
+        elif "ip" in rule:
+            m = re.fullmatch(r"(\d+\.\d+\.\d+\.)\{(\d+)-(\d+)\}", rule["ip"])
+            if not m:
+                raise ObjectiveError(f"variable {name}: ip must look like 10.1.0.{{20-200}}")
+            value = f"{m.group(1)}{rng.randint(int(m.group(2)), int(m.group(3)))}"
+        else:
+            raise ObjectiveError(f"variable {name}: give choices = [...] or ip = \"a.b.c.{{from-to}}\"")
+        chosen[name] = value
+        used.add(value)
+    return chosen
+
+
+def substitute(value, variables):
+    """Put the trainee's variables into a text, or every text inside a dict or list."""
+    if isinstance(value, str):
+        def repl(m):
+            if m.group(1) not in variables:
+                raise ObjectiveError(f"unknown variable {{{m.group(1)}}}")
+            return str(variables[m.group(1)])
+        return _PLACEHOLDER.sub(repl, value)
+    if isinstance(value, dict):
+        return {k: substitute(v, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, variables) for v in value]
+    return value
