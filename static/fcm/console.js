@@ -159,10 +159,11 @@
     }
   });
 
-  /* A fetched dialog leaves the page once closed. */
+  /* A fetched dialog leaves the page once closed (else the next settle would open it again).
+     "close" does not bubble: listen in the capture phase. */
   document.addEventListener("close", function (ev) {
     if (ev.target.id === "action-dialog" || ev.target.id === "wizard-dialog") ev.target.remove();
-  });
+  }, true);
 
   document.addEventListener("toggle", function (ev) {
     var d = ev.target;

@@ -91,7 +91,6 @@ def test_enable_replication_then_fail_over_to_the_dr_site(signed_in, shot):
     shot(page, "replica-failover-data-loss")
     dialog.get_by_role("button", name="Fail Over").click()
     expect(page.locator("#action-dialog")).to_have_count(0)
-    expect(page.locator("[id$='-detail-status']")).to_contain_text("Running", timeout=20000)
-    page.locator("#selection .tabs a", has_text="Replication").click()
-    expect(page.locator("[id$='-replication']")).to_contain_text("Failover Complete")
+    expect(page.locator("[id$='-replication']")).to_contain_text("Failover Complete")  # the details' Replication tab
+    expect(page.locator("#roles-list tbody tr", has_text="HQ-WEB01")).to_contain_text("Running", timeout=20000)
     settled(page)

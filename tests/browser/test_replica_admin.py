@@ -6,7 +6,14 @@ from tests.browser.test_replica import open_role
 
 
 def replication_action(page, label):
-    page.locator("#actions .action", has_text=f"Replication › {label}").click()
+    """Click Replication › label; for an action that posts, wait until its answer has been shown."""
+    action = page.locator("#actions .action", has_text=f"Replication › {label}")
+    if action.evaluate("e => e.tagName") == "BUTTON":
+        with page.expect_response(lambda r: r.request.method == "POST" and "/replication/" in r.url):
+            action.click()
+        page.wait_for_timeout(100)  # the answer is swapped in
+    else:
+        action.click()
 
 
 def test_broker_settings_test_and_planned_failover(signed_in, shot):
@@ -46,18 +53,20 @@ def test_broker_settings_test_and_planned_failover(signed_in, shot):
     expect(wizard).to_contain_text("Summary", timeout=20000)
     wizard.get_by_role("button", name="Finish").click()
 
-    # Pause and resume; Reset Statistics in the health dialog.
+    # Reset Statistics in the health dialog; then pause and resume.
     page.locator("#selection .tabs a", has_text="Replication").click()
     expect(page.locator("[id$='-replication']")).to_contain_text("Replication Enabled", timeout=15000)
+    replication_action(page, "View Replication Health...")
+    dialog = page.locator("#action-dialog")
+    expect(dialog).to_contain_text("Replication Health for 'HQ-FILE01'")
+    dialog.get_by_role("button", name="Reset Statistics").click()
+    expect(dialog.locator("#replication-successful")).to_have_text("0")
+    dialog.get_by_role("button", name="Close").click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
     replication_action(page, "Pause Replication")
     expect(page.locator("[id$='-replication']")).to_contain_text("Replication Paused")
     replication_action(page, "Resume Replication")
     expect(page.locator("[id$='-replication']")).to_contain_text("Replication Enabled")
-    replication_action(page, "View Replication Health...")
-    dialog = page.locator("#action-dialog")
-    dialog.get_by_role("button", name="Reset Statistics").click()
-    expect(dialog.locator("#replication-successful")).to_have_text("0")
-    dialog.get_by_role("button", name="Close").click()
 
     # Test failover on the replica, then stop it.
     open_role(page, "DR-CL", "HQ-FILE01")
@@ -70,6 +79,7 @@ def test_broker_settings_test_and_planned_failover(signed_in, shot):
     expect(page.locator("[id$='-replication']")).to_contain_text("Test failover running: HQ-FILE01 - Test")
     replication_action(page, "Stop Test Failover")
     expect(page.locator("#actions")).to_contain_text("Test Failover...")
+    expect(page.locator("dialog[open]")).to_have_count(0)
 
     # Planned failover: refused while the VM runs; shut it down, then it fails over and reverses.
     open_role(page, "HQ-CL", "HQ-FILE01")
