@@ -81,40 +81,31 @@ def evaluate(objectives, facts):
     return [Result(spec["id"], *_check(spec, facts)) for spec in objectives]
 
 
+#: For each object check: (facts attribute, spec key naming it, what it is called, fields compared as text).
+_OBJECTS = {
+    "role": ("roles", "role", "role", ("state", "owner")),
+    "vm": ("vms", "vm", "virtual machine", ("state", "host")),
+    "node": ("nodes", "node", "node", ("state", "power")),
+}
+
+
 def _check(spec, f):
     check = spec["check"]
-    if check == "role":
-        role = _get(f.roles, spec["role"])
-        if role is None:
-            return False, f"There is no role {spec['role']}."
-        if "state" in spec and not _same(role["state"], spec["state"]):
-            return False, f"{spec['role']} is {role['state']}."
-        if "owner" in spec and not _same(role["owner"], spec["owner"]):
-            return False, f"{spec['role']} is owned by {role['owner'] or 'no node'}."
-        if "moved_by" in spec and not any(_same(k, spec["moved_by"]) and _same(r, spec["role"])
+    if check in _OBJECTS:
+        attr, key, noun, fields = _OBJECTS[check]
+        name = spec[key]
+        record = _get(getattr(f, attr), name)
+        if record is None:
+            return False, f"There is no {noun} {name}."
+        for field_name in fields:
+            if field_name in spec and not _same(record.get(field_name) or "", spec[field_name]):
+                return False, f"{name}: {field_name} is {record.get(field_name) or 'none'}."
+        if "clustered" in spec and bool(record.get("clustered")) != bool(spec["clustered"]):
+            return False, f"{name} is {'' if record.get('clustered') else 'not '}highly available."
+        if "moved_by" in spec and not any(_same(k, spec["moved_by"]) and _same(r, name)
                                           and ("owner" not in spec or _same(t, spec["owner"]))
                                           for k, r, t in f.operations):
-            return False, f"{spec['role']} has not been moved by {spec['moved_by']}."
-        return True, ""
-    if check == "vm":
-        vm = _get(f.vms, spec["vm"])
-        if vm is None:
-            return False, f"There is no virtual machine {spec['vm']}."
-        if "state" in spec and not _same(vm["state"], spec["state"]):
-            return False, f"{spec['vm']} is {vm['state']}."
-        if "host" in spec and not _same(vm["host"], spec["host"]):
-            return False, f"{spec['vm']} runs on {vm['host']}."
-        if "clustered" in spec and bool(vm["clustered"]) != bool(spec["clustered"]):
-            return False, f"{spec['vm']} is {'' if vm['clustered'] else 'not '}highly available."
-        return True, ""
-    if check == "node":
-        node = _get(f.nodes, spec["node"])
-        if node is None:
-            return False, f"There is no node {spec['node']}."
-        if "state" in spec and not _same(node["state"], spec["state"]):
-            return False, f"{spec['node']} is {node['state'] or 'not clustered'}."
-        if "power" in spec and not _same(node["power"], spec["power"]):
-            return False, f"{spec['node']} is powered {node['power'].lower()}."
+            return False, f"{name} has not been moved by {spec['moved_by']}."
         return True, ""
     if check == "cluster":
         cluster = _get(f.clusters, spec["cluster"])

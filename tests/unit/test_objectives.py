@@ -27,7 +27,7 @@ def test_role_owner_state_and_how_it_moved():
     assert check(check="role", role="Guest1", owner="contoso4", moved_by="quick-migration").met
     r = check(check="role", role="Guest1", owner="contoso4", moved_by="live-migration")
     assert not r.met and "live-migration" in r.detail
-    assert "owned by contoso4" in check(check="role", role="Guest1", owner="contoso3").detail
+    assert "owner is contoso4" in check(check="role", role="Guest1", owner="contoso3").detail
     assert "no role" in check(check="role", role="Nope").detail
 
 
