@@ -285,6 +285,21 @@
     }
   });
 
+  /* A navigation's answer was rendered before a push that reached this tab ahead of it: the push
+     changed the old page and is lost with it. List the page again, once (the commit stamp of each
+     push and the render time of each page are the server's clock). */
+  var lastPush = 0;
+  document.addEventListener("htmx:wsBeforeMessage", function (ev) {
+    var m = /fcm-commit ([0-9.]+)/.exec(ev.detail.message || "");
+    if (m) lastPush = Math.max(lastPush, parseFloat(m[1]));
+  });
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var el = document.getElementById("console");
+    var headers = ev.detail.requestConfig && ev.detail.requestConfig.headers;
+    if (!el || !ev.detail.target || ev.detail.target.id !== "console" || (headers && headers["X-FCM-Resync"])) return;
+    if (lastPush > parseFloat(el.dataset.rendered || "Infinity")) resync();
+  });
+
   /* A socket that opens again (server restart, network blip) missed
      pushes: re-render what this tab shows. */
   var socketOpens = 0;
