@@ -4,7 +4,7 @@ from io import StringIO
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -287,14 +287,10 @@ class WanLinkView(ClusterMixin, View):
     """Simulate -> Disconnect / Reconnect WAN link (the link between the sites)."""
 
     def post(self, request, lab, cluster, pk):
+        from .storage import _simulate
+
         self.load(request, lab, cluster)
-        if not self.lab.may_simulate(request.user):
-            raise PermissionDenied("Only the lab's owner can simulate failures.")
         link = get_object_or_404(WanLink, lab=self.lab, pk=pk)
         up = request.GET.get("action") == "connect"
-        if link.up == up:
-            return self.dialog(request, "console/dialogs/error.html", title=link.name,
-                               error=f"{link.name} is already {'connected' if up else 'disconnected'}.")
-        WanLink.objects.filter(pk=link.pk).update(up=up)
-        return HttpResponseClientRefresh()
+        return _simulate(self, request, link.name, lambda: rep_engine.set_wan_link(request.user, link, up))
 

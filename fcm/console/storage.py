@@ -201,13 +201,14 @@ class LiveMigrationSettingsView(ClusterMixin, View):
 def _simulate(view, request, title, handler, fault=True):
     """Run a Simulate / node action; a refusal opens the error dialog and changes nothing.
     Faults (`fault`) are the lab owner's to cause."""
-    from fcm.engine import failures, membership, storage_faults
+    from fcm.engine import failures, membership, replication, storage_faults
 
     if fault and not view.lab.may_simulate(request.user):
         raise PermissionDenied("Only the lab's owner can simulate failures.")
     try:
         handler()
-    except (failures.FailureError, membership.MembershipError, storage_faults.StorageFaultError) as exc:
+    except (failures.FailureError, membership.MembershipError, storage_faults.StorageFaultError,
+            replication.ReplicationError) as exc:
         return view.dialog(request, "console/dialogs/error.html", title=title, error=str(exc))
     return HttpResponseClientRefresh()
 

@@ -259,6 +259,14 @@ def _mark(rep, light=False):
         services.mark(rep.lab_id, kind, role_id)
 
 
+def set_wan_link(user, link, up):
+    """Simulate -> Disconnect / Reconnect WAN link: the next cycles across it are sent or missed."""
+    link = WanLink.objects.get(pk=link.pk)
+    if link.up == up:
+        raise ReplicationError(f"{link.name} is already {'connected' if up else 'disconnected'}.")
+    WanLink.objects.filter(pk=link.pk).update(up=up)
+
+
 # -- cycles -----------------------------------------------------------------------------------
 
 def run_due_cycles(lab, sim_now):
