@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "fcm.wizards",
     "fcm.console",
     "fcm.live",
+    "fcm.training",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "fcm.training.access.LabAccessMiddleware",
 ]
 
 ROOT_URLCONF = "fcm.urls"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/<str:token>/", one_time_login, name="one-time-login"),
+    path("", include("fcm.training.urls")),
     path("", include("fcm.wizards.urls")),
     path("", include("fcm.console.urls")),
 ]

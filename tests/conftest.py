@@ -36,3 +36,11 @@ def make_generated_lab(owner):
 @pytest.fixture
 def replica_lab(owner):
     return labfile.load(labfile.lab_path("replica-dr-2012"), owner)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+    cache.clear()
+    yield

@@ -11,12 +11,11 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.views import View
 from django_htmx.http import retarget
 
 from fcm.engine import planning, services
-from fcm.engine.models import Operation, Outbox
+from fcm.engine.models import Operation
 from fcm.inventory.models import Cluster, ClusterDisk, Lab, Node
 
 from . import selectors
@@ -180,16 +179,13 @@ class ClockView(LoginRequiredMixin, View):
             form = ClockForm(request.POST)
             error = ""
             if form.is_valid() and (form.cleaned_data["action"] or form.cleaned_data["speed"]):
-                now = timezone.now()
-                lab_obj.sim_anchor, lab_obj.wall_anchor = lab_obj.sim_now(now), now
                 if form.cleaned_data["speed"]:
-                    lab_obj.speed = form.cleaned_data["speed"]
+                    speed = form.cleaned_data["speed"]
                 elif form.cleaned_data["action"] == "pause":
-                    lab_obj.speed = 0
-                elif lab_obj.speed == 0:
-                    lab_obj.speed = 1
-                lab_obj.save(update_fields=["sim_anchor", "wall_anchor", "speed"])
-                services.mark(lab_obj.pk, Outbox.Kind.CLOCK)
+                    speed = 0
+                else:
+                    speed = lab_obj.speed or 1
+                services.set_speed(lab_obj, speed)
             else:
                 error = "Choose pause, resume or one of the speeds " + ", ".join(f"x{s}" for s in CLOCK_SPEEDS) + "."
         return TemplateResponse(request, "console/_clock.html", {

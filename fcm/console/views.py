@@ -23,6 +23,7 @@ from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Lab
 from fcm.sim import quorum, versions
 
 from fcm.engine.status import attach_last_operations, attach_operations
+from fcm.training import panel as training
 
 from . import actions, selectors
 from .actions import CLOCK_SPEEDS
@@ -74,7 +75,9 @@ class ConsoleView(LoginRequiredMixin, View):
         context["clusters"] = selectors.clusters_of(self.lab)
         context.setdefault("selected", self.selected)
         context["may_simulate"] = self.lab.may_simulate(request.user)
-        context["action_groups"] = self.action_groups(context)
+        context.update(training.console_context(self.lab, request.user))
+        context["action_groups"] = [] if context["read_only"] else self.action_groups(context)
+        context["can_control_clock"] = not context["read_only"] and not context.get("trainer_clock")
         if not context["may_simulate"]:
             for group in context["action_groups"]:
                 group.actions = [a for a in group.actions if not a.is_fault]

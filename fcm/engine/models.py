@@ -134,6 +134,8 @@ class Outbox(models.Model):
         NETWORK = "network", "Cluster network"
         CLUSTER = "cluster", "Cluster"
         REPLICATION = "replication", "Replication figures"
+        #: A trainee's lab changed in a way only the exercise panel shows (hint, message): grade and push it.
+        EXERCISE = "exercise", "Exercise"
 
     lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices)

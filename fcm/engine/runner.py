@@ -17,6 +17,7 @@ from django.utils import timezone
 from fcm.inventory.models import Lab, Replication
 from fcm.live import fragments
 from fcm.live.push import push
+from fcm.training import grading
 
 from . import replication, services
 from .models import Operation, Outbox
@@ -34,7 +35,7 @@ class Runner:
         self._pushes_recorded_until = {}
 
     def tick(self, to=None):
-        """One pass; returns {lab id: HTML to push} (one message per lab)."""
+        """One pass; returns {lab id, or a trainer dashboard's group name: HTML to push} (one message each)."""
         started = time.perf_counter()
         now = to or self.clock()
         active_labs = set(Operation.objects.filter(state__in=Operation.ACTIVE)
@@ -91,7 +92,11 @@ class Runner:
             html = fragments.render_changes(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ()))
             if html:
                 out[lab.pk] = html
-        self._record_pushes(out)
+        # Trainees' labs that changed are graded now: their checklist and their trainer's row go out
+        # in this very tick (keys that are group names reach the trainers' dashboards).
+        for key, html in grading.after_changes([lab_id for lab_id, kinds in changes.items() if kinds], now).items():
+            out[key] = out.get(key, "") + html
+        self._record_pushes([key for key in out if isinstance(key, int)])
         return out
 
     def _record_pushes(self, out):

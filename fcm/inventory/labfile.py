@@ -59,9 +59,9 @@ def read(path):
         raise LabFileError("", f"not valid TOML: {exc}", source=str(path)) from None
 
 
-def load(path, owner, name=None, replace=False):
-    """Create the lab described by the file at `path`, owned by `owner`."""
-    data = read(path)
+def load(path, owner, name=None, replace=False, data=None):
+    """Create the lab described by the file at `path` (or by `data` read from it and adapted), owned by `owner`."""
+    data = read(path) if data is None else data
     try:
         return _Loader(data, owner, name=name, replace=replace, source=Path(path).name).run()
     except LabFileError as exc:

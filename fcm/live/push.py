@@ -14,7 +14,11 @@ from .groups import lab_group
 
 
 async def push(lab_id, html):
+    """`lab_id` may also be a group name (a trainer's dashboard): that always goes through the layer."""
     layer = get_channel_layer()
+    if isinstance(lab_id, str):
+        await layer.group_send(lab_id, {"type": "lab.fragment", "html": html})
+        return
     if isinstance(layer, InMemoryChannelLayer):
         for consumer in list(LOCAL.get(lab_id, ())):
             try:

@@ -15,20 +15,20 @@ import random
 import re
 from dataclasses import dataclass, field
 
-CHECKS = ("role", "vm", "node", "cluster", "event", "validation", "replication")
+CHECKS = ("role", "vm", "node", "cluster", "event", "validation", "replication", "operation")
 
 
 @dataclass(frozen=True)
 class LabFacts:
     """What objectives may look at, as plain values (names are case-insensitive)."""
 
-    #: role name -> {"state", "owner", "type"}
+    #: role name -> {"state", "owner", "type", "priority" (High, Medium, Low, No Auto Start)}
     roles: dict = field(default_factory=dict)
     #: VM name -> {"state", "host", "clustered"}
     vms: dict = field(default_factory=dict)
-    #: node name -> {"state", "power"}
+    #: node name -> {"state", "power", "drain"}
     nodes: dict = field(default_factory=dict)
-    #: cluster name -> {"state", "quorum", "witness", "csv_enabled", "nodes"}
+    #: cluster name -> {"state", "quorum", "witness", "witness_drive", "csv_enabled", "nodes", "addresses"}
     clusters: dict = field(default_factory=dict)
     #: (event id, node name or "", role name or "") in the order they were logged
     events: tuple = ()
@@ -36,7 +36,7 @@ class LabFacts:
     validations: tuple = ()
     #: VM name -> {"state", "health"}
     replications: dict = field(default_factory=dict)
-    #: completed operations: (kind, role name, target node)
+    #: completed operations: (kind, role name, target node, or the node itself for node operations)
     operations: tuple = ()
 
 
@@ -71,7 +71,7 @@ def validate(spec):
     if check not in CHECKS:
         raise ObjectiveError(f"objective {spec.get('id')!r}: check must be one of {', '.join(CHECKS)}")
     required = {"role": "role", "vm": "vm", "node": "node", "cluster": "cluster", "event": "event_id",
-                "replication": "vm"}.get(check)
+                "replication": "vm", "operation": "kind"}.get(check)
     if required and not spec.get(required):
         raise ObjectiveError(f"objective {spec['id']!r}: a {check} check needs {required}")
 
@@ -83,9 +83,9 @@ def evaluate(objectives, facts):
 
 #: For each object check: (facts attribute, spec key naming it, what it is called, fields compared as text).
 _OBJECTS = {
-    "role": ("roles", "role", "role", ("state", "owner")),
+    "role": ("roles", "role", "role", ("state", "owner", "priority")),
     "vm": ("vms", "vm", "virtual machine", ("state", "host")),
-    "node": ("nodes", "node", "node", ("state", "power")),
+    "node": ("nodes", "node", "node", ("state", "power", "drain")),
 }
 
 
@@ -111,11 +111,13 @@ def _check(spec, f):
         cluster = _get(f.clusters, spec["cluster"])
         if cluster is None:
             return False, f"There is no cluster {spec['cluster']}."
-        for key in ("state", "quorum", "witness"):
+        for key in ("state", "quorum", "witness", "witness_drive"):
             if key in spec and not _same(cluster.get(key, ""), spec[key]):
                 return False, f"{spec['cluster']}: {key} is {cluster.get(key) or 'none'}."
         if "csv_enabled" in spec and bool(cluster.get("csv_enabled")) != bool(spec["csv_enabled"]):
             return False, f"{spec['cluster']}: Cluster Shared Volumes are not enabled."
+        if "address" in spec and spec["address"] not in cluster.get("addresses", ()):
+            return False, f"{spec['cluster']} has no address {spec['address']}."
         if "nodes" in spec and {n.lower() for n in cluster.get("nodes", ())} != {n.lower() for n in spec["nodes"]}:
             return False, f"{spec['cluster']} has nodes {', '.join(cluster.get('nodes', ())) or 'none'}."
         return True, ""
@@ -126,13 +128,22 @@ def _check(spec, f):
                     and ("role" not in spec or _same(role, spec["role"])):
                 return True, ""
         return False, f"Event {wanted} has not been logged."
+    if check == "operation":
+        for kind, role, node in f.operations:
+            if _same(kind, spec["kind"]) and ("role" not in spec or _same(role, spec["role"])) \
+                    and ("node" not in spec or _same(node, spec["node"])):
+                return True, ""
+        return False, f"No {spec['kind']} has completed yet."
     if check == "validation":
         wanted = {n.lower() for n in spec.get("nodes", ())}
         for report in f.validations:
             covers = wanted <= {n.lower() for n in report["nodes"]}
-            if covers and report["failed"] == 0 and (spec.get("warnings_allowed", True) or report["warnings"] == 0):
+            passing = not spec.get("passing", True) or (
+                report["failed"] == 0 and (spec.get("warnings_allowed", True) or report["warnings"] == 0))
+            if covers and passing:
                 return True, ""
-        return False, "No validation report passes yet."
+        return False, "No validation report passes yet." if spec.get("passing", True) else \
+            "No validation report covers these servers yet."
     if check == "replication":
         rep = _get(f.replications, spec["vm"])
         if rep is None:

@@ -320,3 +320,25 @@
   document.addEventListener("htmx:historyRestore", function () { applyPanePrefs(); });
   document.addEventListener("DOMContentLoaded", function () { applyPanePrefs(); openDialogs(document); });
 })();
+
+/* Training: the exercise timer and the dashboard's idle times count between pushes. */
+(function () {
+  function minutes(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, sec = s % 60;
+    return (h ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (sec < 10 ? "0" : "") + sec;
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-timer-start]").forEach(function (el) {
+      var end = el.dataset.timerEnd ? Date.parse(el.dataset.timerEnd) : now;
+      el.textContent = minutes(end - Date.parse(el.dataset.timerStart));
+    });
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      el.textContent = minutes(now - Date.parse(el.dataset.since));
+    });
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSettle", tick);
+})();

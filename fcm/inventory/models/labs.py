@@ -10,7 +10,18 @@ from django.utils import timezone
 
 class LabQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Labs a user may open: their own, those shared with them; all for superusers."""
+        """Labs a user may open: their own, those shared with them, their trainees' labs (a trainer
+        watching), the demo lab of the session they are in (follow mode); all for superusers.
+        Only `operable_by` labs take actions (see Lab.may_operate)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(Q(owner=user) | Q(members=user) | Q(trainee__session__trainer=user)
+                           | Q(demo_of__trainees__user=user)).distinct()
+
+    def operable_by(self, user):
+        """Labs a user may change: their own and those shared with them (all for superusers)."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
@@ -47,6 +58,11 @@ class Lab(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = LabQuerySet.as_manager()
+
+    def may_operate(self, user):
+        """Whether the user acts on this lab or only watches it (a trainer over a trainee's shoulder,
+        a class following the trainer's demo)."""
+        return Lab.objects.operable_by(user).filter(pk=self.pk).exists()
 
     def may_simulate(self, user):
         """Causing failures (Simulate ...) is the lab owner's (and an administrator's), not a visitor's."""

@@ -1,0 +1,244 @@
+"""What a trainer and a trainee do to a session, as services the views and tests call.
+
+Every change to a trainee's lab leaves an outbox mark; the engine then
+grades the lab and pushes the trainee's checklist and the trainer's row
+(fcm.training.grading), so a change made here, in the console or by the
+engine itself is graded the same way, once.
+"""
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from fcm.engine import failures, membership, replication, services, storage_faults
+from fcm.engine.models import Outbox
+from fcm.inventory import labfile
+from fcm.inventory.models import ClusterDisk, ClusterEvent, ClusterNetwork, Disk, Lab, NetworkAdapter, Node, WanLink
+from fcm.sim import objectives
+
+from . import catalogue
+from .catalogue import FAULT_KINDS
+from .models import TimelineFrame, Trainee, TrainingSession
+
+
+class ClassroomError(Exception):
+    """A refusal shown to the person who asked, where they asked."""
+
+
+def start_session(trainer, exercise_name):
+    """A new session on an exercise, with the trainer's own demo lab (the follow-mode lab)."""
+    exercise = catalogue.load(exercise_name)
+    with transaction.atomic():
+        session = TrainingSession.objects.create(trainer=trainer, scenario=exercise_name, spec=exercise,
+                                                 title=exercise["title"])
+        variables = objectives.choose_variables(exercise["variables"], f"demo-{session.pk}")
+        session.demo_lab = _clone(exercise, variables, trainer, f"{session.code}-demo-{exercise['lab']}",
+                                  f"{exercise['title']} (trainer)")
+        session.save(update_fields=["demo_lab"])
+    return session
+
+
+def _clone(exercise, variables, owner, name, title):
+    data = catalogue.renamed_lab_data(exercise, variables)
+    lab = labfile.load(labfile.lab_path(exercise["lab"]), owner, name=name[:80], data=data)
+    Lab.objects.filter(pk=lab.pk).update(title=title[:200])
+    lab.title = title[:200]
+    personal = catalogue.personalise(exercise, variables)
+    for fault in personal["faults"]:
+        inject_into(lab, owner, fault)
+    return lab
+
+
+def clean_display_name(value):
+    name = " ".join((value or "").split())
+    if not name:
+        raise ClassroomError("Type the name the trainer will see.")
+    if len(name) > 40:
+        raise ClassroomError("Use at most 40 characters.")
+    return name
+
+
+def join(session, display_name):
+    """A trainee for `display_name` in `session`, with their own lab; refused if the name is taken."""
+    name = clean_display_name(display_name)
+    if not session.is_open:
+        raise ClassroomError("This session has ended.")
+    User = get_user_model()
+    try:
+        with transaction.atomic():
+            if session.trainees.annotate(lower=Lower("display_name")).filter(lower=name.lower()).exists():
+                raise IntegrityError
+            user = User.objects.create_user(f"trainee-{secrets.token_hex(6)}", password=None, first_name=name[:150])
+            trainee = Trainee.objects.create(session=session, user=user, display_name=name)
+            _give_lab(trainee)
+    except IntegrityError:
+        raise ClassroomError(f"Someone in this session is already called {name}. Add an initial.") from None
+    return trainee
+
+
+def _give_lab(trainee):
+    session = trainee.session
+    exercise = session.spec
+    trainee.variables = objectives.choose_variables(exercise["variables"], f"{session.pk}-{trainee.pk}")
+    trainee.first_event_id = ClusterEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    trainee.lab = _clone(exercise, trainee.variables, trainee.user,
+                         f"{session.code}-{trainee.pk}-{exercise['lab']}", f"{exercise['title']}: {trainee.display_name}")
+    # Events before the lab's own history was loaded cannot be the trainee's; nor can the history.
+    trainee.first_event_id = ClusterEvent.objects.filter(lab=trainee.lab).order_by("-pk").values_list(
+        "pk", flat=True).first() or trainee.first_event_id
+    trainee.save(update_fields=["variables", "first_event_id", "lab"])
+    if session.demo_lab_id:
+        Lab.objects.filter(pk=trainee.lab_id).update(speed=session.demo_lab.speed)
+    services.mark(trainee.lab_id, Outbox.Kind.EXERCISE)
+
+
+def exercise_for(trainee):
+    """The exercise with this trainee's names and addresses in it."""
+    return catalogue.personalise(trainee.session.spec, trainee.variables)
+
+
+def reset(trainee):
+    """A fresh copy of the trainee's lab (same variables): results, hints and timeline start again."""
+    with transaction.atomic():
+        trainee = Trainee.objects.select_for_update().select_related("session__demo_lab").get(pk=trainee.pk)
+        old = trainee.lab
+        trainee.lab = None
+        trainee.save(update_fields=["lab"])
+        if old is not None:
+            old.delete()
+        trainee.met, trainee.details, trainee.hints_used = {}, {}, []
+        trainee.started_at, trainee.finished_at = timezone.now(), None
+        trainee.last_action, trainee.last_action_at = "Lab reset by the trainer", timezone.now()
+        trainee.save()
+        TimelineFrame.objects.filter(trainee=trainee).delete()
+        _give_lab(trainee)
+    return trainee
+
+
+def reveal_hint(trainee):
+    """The next hint (its use is recorded); None when every hint is shown."""
+    with transaction.atomic():
+        trainee = Trainee.objects.select_for_update().select_related("session").get(pk=trainee.pk)
+        hints = trainee.session.spec["hints"]
+        if len(trainee.hints_used) >= len(hints):
+            return trainee
+        trainee.hints_used = trainee.hints_used + [timezone.now().isoformat()]
+        trainee.save(update_fields=["hints_used"])
+        services.mark(trainee.lab_id, Outbox.Kind.EXERCISE)
+    return trainee
+
+
+def broadcast(session, text):
+    text = (text or "").strip()
+    if not text:
+        raise ClassroomError("Type the message to send.")
+    if len(text) > 500:
+        raise ClassroomError("Keep the message under 500 characters.")
+    TrainingSession.objects.filter(pk=session.pk).update(message=text, message_at=timezone.now())
+    for lab_id in _labs(session):
+        services.mark(lab_id, Outbox.Kind.EXERCISE)
+
+
+def set_clocks(session, speed):
+    """Pause (0) or run every lab of the class at `speed`, the trainer's demo lab included."""
+    with transaction.atomic():
+        for lab in Lab.objects.select_for_update().filter(pk__in=_labs(session)):
+            services.set_speed(lab, speed)
+
+
+def end(session):
+    """Close the session: the code stops working; labs stay for the replay, read-only to trainees."""
+    updated = TrainingSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(ended_at=timezone.now())
+    if not updated:
+        raise ClassroomError("This session has already ended.")
+    for lab_id in _labs(session):
+        services.mark(lab_id, Outbox.Kind.EXERCISE)
+
+
+def _labs(session):
+    ids = list(Trainee.objects.filter(session=session, lab__isnull=False).values_list("lab_id", flat=True))
+    return ids + ([session.demo_lab_id] if session.demo_lab_id else [])
+
+
+# -- faults ---------------------------------------------------------------------------------
+
+def fault_targets(session):
+    """{fault kind: [names in the scenario's lab]} the trainer can pick from (the demo lab's)."""
+    lab = session.demo_lab
+    if lab is None:
+        return {}
+    nodes = list(Node.objects.filter(lab=lab).values_list("name", flat=True))
+    return {
+        "crash-node": nodes, "disconnect-storage": nodes,
+        "disconnect-adapter": [f"{n} / {a}" for n, a in NetworkAdapter.objects.filter(node__lab=lab)
+                               .values_list("node__name", "name")],
+        "disconnect-network": sorted(set(ClusterNetwork.objects.filter(cluster__lab=lab).values_list("name", flat=True))),
+        "fail-disk": list(Disk.objects.filter(lab=lab).values_list("name", flat=True)),
+        "disconnect-wan": list(WanLink.objects.filter(lab=lab).values_list("name", flat=True)),
+    }
+
+
+def inject(session, trainer, kind, name, trainees):
+    """Cause fault `kind` on the object called `name` (as in the scenario) in each trainee's lab.
+
+    Returns [(trainee, error or "")]; a lab where it cannot happen (the node is already off)
+    is reported and the others still get it.
+    """
+    if kind not in FAULT_KINDS:
+        raise ClassroomError("Choose a kind of failure.")
+    if name not in fault_targets(session).get(kind, []):
+        raise ClassroomError(f"There is no {FAULT_KINDS[kind][0]} {name!r} in this scenario.")
+    fault = {"kind": kind}
+    if kind == "disconnect-adapter":
+        fault["node"], fault["adapter"] = [part.strip() for part in name.split("/", 1)]
+    else:
+        fault[FAULT_KINDS[kind][0]] = name
+    results = []
+    for trainee in trainees:
+        personal = {key: _renamed(session.spec, trainee.variables, value) for key, value in fault.items()}
+        try:
+            inject_into(trainee.lab, trainer, personal)
+            results.append((trainee, ""))
+        except ClassroomError as exc:
+            results.append((trainee, str(exc)))
+    return results
+
+
+def _renamed(exercise, variables, value):
+    template = exercise["renames"].get(value)
+    return objectives.substitute(template, variables) if template else value
+
+
+def inject_into(lab, user, fault):
+    """Apply one fault to one lab through the same engine services as the console's Simulate menu."""
+    kind = fault["kind"]
+    try:
+        if kind in ("crash-node", "disconnect-storage", "disconnect-adapter"):
+            node = Node.objects.get(lab=lab, name__iexact=fault["node"])
+            if kind == "crash-node":
+                failures.crash_node(user, node)
+            elif kind == "disconnect-storage":
+                storage_faults.set_storage_paths(user, node, False)
+            else:
+                membership.set_adapter(user, NetworkAdapter.objects.get(node=node, name__iexact=fault["adapter"]),
+                                       False)
+        elif kind == "disconnect-network":
+            membership.set_network(user, ClusterNetwork.objects.get(cluster__lab=lab, name__iexact=fault["network"]),
+                                   False)
+        elif kind == "fail-disk":
+            cd = ClusterDisk.objects.filter(cluster__lab=lab, name__iexact=fault["disk"]).select_related("disk").first()
+            storage_faults.set_disk(user, cd.disk if cd else Disk.objects.get(lab=lab, name__iexact=fault["disk"]),
+                                    False)
+        elif kind == "disconnect-wan":
+            replication.set_wan_link(user, WanLink.objects.get(lab=lab, name__iexact=fault["link"]), False)
+        else:
+            raise ClassroomError(f"Unknown kind of failure {kind!r}.")
+    except (Node.DoesNotExist, NetworkAdapter.DoesNotExist, ClusterNetwork.DoesNotExist, Disk.DoesNotExist,
+            WanLink.DoesNotExist):
+        raise ClassroomError(f"{lab.title or lab.name} has no such {FAULT_KINDS[kind][0]}.") from None
+    except (failures.FailureError, membership.MembershipError, storage_faults.StorageFaultError,
+            replication.ReplicationError) as exc:
+        raise ClassroomError(str(exc)) from None
+    services.mark(lab.pk, Outbox.Kind.EXERCISE)

@@ -1,0 +1,35 @@
+"""The trainer's dashboard socket: one group per session, only its trainer (or an administrator) joins."""
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from .grading import session_group
+from .models import TrainingSession
+
+
+@database_sync_to_async
+def _may_watch(user, session_id):
+    sessions = TrainingSession.objects.all() if user.is_superuser else TrainingSession.objects.filter(trainer=user)
+    return sessions.filter(pk=session_id).exists()
+
+
+class SessionConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.group = None
+        user = self.scope.get("user")
+        session_id = self.scope["url_route"]["kwargs"]["session"]
+        if user is None or not user.is_authenticated or not await _may_watch(user, session_id):
+            await self.close(code=4403)
+            return
+        self.group = session_group(session_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """The dashboard only listens."""
+
+    async def lab_fragment(self, message):
+        await self.send(text_data=message["html"])

@@ -1,0 +1,56 @@
+"""Read one lab's state once, as the plain `LabFacts` the objective checks look at."""
+from fcm.engine import replication as replication_engine
+from fcm.engine.models import Operation
+from fcm.inventory.models import (Cluster, ClusterAddress, ClusterDisk, ClusterEvent, Node, Replication, Role,
+                                  VirtualMachine)
+from fcm.sim.objectives import LabFacts
+from fcm.wizards.models import ValidationReport
+
+
+def lab_facts(lab, first_event_id=0, sim_now=None):
+    """Everything an objective may check, in a constant number of queries (nine)."""
+    sim_now = sim_now or lab.sim_now()
+    roles = {name: {"state": state, "owner": owner or "", "type": type_, "priority": Role.Priority(priority).label}
+             for name, state, owner, type_, priority in Role.objects.filter(cluster__lab=lab).values_list(
+                 "name", "state", "owner_node__name", "type", "priority")}
+    vms = {name: {"state": state, "host": host, "clustered": role is not None}
+           for name, state, host, role in VirtualMachine.objects.filter(lab=lab).values_list(
+               "name", "state", "host_node__name", "role")}
+    nodes = {}
+    members = {}
+    for name, state, power, drain, cluster_id in Node.objects.filter(lab=lab).values_list(
+            "name", "state", "power_state", "drain_status", "cluster_id"):
+        nodes[name] = {"state": state if cluster_id else "", "power": power, "drain": drain}
+        if cluster_id:
+            members.setdefault(cluster_id, []).append(name)
+    addresses = {}
+    for cluster_id, ip in ClusterAddress.objects.filter(cluster__lab=lab).values_list("cluster_id", "ip_address"):
+        addresses.setdefault(cluster_id, []).append(ip)
+    witnesses = {cluster_id: (name, f"{letter}:" if letter else "")
+                 for cluster_id, name, letter in ClusterDisk.objects.filter(
+                     cluster__lab=lab, assignment=ClusterDisk.Assignment.WITNESS).values_list(
+                     "cluster_id", "name", "disk__drive_letter")}
+    clusters = {}
+    for c in Cluster.objects.filter(lab=lab):
+        witness, drive = witnesses.get(c.pk, ("", ""))
+        clusters[c.name] = {"state": c.state, "quorum": c.quorum_type, "witness": witness, "witness_drive": drive,
+                            "csv_enabled": c.csv_enabled, "nodes": members.get(c.pk, []),
+                            "addresses": addresses.get(c.pk, [])}
+    events = tuple((eid, node or "", role or "") for eid, node, role in ClusterEvent.objects.filter(
+        lab=lab, pk__gt=first_event_id).order_by("sim_time", "pk").values_list("event_id", "node__name", "role__name"))
+    validations = tuple({"nodes": r.nodes, "failed": _count(r.results, "Failed"),
+                         "warnings": _count(r.results, "Warning")}
+                        for r in ValidationReport.objects.filter(lab=lab).exclude(outcome__in=("", "canceled"))
+                        .only("nodes", "results"))
+    replications = {rep.primary_vm.name: {"state": rep.state,
+                                          "health": replication_engine.health(rep, sim_now).level}
+                    for rep in Replication.objects.filter(lab=lab).select_related("primary_vm")}
+    operations = tuple((kind, role or "", target or source or "") for kind, role, target, source in
+                       Operation.objects.filter(lab=lab, state=Operation.State.COMPLETED).order_by("finished_at", "pk")
+                       .values_list("kind", "role__name", "target_node__name", "source_node__name"))
+    return LabFacts(roles=roles, vms=vms, nodes=nodes, clusters=clusters, events=events, validations=validations,
+                    replications=replications, operations=operations)
+
+
+def _count(results, status):
+    return sum(1 for r in results if r.get("status") == status)

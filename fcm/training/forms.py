@@ -1,0 +1,56 @@
+from django import forms
+
+from fcm.console.actions import CLOCK_SPEEDS
+
+from . import catalogue
+from .catalogue import FAULT_KINDS
+from .models import CODE_LENGTH
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(label="Session code", max_length=20,
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                                         "spellcheck": "false"}))
+    name = forms.CharField(label="Your name", max_length=40, help_text="As the trainer will see it.",
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split()).upper()
+        if len(code) != CODE_LENGTH:
+            raise forms.ValidationError(f"The code has {CODE_LENGTH} letters and digits, as shown by your trainer.")
+        return code
+
+
+class StartForm(forms.Form):
+    scenario = forms.ChoiceField(label="Exercise")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].choices = [(name, ex["title"]) for name, ex in catalogue.catalogue()]
+
+
+class BroadcastForm(forms.Form):
+    text = forms.CharField(label="Message to the class", max_length=500,
+                           error_messages={"required": "Type the message to send."})
+
+
+class ClockForm(forms.Form):
+    speed = forms.TypedChoiceField(coerce=float, choices=[(0, "Pause")] + [(s, f"x{s}") for s in CLOCK_SPEEDS])
+
+
+class InjectForm(forms.Form):
+    fault = forms.ChoiceField(label="Failure")
+    target = forms.ChoiceField(label="In")
+
+    def __init__(self, *args, targets=None, trainees=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fault"].choices = [("", "Choose a failure...")] + [
+            (label, [(f"{kind}|{name}", f"{name}") for name in targets.get(kind, [])])
+            for kind, (_, label) in FAULT_KINDS.items() if targets.get(kind)]
+        self.fields["target"].choices = [("all", "Every trainee's lab")] + [
+            (str(t.pk), f"{t.display_name}'s lab") for t in trainees]
+        self.fields["fault"].error_messages["required"] = "Choose the failure to cause."
+
+    def clean_fault(self):
+        kind, _, name = self.cleaned_data["fault"].partition("|")
+        return kind, name

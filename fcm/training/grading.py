@@ -1,0 +1,116 @@
+"""Grade trainees' labs after each change, and render what the class sees of it.
+
+The engine calls `after_changes` with the labs whose outbox had rows this
+tick (a change, not the passing of time), so objectives are evaluated
+when something happened and never by polling pages. An objective stays
+met from the first moment it was true (the time is the grade), so a role
+that later moves on does not untick it.
+"""
+from datetime import datetime
+
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from fcm.inventory.models import ClusterEvent
+from fcm.sim.objectives import evaluate
+
+from . import catalogue
+from .facts import lab_facts
+from .models import TimelineFrame, Trainee, TrainingSession
+
+
+def session_group(session_id):
+    return f"training.{int(session_id)}"
+
+
+def grade(trainee, now=None):
+    """Evaluate the trainee's objectives on their lab now; save what changed. Returns the results."""
+    now = now or timezone.now()
+    exercise = catalogue.personalise(trainee.session.spec, trainee.variables)
+    lab = trainee.lab
+    sim_now = lab.sim_now(now)
+    facts = lab_facts(lab, trainee.first_event_id, sim_now)
+    results = evaluate(exercise["objectives"], facts)
+    met = dict(trainee.met)
+    for r in results:
+        if r.met and r.id not in met:
+            met[r.id] = now.isoformat()
+    details = {r.id: r.detail for r in results if not r.met and r.id not in met}
+    fields = []
+    if met != trainee.met:
+        trainee.met, fields = met, fields + ["met"]
+    if details != trainee.details:
+        trainee.details, fields = details, fields + ["details"]
+    if trainee.finished_at is None and results and len(met) == len(results):
+        trainee.finished_at, fields = now, fields + ["finished_at"]
+    if fields:
+        trainee.save(update_fields=fields)
+    _record_frame(trainee, facts, sim_now, now)
+    return results
+
+
+def _record_frame(trainee, facts, sim_now, now):
+    """One timeline frame per visible change (roles, nodes, objectives), for the replay."""
+    state = {"roles": sorted([name, r["state"], r["owner"]] for name, r in facts.roles.items()),
+             "nodes": sorted([name, n["state"] or "Not clustered", n["power"]] for name, n in facts.nodes.items()),
+             "met": sorted(trainee.met)}
+    last = TimelineFrame.objects.filter(trainee=trainee).order_by("-at", "-pk").values_list("state", flat=True).first()
+    if last == state:
+        return
+    last_event = ClusterEvent.objects.filter(lab_id=trainee.lab_id).aggregate(m=Max("pk"))["m"] or 0
+    TimelineFrame.objects.create(trainee=trainee, at=now, sim_time=sim_now, state=state, last_event_id=last_event)
+
+
+def after_changes(lab_ids, now=None):
+    """{lab id or session group: HTML} to push: each trainee's exercise panel, each trainer's row,
+    and the class message on the trainers' demo labs."""
+    now = now or timezone.now()
+    out = {}
+    sessions = set()
+    for trainee in Trainee.objects.filter(lab_id__in=lab_ids).select_related("session__demo_lab", "lab"):
+        grade(trainee, now)
+        out[trainee.lab_id] = render_to_string("training/_exercise.html",
+                                               {"panel": panel_context(trainee), "oob": True})
+        sessions.add(trainee.session)
+    for session in sessions:
+        # The whole table: a trainee who just joined has no row to replace yet.
+        trainees = list(session.trainees.all())
+        for t in trainees:
+            t.session = session
+        out[session_group(session.pk)] = render_to_string("training/_trainee_rows.html", {
+            "session": session, "rows": [row_context(t) for t in trainees], "oob": True, "now": now})
+    for session in TrainingSession.objects.filter(demo_lab_id__in=lab_ids):
+        out[session.demo_lab_id] = render_to_string("training/_class_message.html",
+                                                    {"session": session, "oob": True})
+    return out
+
+
+def objective_rows(trainee, exercise=None):
+    exercise = exercise or catalogue.personalise(trainee.session.spec, trainee.variables)
+    rows = []
+    for spec in exercise["objectives"]:
+        at = trainee.met.get(spec["id"])
+        rows.append({"id": spec["id"], "text": spec["text"], "met": at is not None,
+                     "after": elapsed(trainee.started_at, datetime.fromisoformat(at)) if at else "",
+                     "detail": trainee.details.get(spec["id"], "")})
+    return rows
+
+
+def elapsed(start, moment):
+    """m:ss from the start of the exercise."""
+    seconds = max(0, int((moment - start).total_seconds()))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def panel_context(trainee):
+    session = trainee.session
+    exercise = catalogue.personalise(session.spec, trainee.variables)
+    hints = exercise["hints"]
+    return {"trainee": trainee, "session": session, "exercise": exercise,
+            "objectives": objective_rows(trainee, exercise), "progress": trainee.progress,
+            "hints_shown": hints[:len(trainee.hints_used)], "hints_left": len(hints) - len(trainee.hints_used)}
+
+
+def row_context(trainee):
+    return {"trainee": trainee, "objectives": objective_rows(trainee), "progress": trainee.progress}

@@ -1,0 +1,111 @@
+"""Training sessions: a trainer, a scenario, a join code, and one lab per trainee."""
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+#: Join codes avoid letters and digits that read alike on a projector (0/O, 1/I/L).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+TRAINERS_GROUP = "Trainers"
+
+
+def new_code():
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class SessionQuerySet(models.QuerySet):
+    def open(self):
+        """Sessions a trainee may still join: not ended, not expired."""
+        return self.filter(ended_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class TrainingSession(models.Model):
+    """One class: trainees join with its code and each gets a lab cloned from the scenario."""
+
+    LIFETIME = timedelta(hours=12)
+
+    trainer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_sessions")
+    scenario = models.CharField(max_length=80, help_text="Exercise file name in scenarios/exercises/")
+    #: The exercise as it was when the session started: editing the file later changes no running class.
+    spec = models.JSONField()
+    title = models.CharField(max_length=200)
+    code = models.CharField(max_length=CODE_LENGTH, unique=True, default=new_code)
+    demo_lab = models.OneToOneField("inventory.Lab", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="demo_of", help_text="The trainer's own lab, shown in follow mode")
+    message = models.TextField(blank=True, help_text="Last broadcast to the class")
+    message_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.title} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        if self.expires_at is None:
+            self.expires_at = self.created_at + self.LIFETIME
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self):
+        return self.ended_at is None and self.expires_at > timezone.now()
+
+    @property
+    def objectives(self):
+        return self.spec.get("objectives", [])
+
+
+class Trainee(models.Model):
+    """A person in a session: a passwordless account, their lab, their results."""
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="trainees")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trainee")
+    display_name = models.CharField(max_length=40)
+    lab = models.OneToOneField("inventory.Lab", null=True, on_delete=models.SET_NULL, related_name="trainee")
+    variables = models.JSONField(default=dict)
+    #: Events logged before this id came with the lab file (its history), not from the trainee.
+    first_event_id = models.BigIntegerField(default=0)
+    #: {objective id: wall time (ISO) it was first met}; an objective stays met once achieved.
+    met = models.JSONField(default=dict)
+    #: {objective id: why not yet} for the trainer.
+    details = models.JSONField(default=dict)
+    hints_used = models.JSONField(default=list, help_text="Wall times (ISO) each hint was revealed")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_action = models.CharField(max_length=200, blank=True)
+    last_action_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["display_name", "pk"]
+        constraints = [models.UniqueConstraint(models.functions.Lower("display_name"), "session",
+                                               name="trainee_unique_name_per_session")]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def progress(self):
+        total = len(self.session.objectives)
+        return round(100 * len(self.met) / total) if total else 0
+
+
+class TimelineFrame(models.Model):
+    """The console as it was after one change, for the replay of a finished exercise."""
+
+    trainee = models.ForeignKey(Trainee, on_delete=models.CASCADE, related_name="frames")
+    at = models.DateTimeField(default=timezone.now)
+    sim_time = models.DateTimeField()
+    #: {"roles": [[name, state, owner], ...], "nodes": [[name, state], ...], "met": [ids]}
+    state = models.JSONField()
+    last_event_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["at", "pk"]

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "training"
+
+urlpatterns = [
+    path("join/", views.JoinView.as_view(), name="join"),
+    path("join/<str:code>/", views.JoinView.as_view(), name="join-code"),
+    path("training/hint/", views.HintView.as_view(), name="hint"),
+    path("training/trainees/<int:pk>/replay/", views.ReplayView.as_view(), name="replay"),
+    path("training/", views.SessionListView.as_view(), name="sessions"),
+    path("training/sessions/<int:pk>/", views.DashboardView.as_view(), name="dashboard"),
+    path("training/sessions/<int:pk>/qr.svg", views.QrCodeView.as_view(), name="qr"),
+    path("training/sessions/<int:pk>/results.csv", views.ExportView.as_view(), name="export"),
+    path("training/sessions/<int:pk>/trainees/<int:trainee>/reset/", views.TraineeActionView.as_view(),
+         name="reset"),
+    path("training/sessions/<int:pk>/<str:action>/", views.SessionActionView.as_view(), name="action"),
+]

@@ -1,0 +1,258 @@
+"""Trainer pages (catalogue, dashboard, class controls, export) and trainee pages (join, hints, replay)."""
+import csv
+
+import segno
+from django.contrib.auth import login
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.db.models import Max
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.utils.decorators import method_decorator
+from django_ratelimit.core import is_ratelimited
+
+from fcm.console.actions import CLOCK_SPEEDS
+from fcm.inventory.models import ClusterEvent
+
+from . import catalogue, classroom, grading
+from .forms import BroadcastForm, ClockForm, InjectForm, JoinForm, StartForm
+from .models import TRAINERS_GROUP, TimelineFrame, Trainee, TrainingSession
+
+#: Wrong join codes allowed per address (a classroom often shares one) before it must wait.
+JOIN_GUESS_RATE = "20/10m"
+
+
+def is_trainer(user):
+    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=TRAINERS_GROUP).exists())
+
+
+class TrainerMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Trainer pages: the Trainers group (or an administrator); a trainee is refused (403)."""
+
+    raise_exception = False
+
+    def test_func(self):
+        return is_trainer(self.request.user)
+
+    def handle_no_permission(self):
+        if self.request.user.is_authenticated:
+            self.raise_exception = True
+        return super().handle_no_permission()
+
+    def session(self, pk):
+        sessions = TrainingSession.objects.all() if self.request.user.is_superuser else \
+            TrainingSession.objects.filter(trainer=self.request.user)
+        return get_object_or_404(sessions.select_related("demo_lab"), pk=pk)
+
+
+class SessionListView(TrainerMixin, View):
+    def get(self, request, form=None):
+        return TemplateResponse(request, "training/sessions.html", {
+            "form": form or StartForm(), "catalogue": catalogue.catalogue(),
+            "sessions": TrainingSession.objects.filter(trainer=request.user).annotate(
+                trainee_count=Max("trainees__pk")).select_related("demo_lab")[:50]})
+
+    def post(self, request):
+        form = StartForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, form)
+        session = classroom.start_session(request.user, form.cleaned_data["scenario"])
+        return redirect("training:dashboard", session.pk)
+
+
+def join_url(request, session):
+    return request.build_absolute_uri(reverse("training:join-code", args=[session.code]))
+
+
+class DashboardView(TrainerMixin, View):
+    def get(self, request, pk):
+        session = self.session(pk)
+        return TemplateResponse(request, "training/dashboard.html", self.context(request, session))
+
+    @staticmethod
+    def context(request, session, **extra):
+        trainees = list(session.trainees.select_related("lab"))
+        return {"session": session, "join_url": join_url(request, session), "trainees": trainees,
+                "objectives": session.objectives, "rows": [grading.row_context(t) for t in trainees],
+                "inject_form": extra.pop("inject_form", None) or InjectForm(
+                    targets=classroom.fault_targets(session), trainees=trainees),
+                "broadcast_form": extra.pop("broadcast_form", None) or BroadcastForm(),
+                "clock_speeds": CLOCK_SPEEDS, "now": timezone.now(), **extra}
+
+
+class QrCodeView(TrainerMixin, View):
+    """The join URL as a QR code (SVG) to put on the projector."""
+
+    def get(self, request, pk):
+        session = self.session(pk)
+        svg = segno.make(join_url(request, session), error="m").svg_inline(scale=6, border=2)
+        return HttpResponse(svg, content_type="image/svg+xml")
+
+
+class SessionActionView(TrainerMixin, View):
+    """The dashboard's controls. Each answers with the controls again, a message at the control used."""
+
+    def post(self, request, pk, action):
+        session = self.session(pk)
+        handler = getattr(self, f"do_{action.replace('-', '_')}", None)
+        if handler is None:
+            raise Http404("No such action.")
+        if not session.is_open and action != "export":
+            return self.controls(request, session, error="This session has ended.")
+        return handler(request, session)
+
+    def controls(self, request, session, **extra):
+        return TemplateResponse(request, "training/_controls.html",
+                                DashboardView.context(request, session, **extra))
+
+    def do_broadcast(self, request, session):
+        form = BroadcastForm(request.POST)
+        if not form.is_valid():
+            return self.controls(request, session, broadcast_form=form)
+        classroom.broadcast(session, form.cleaned_data["text"])
+        return self.controls(request, session, notice="Message sent to the class.")
+
+    def do_clock(self, request, session):
+        form = ClockForm(request.POST)
+        if not form.is_valid():
+            return self.controls(request, session, clock_error="Choose pause or one of the speeds.")
+        classroom.set_clocks(session, form.cleaned_data["speed"])
+        speed = form.cleaned_data["speed"]
+        return self.controls(request, session, notice="Every lab's clock is paused." if not speed else
+                             f"Every lab's clock runs at x{speed:g}.")
+
+    def do_inject(self, request, session):
+        trainees = list(session.trainees.select_related("lab").filter(lab__isnull=False))
+        form = InjectForm(request.POST, targets=classroom.fault_targets(session), trainees=trainees)
+        if not form.is_valid():
+            return self.controls(request, session, inject_form=form)
+        kind, name = form.cleaned_data["fault"]
+        chosen = trainees if form.cleaned_data["target"] == "all" else \
+            [t for t in trainees if str(t.pk) == form.cleaned_data["target"]]
+        try:
+            results = classroom.inject(session, request.user, kind, name, chosen)
+        except classroom.ClassroomError as exc:
+            form.add_error("fault", str(exc))
+            return self.controls(request, session, inject_form=form)
+        done = [t.display_name for t, error in results if not error]
+        refused = [f"{t.display_name}: {error}" for t, error in results if error]
+        return self.controls(request, session, notice=(
+            f"{catalogue.FAULT_KINDS[kind][1]} ({name}) in {len(done)} lab{'s' if len(done) != 1 else ''}"
+            + (f": {', '.join(done)}." if done else ".")), inject_refused=refused)
+
+    def do_end(self, request, session):
+        try:
+            classroom.end(session)
+        except classroom.ClassroomError as exc:
+            return self.controls(request, session, error=str(exc))
+        session.refresh_from_db()
+        return self.controls(request, session, notice="The session has ended. The join code no longer works.")
+
+
+class TraineeActionView(TrainerMixin, View):
+    def post(self, request, pk, trainee):
+        session = self.session(pk)
+        t = get_object_or_404(session.trainees, pk=trainee)
+        classroom.reset(t)
+        return SessionActionView().controls(request, session, notice=f"{t.display_name}'s lab was reset.")
+
+
+class ExportView(TrainerMixin, View):
+    """Results as CSV: one row per trainee, the time each objective was met (minutes:seconds after start)."""
+
+    def get(self, request, pk):
+        session = self.session(pk)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{session.scenario}-{session.code}-results.csv"'
+        writer = csv.writer(response)
+        objectives = session.objectives
+        writer.writerow(["Trainee", "Progress %", "Finished", "Time", "Hints used"]
+                        + [o["text"] for o in objectives])
+        for t in session.trainees.all():
+            rows = {r["id"]: r for r in grading.objective_rows(t)}
+            end = t.finished_at or timezone.now()
+            seconds = int((end - t.started_at).total_seconds())
+            writer.writerow([_csv_safe(t.display_name), t.progress, "yes" if t.finished_at else "no",
+                             f"{seconds // 60}:{seconds % 60:02d}", len(t.hints_used)]
+                            + [rows[o["id"]]["after"] if rows[o["id"]]["met"] else "" for o in objectives])
+        return response
+
+
+def _csv_safe(text):
+    """A name typed by a trainee must not run as a formula in a spreadsheet."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# -- trainees ------------------------------------------------------------------------------------
+
+@method_decorator(never_cache, name="dispatch")
+class JoinView(View):
+    def get(self, request, code=""):
+        return TemplateResponse(request, "training/join.html", {"form": JoinForm(initial={"code": code})})
+
+    def post(self, request, code=""):
+        form = JoinForm(request.POST)
+        limited = is_ratelimited(request, group="training-join", key="ip", rate=JOIN_GUESS_RATE, increment=False)
+        if limited:
+            form.add_error("code", "Too many wrong codes from this address. Wait ten minutes and try again.")
+        elif form.is_valid():
+            session = TrainingSession.objects.open().filter(code=form.cleaned_data["code"]).first()
+            if session is None:
+                is_ratelimited(request, group="training-join", key="ip", rate=JOIN_GUESS_RATE, increment=True)
+                form.add_error("code", "No session is open with this code. Check it with your trainer.")
+            else:
+                try:
+                    trainee = classroom.join(session, form.cleaned_data["name"])
+                except classroom.ClassroomError as exc:
+                    form.add_error("name", str(exc))
+                else:
+                    login(request, trainee.user, backend="django.contrib.auth.backends.ModelBackend")
+                    return redirect("console:root", trainee.lab_id)
+        return TemplateResponse(request, "training/join.html", {"form": form}, status=200)
+
+
+class HintView(LoginRequiredMixin, View):
+    def post(self, request):
+        trainee = Trainee.objects.filter(user=request.user).select_related("session", "lab").first()
+        if trainee is None:
+            raise Http404("You are not in a training session.")
+        if trainee.session.is_open:
+            trainee = classroom.reveal_hint(trainee)
+        trainee = Trainee.objects.select_related("session__demo_lab", "lab").get(pk=trainee.pk)
+        return TemplateResponse(request, "training/_exercise.html", {"panel": grading.panel_context(trainee)})
+
+
+class ReplayView(LoginRequiredMixin, View):
+    """The exercise's timeline: scrub to a moment and see the roles, nodes, objectives and events then."""
+
+    def get(self, request, pk):
+        trainee = get_object_or_404(Trainee.objects.select_related("session", "lab"), pk=pk)
+        user = request.user
+        if not (user.pk == trainee.user_id or user.is_superuser or user.pk == trainee.session.trainer_id):
+            raise Http404("No such exercise.")
+        frames = list(TimelineFrame.objects.filter(trainee=trainee).values_list("pk", flat=True))
+        if not frames:
+            return TemplateResponse(request, "training/replay.html", {"trainee": trainee, "frame": None})
+        try:
+            index = min(max(int(request.GET.get("frame", len(frames))), 1), len(frames))
+        except ValueError:
+            index = len(frames)
+        frame = TimelineFrame.objects.get(pk=frames[index - 1])
+        previous_event = 0
+        if index > 1:
+            previous_event = TimelineFrame.objects.filter(pk=frames[index - 2]).values_list(
+                "last_event_id", flat=True).first() or 0
+        events = list(ClusterEvent.objects.filter(lab_id=trainee.lab_id, pk__gt=trainee.first_event_id,
+                                                  pk__lte=frame.last_event_id).select_related("node")
+                      .order_by("-sim_time", "-pk")[:200]) if trainee.lab_id else []
+        rows = grading.objective_rows(trainee)
+        met = set(frame.state["met"])
+        context = {"trainee": trainee, "frame": frame, "index": index, "count": len(frames), "events": events,
+                   "new_after": previous_event, "objectives": [{**r, "met": r["id"] in met} for r in rows],
+                   "elapsed": grading.elapsed(trainee.started_at, frame.at)}
+        template = "training/replay.html#frame" if request.htmx else "training/replay.html"
+        return TemplateResponse(request, template, context)
