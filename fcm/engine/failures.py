@@ -289,6 +289,9 @@ def pause_node(user, node, drain):
     started = []
     for role in owned:
         vm = getattr(role, "virtual_machine", None)
+        if vm is None:
+            _move_group(role, node, sim_now)
+            continue
         kind = Operation.Kind.LIVE_MIGRATION
         if (vm is None or not vm.is_running or role.priority <= Role.Priority.LOW
                 or not cluster.version.live_migration):
@@ -302,6 +305,20 @@ def pause_node(user, node, drain):
                                node=node, task_category="Node Mgr")
     drain_progress(node)
     return started
+
+
+def _move_group(role, node, sim_now):
+    """A role without a virtual machine (Replica Broker, file server) moves as a group: offline here,
+    online on the first other node that is up, in a moment; its disks follow."""
+    from . import services
+
+    target = Node.objects.filter(cluster=role.cluster, state=Node.State.UP, power_state="On") \
+        .exclude(pk=node.pk).order_by("name").first()
+    if target is None:
+        return
+    Role.objects.filter(pk=role.pk).update(owner_node=target)
+    ClusterDisk.objects.filter(role=role).update(owner_node=target)
+    services.mark_role(role)
 
 
 def drain_progress(node):

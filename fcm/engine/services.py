@@ -149,7 +149,7 @@ def request_moves(user, roles, kind, target=None, sim_now=None):
     result = MoveResult()
     reserved = {}
     for role in roles:
-        vm = role.virtual_machine
+        vm = getattr(role, "virtual_machine", None)  # a Replica Broker or file server role has none
         try:
             with transaction.atomic():
                 lab = role.cluster.lab

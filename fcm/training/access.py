@@ -57,7 +57,8 @@ def _describe(request):
     """A short line for the trainer's 'last action' column: the console's own words where it has them."""
     match = request.resolver_match
     words = match.url_name.replace("-", " ").capitalize() if match and match.url_name else request.path
-    detail = request.POST.get("action") or request.POST.get("kind") or match.kwargs.get("kind", "")
+    detail = (request.POST.get("action") or request.GET.get("action") or request.POST.get("kind")
+              or match.kwargs.get("kind", ""))
     return " - ".join(part for part in (words, str(detail).replace("-", " ")) if part)
 
 

@@ -1,5 +1,6 @@
 """Trainer pages (catalogue, dashboard, class controls, export) and trainee pages (join, hints, replay)."""
 import csv
+import io
 
 import segno
 from django.contrib.auth import login
@@ -89,8 +90,9 @@ class QrCodeView(TrainerMixin, View):
 
     def get(self, request, pk):
         session = self.session(pk)
-        svg = segno.make(join_url(request, session), error="m").svg_inline(scale=6, border=2)
-        return HttpResponse(svg, content_type="image/svg+xml")
+        out = io.BytesIO()
+        segno.make(join_url(request, session), error="m").save(out, kind="svg", scale=6, border=2)
+        return HttpResponse(out.getvalue(), content_type="image/svg+xml")
 
 
 class SessionActionView(TrainerMixin, View):

@@ -231,3 +231,13 @@ def test_an_isolated_node_is_removed_and_its_roles_fail_over(r2_lab, owner, clie
     cluster = Cluster.objects.get(lab=r2_lab)
     html = client.get(reverse("console:node", args=[r2_lab.pk, cluster.pk, s1.pk]) + "?tab=network").content.decode()
     assert "Reconnect" in html  # the iSCSI adapter is still unplugged
+
+
+def test_drain_moves_a_role_without_a_virtual_machine_as_a_group(replica_lab, owner):
+    """HQ-HV1 owns the Replica Broker role: draining it used to fail on the missing virtual machine."""
+    hv1 = Node.objects.get(name="HQ-HV1")
+    broker = Role.objects.get(cluster=hv1.cluster, type="Hyper-V Replica Broker")
+    Role.objects.filter(pk=broker.pk).update(owner_node=hv1)
+    failures.pause_node(owner, hv1, drain=True)
+    assert Role.objects.get(pk=broker.pk).owner_node.name == "HQ-HV2"
+    assert Operation.objects.filter(kind="live-migration", role__name="HQ-SQL01").exists()

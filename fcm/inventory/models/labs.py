@@ -21,12 +21,14 @@ class LabQuerySet(models.QuerySet):
                            | Q(demo_of__trainees__user=user)).distinct()
 
     def operable_by(self, user):
-        """Labs a user may change: their own and those shared with them (all for superusers)."""
+        """Labs a user may change: their own and those shared with them; for superusers every lab but
+        a trainee's exercise lab, which only its trainee changes (the trainer acts through the dashboard)."""
         if not user.is_authenticated:
             return self.none()
+        mine = Q(owner=user) | Q(members=user)
         if user.is_superuser:
-            return self
-        return self.filter(Q(owner=user) | Q(members=user)).distinct()
+            return self.filter(mine | Q(trainee__isnull=True)).distinct()
+        return self.filter(mine).distinct()
 
 
 class Lab(models.Model):

@@ -1,0 +1,94 @@
+"""A class: one trainer and three trainees in their own browsers."""
+import re
+
+from playwright.sync_api import expect
+
+
+def trainee_joins(browser, url, code, name):
+    page = browser.new_context(viewport={"width": 1400, "height": 800}).new_page()
+    page.goto(f"{url}/join/")
+    page.get_by_label("Session code").fill(code.lower())
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Join").click()
+    expect(page.locator("#exercise")).to_contain_text("Maintenance window")
+    page.locator("#lab-sync[data-changed]").wait_for(state="attached")
+    return page
+
+
+def open_nodes(page):
+    page.locator(".tree a", has_text="HQ-CL.contoso.com").click()
+    page.locator(".tree a", has_text="Nodes").click()
+    expect(page.locator("#nodes-list")).to_contain_text("HQ-HV2")
+
+
+def test_a_class_joins_one_trainee_meets_an_objective_and_a_fault_hits_one_lab(
+        signed_in, browser, live_server_url, shot):
+    trainer = signed_in
+    trainer.goto(f"{live_server_url}/training/")
+    trainer.get_by_label("Maintenance window").check()
+    trainer.get_by_role("button", name="Start session").click()
+    code = trainer.locator("#join-code").inner_text()
+    assert re.fullmatch(r"[A-Z2-9]{6}", code)
+    expect(trainer.locator("img[alt='QR code of the join link']")).to_be_visible()
+
+    # A wrong code is refused at the field.
+    ann = trainer.context.browser.new_context().new_page()
+    ann.goto(f"{live_server_url}/join/")
+    ann.get_by_label("Session code").fill("WRONG1")
+    ann.get_by_label("Your name").fill("Ann")
+    ann.get_by_role("button", name="Join").click()
+    expect(ann.locator("#code-error")).to_contain_text("No session is open with this code")
+    ann.context.close()
+
+    pages = {name: trainee_joins(browser, live_server_url, code, name) for name in ("Ann", "Bob", "Cid")}
+    rows = trainer.locator("#trainees tbody tr")
+    expect(rows).to_have_count(3)  # joined trainees appear live
+    shot(pages["Ann"], "training-exercise-panel")
+
+    # The trainer runs every clock at x60.
+    trainer.locator("#session-controls button", has_text="\u00d760").click()
+    expect(trainer.locator("#session-controls")).to_contain_text("runs at x60")
+    for page in pages.values():
+        expect(page.locator("#lab-clock .clock-speed")).to_have_text("\u00d760")
+        open_nodes(page)
+
+    # Ann drains HQ-HV1: her checklist and the trainer's row tick.
+    ann = pages["Ann"]
+    ann.locator("#nodes-list tbody tr", has_text="HQ-HV1").click()
+    expect(ann.locator("#selection")).to_contain_text("HQ-HV1")
+    ann.locator("#actions .action", has_text="Drain Roles").first.click()
+    expect(ann.locator("#exercise li[data-objective='drained']")).to_have_class(re.compile("met"), timeout=20000)
+    expect(ann.locator("#exercise .exercise-progress")).to_have_text("33 %")
+    ann_row = trainer.locator("#trainees tr", has_text="Ann")
+    expect(ann_row.locator("td[data-objective='drained']")).to_have_class(re.compile("met"))
+    expect(ann_row).to_contain_text("33 %")
+    expect(ann_row).to_contain_text("Node action - drain")
+    expect(trainer.locator("#trainees tr", has_text="Bob").locator("td[data-objective='drained']")) \
+        .to_have_class(re.compile("open"))
+    shot(trainer, "training-dashboard")
+
+    # The trainer crashes HQ-HV2 in Bob's lab only.
+    trainer.get_by_label("Cause a failure").select_option(value="crash-node|HQ-HV2")
+    trainer.get_by_label("in", exact=True).select_option(label="Bob's lab")
+    trainer.get_by_role("button", name="Inject").click()
+    expect(trainer.locator("#session-controls")).to_contain_text("in 1 lab: Bob")
+    expect(pages["Bob"].locator("#nodes-list tbody tr", has_text="HQ-HV2")).to_contain_text("Down", timeout=20000)
+    expect(pages["Cid"].locator("#nodes-list tbody tr", has_text="HQ-HV2")).to_contain_text("Up")
+    expect(pages["Ann"].locator("#nodes-list tbody tr", has_text="HQ-HV2")).to_contain_text("Up")
+
+    # Over the shoulder: the trainer opens Ann's console, read-only, without actions.
+    trainer.locator("#trainees a", has_text="Ann").click()
+    expect(trainer.locator(".banner")).to_contain_text("Watching Ann's lab")
+    expect(trainer.locator("#actions")).to_contain_text("Read-only")
+    expect(trainer.locator("#exercise li[data-objective='drained']")).to_have_class(re.compile("met"))
+
+    # A broadcast reaches the class; the replay shows Ann's timeline.
+    trainer.go_back()
+    trainer.get_by_label("Message").fill("Ten minutes left")
+    trainer.get_by_role("button", name="Send to class").click()
+    expect(pages["Cid"].locator("#exercise")).to_contain_text("Ten minutes left")
+    ann.locator("#exercise a", has_text="Timeline and replay").click()
+    expect(ann.locator("#replay-frame")).to_contain_text("Step")
+    ann.locator("#replay-slider").fill("1")
+    expect(ann.locator("#replay-frame")).to_contain_text("Step 1 of")
+    shot(ann, "training-replay")
