@@ -33,9 +33,10 @@ def grade(trainee, now=None):
     facts = lab_facts(lab, trainee.first_event_id, sim_now)
     results = evaluate(exercise["objectives"], facts)
     met = dict(trainee.met)
+    graded_at = timezone.now()  # when the grader saw it met (a tick covering many labs takes a while)
     for r in results:
         if r.met and r.id not in met:
-            met[r.id] = now.isoformat()
+            met[r.id] = max(graded_at, now).isoformat()
     details = {r.id: r.detail for r in results if not r.met and r.id not in met}
     fields = []
     if met != trainee.met:

@@ -1,4 +1,5 @@
 """Training sessions: a trainer, a scenario, a join code, and one lab per trainee."""
+import re
 import secrets
 from datetime import timedelta
 
@@ -61,6 +62,11 @@ class TrainingSession(models.Model):
     @property
     def objectives(self):
         return self.spec.get("objectives", [])
+
+    @property
+    def objective_texts(self):
+        """Objectives as the trainer reads them: each trainee's own names stand as ‹variable›."""
+        return [re.sub(r"\{([a-z_][a-z0-9_]*)\}", "\u2039\\1\u203a", o["text"]) for o in self.objectives]
 
 
 class Trainee(models.Model):

@@ -173,7 +173,7 @@ class ExportView(TrainerMixin, View):
         writer = csv.writer(response)
         objectives = session.objectives
         writer.writerow(["Trainee", "Progress %", "Finished", "Time", "Hints used"]
-                        + [o["text"] for o in objectives])
+                        + session.objective_texts)
         for t in session.trainees.all():
             rows = {r["id"]: r for r in grading.objective_rows(t)}
             end = t.finished_at or timezone.now()

@@ -1,0 +1,174 @@
+"""A classroom under load (a benchmark, not a test).
+
+Starts `manage.py serve` (daphne + the embedded engine) on a scratch
+database, starts a training session on the Maintenance window exercise,
+joins N trainees (each with a console socket on their own lab) and opens the
+trainer's dashboard socket. Every trainee then drains HQ-HV1 at a fast clock,
+so live migrations run in every lab; when a drain completes the objective
+"Drain HQ-HV1" is met. Measured: from the moment the engine met it (the
+time it records for the objective) to the trainer's dashboard receiving the
+row with its tick. Last line:
+
+    trainees=30 p50_ms=.. p99_ms=.. dropped=0
+
+Run: `.venv/bin/python bench/classroom.py --trainees 30`.
+"""
+import argparse
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from ws_fanout import cpu_seconds, free_port  # noqa: E402
+
+ROW = re.compile(r'<tr id="trainee-(\d+)"(.*?)</tr>', re.S)
+
+
+def session_cookie(user):
+    from django.contrib.sessions.backends.db import SessionStore
+    s = SessionStore()
+    s["_auth_user_id"] = str(user.pk)
+    s["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    s["_auth_user_hash"] = user.get_session_auth_hash()
+    s.create()
+    from django.conf import settings
+    return f"{settings.SESSION_COOKIE_NAME}={s.session_key}"
+
+
+def setup(n):
+    import django
+    django.setup()
+    from django.core.management import call_command
+    call_command("migrate", verbosity=0)
+    from fcm.inventory import owners
+    from fcm.training import classroom
+    trainer = owners.administrator()
+    session = classroom.start_session(trainer, "maintenance-window")
+    trainees = [classroom.join(session, f"Trainee {i + 1:02d}") for i in range(n)]
+    return trainer, session, trainees
+
+
+async def run(port, trainer_cookie, session, trainees, cookies, duration, start_drains):
+    import websockets
+
+    seen, dropped, counts = {}, [0], {}
+    ready = asyncio.Event()
+    opened = [0]
+    stop = asyncio.Event()
+    total = len(trainees) + 1
+
+    async def listen(url, cookie, key, on_message=None):
+        try:
+            async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1"},
+                                          open_timeout=60, max_size=2**22) as ws:
+                opened[0] += 1
+                if opened[0] == total:
+                    ready.set()
+                counts[key] = 0
+                while not stop.is_set():
+                    try:
+                        msg = await asyncio.wait_for(ws.recv(), timeout=0.5)
+                    except asyncio.TimeoutError:
+                        continue
+                    counts[key] += 1
+                    if on_message:
+                        on_message(msg, time.time())
+        except Exception:
+            dropped[0] += 1
+            if opened[0] + dropped[0] == total:
+                ready.set()
+
+    def dashboard(msg, now):
+        for pk, row in ROW.findall(msg):
+            if 'objective-cell met" data-objective="drained"' in row and pk not in seen:
+                seen[pk] = now
+
+    tasks = [asyncio.create_task(listen(f"ws://127.0.0.1:{port}/ws/training/{session.pk}/", trainer_cookie,
+                                        "trainer", dashboard))]
+    for t, cookie in zip(trainees, cookies):
+        tasks.append(asyncio.create_task(listen(f"ws://127.0.0.1:{port}/ws/labs/{t.lab_id}/", cookie, t.pk)))
+    await asyncio.wait_for(ready.wait(), timeout=120)
+    await asyncio.get_running_loop().run_in_executor(None, start_drains)
+    deadline = time.time() + duration
+    while time.time() < deadline and len(seen) < len(trainees):
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1)
+    stop.set()
+    await asyncio.wait(tasks, timeout=5)
+    silent = sum(1 for key, c in counts.items() if c == 0)
+    return seen, dropped[0] + silent, counts
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trainees", type=int, default=30)
+    parser.add_argument("--speed", type=int, default=10)
+    parser.add_argument("--duration", type=float, default=90.0)
+    args = parser.parse_args()
+
+    scratch = tempfile.mkdtemp(prefix="fcm-classroom-")
+    env = {**os.environ, "FCM_VAR_DIR": scratch, "DATABASE_URL": f"sqlite:///{scratch}/bench.sqlite3",
+           "DJANGO_SETTINGS_MODULE": "fcm.settings", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    os.environ.update(env)
+    began = time.time()
+    trainer, session, trainees = setup(args.trainees)
+    print(f"# session and {args.trainees} trainee labs ready in {time.time() - began:.1f} s")
+    cookies = [session_cookie(t.user) for t in trainees]
+    trainer_cookie = session_cookie(trainer)
+    from fcm.training import classroom
+    classroom.set_clocks(session, args.speed)
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "manage.py", "serve", "--no-link", "--port", str(port)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        cpu0 = cpu_seconds(server.pid)
+        t0 = time.time()
+
+        def start_drains():
+            """Each trainee drains HQ-HV1, a few a second (a class does not click in unison)."""
+            from fcm.engine import failures
+            from fcm.inventory.models import Node
+            for t in trainees:
+                failures.pause_node(t.user, Node.objects.get(lab_id=t.lab_id, name="HQ-HV1"), drain=True)
+                time.sleep(0.1)
+
+        seen, dropped, counts = asyncio.run(run(port, trainer_cookie, session, trainees, cookies, args.duration,
+                                                start_drains))
+        elapsed = time.time() - t0
+        cpu = cpu_seconds(server.pid) - cpu0
+    finally:
+        server.terminate()
+        server.wait(10)
+    from fcm.training.models import Trainee
+    lat = []
+    for t in Trainee.objects.filter(session=session):
+        at = t.met.get("drained")
+        if at and str(t.pk) in seen:
+            lat.append((seen[str(t.pk)] - datetime.fromisoformat(at).timestamp()) * 1000)
+    missing = args.trainees - len(lat)
+    lat.sort()
+    q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] if lat else float("nan")  # noqa: E731
+    print(f"# {len(lat)} objectives ticked on the dashboard ({missing} not seen); server CPU {cpu:.1f} s over "
+          f"{elapsed:.1f} s; {sum(counts.values())} messages to {len(counts)} sockets; clock x{args.speed}")
+    print(f"trainees={args.trainees} p50_ms={q(0.5):.1f} p99_ms={q(0.99):.1f} max_ms={(lat[-1] if lat else 0):.1f} "
+          f"dropped={dropped + missing}")
+
+
+if __name__ == "__main__":
+    main()
