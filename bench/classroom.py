@@ -15,12 +15,8 @@ Run: `.venv/bin/python bench/classroom.py --trainees 30`.
 """
 import argparse
 import asyncio
-import os
 import re
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -28,20 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from ws_fanout import cpu_seconds, free_port  # noqa: E402
+from serving import cpu_seconds, scratch_env, serve, session_cookie  # noqa: E402
 
 ROW = re.compile(r'<tr id="trainee-(\d+)"(.*?)</tr>', re.S)
-
-
-def session_cookie(user):
-    from django.contrib.sessions.backends.db import SessionStore
-    s = SessionStore()
-    s["_auth_user_id"] = str(user.pk)
-    s["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    s["_auth_user_hash"] = user.get_session_auth_hash()
-    s.create()
-    from django.conf import settings
-    return f"{settings.SESSION_COOKIE_NAME}={s.session_key}"
 
 
 def setup(n):
@@ -115,10 +100,7 @@ def main():
     parser.add_argument("--duration", type=float, default=90.0)
     args = parser.parse_args()
 
-    scratch = tempfile.mkdtemp(prefix="fcm-classroom-")
-    env = {**os.environ, "FCM_VAR_DIR": scratch, "DATABASE_URL": f"sqlite:///{scratch}/bench.sqlite3",
-           "DJANGO_SETTINGS_MODULE": "fcm.settings", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
-    os.environ.update(env)
+    env = scratch_env("fcm-classroom-")
     began = time.time()
     trainer, session, trainees = setup(args.trainees)
     print(f"# session and {args.trainees} trainee labs ready in {time.time() - began:.1f} s")
@@ -127,16 +109,8 @@ def main():
     from fcm.training import classroom
     classroom.set_clocks(session, args.speed)
 
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "manage.py", "serve", "--no-link", "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server, port = serve(env)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         cpu0 = cpu_seconds(server.pid)
         t0 = time.time()
 

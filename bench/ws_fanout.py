@@ -12,35 +12,21 @@ Run: `.venv/bin/python bench/ws_fanout.py --clients 500 --migrations 16`.
 """
 import argparse
 import asyncio
-import os
 import re
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from serving import cpu_seconds, scratch_env, serve, session_cookie  # noqa: E402
 STAMP = re.compile(r"<!--fcm-commit (\d+\.\d+)-->")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def setup(nodes, vms):
     import django
     django.setup()
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -48,13 +34,7 @@ def setup(nodes, vms):
     from fcm.inventory.generate import generate
 
     admin = owners.administrator()
-    lab = generate(admin, nodes=nodes, vms=vms)
-    session = SessionStore()
-    session["_auth_user_id"] = str(admin.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = admin.get_session_auth_hash()
-    session.create()
-    return admin, lab, session.session_key
+    return admin, generate(admin, nodes=nodes, vms=vms), session_cookie(admin)
 
 
 def engine_cost(admin, lab, migrations):
@@ -137,11 +117,8 @@ def main():
     parser.add_argument("--duration", type=float, default=15.0)
     args = parser.parse_args()
 
-    scratch = tempfile.mkdtemp(prefix="fcm-fanout-")
-    env = {**os.environ, "FCM_VAR_DIR": scratch, "DATABASE_URL": f"sqlite:///{scratch}/bench.sqlite3",
-           "DJANGO_SETTINGS_MODULE": "fcm.settings", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
-    os.environ.update(env)
-    admin, lab, session_key = setup(nodes=8, vms=max(64, args.migrations * 4))
+    env = scratch_env("fcm-fanout-")
+    admin, lab, cookie = setup(nodes=8, vms=max(64, args.migrations * 4))
     stats = engine_cost(admin, lab, args.migrations)
     print(f"# engine alone ({args.migrations} live migrations, fake clock): {stats['ticks']} ticks, "
           f"{1000 * stats['tick_s'] / stats['ticks']:.1f} ms per tick, {stats['transitions']} transition steps, "
@@ -150,16 +127,8 @@ def main():
 
     from fcm.inventory.models import Lab
     Lab.objects.filter(pk=lab.pk).update(speed=args.speed)
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "manage.py", "serve", "--no-link", "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server, port = serve(env)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         cpu0 = cpu_seconds(server.pid)
         client_cpu0 = time.process_time()
 
@@ -173,8 +142,6 @@ def main():
                          .select_related("cluster", "virtual_machine__host_node")[:args.migrations])
             services.request_moves(admin, roles, Operation.Kind.LIVE_MIGRATION, None)
 
-        from django.conf import settings
-        cookie = f"{settings.SESSION_COOKIE_NAME}={session_key}"
         lat, msgs, elapsed, dropped = asyncio.run(run_clients(
             f"ws://127.0.0.1:{port}/ws/labs/{lab.pk}/", cookie, args.clients, args.duration, start_moves))
         cpu = cpu_seconds(server.pid) - cpu0

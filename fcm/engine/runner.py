@@ -36,6 +36,17 @@ class Runner:
 
     def tick(self, to=None):
         """One pass; returns {lab id, or a trainer dashboard's group name: HTML to push} (one message each)."""
+        out, pending = self.tick_graded(to)
+        for key, html in self.render(pending).items():
+            out[key] = out.get(key, "") + html
+        return out
+
+    def tick_graded(self, to=None):
+        """First half of a pass: apply what is due, take the outbox, grade trainees' labs.
+
+        Returns (what to push now: trainers' tables and exercise panels, what `render` needs). The
+        loop pushes the grades before the consoles' fragments are rendered: with a class of busy
+        labs, rendering them is most of a tick, and the trainer waits for the tick on the dashboard."""
         started = time.perf_counter()
         now = to or self.clock()
         active_labs = set(Operation.objects.filter(state__in=Operation.ACTIVE)
@@ -51,10 +62,11 @@ class Runner:
             if lab.speed > 0:
                 progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING, role__isnull=False)
                                        .values_list("role_id", flat=True))
-        out = self._drain(now, progress)
+        changes = self._take_outbox(progress)
+        graded = grading.after_changes([lab_id for lab_id, kinds in changes.items() if kinds], now)
         self.stats["ticks"] += 1
         self.stats["tick_s"] += time.perf_counter() - started
-        return out
+        return graded, (now, changes, progress, [key for key in graded if isinstance(key, int)])
 
     def _apply_due(self, lab, sim_now):
         """Apply due transitions in sim-time order across operations, one step at a time.
@@ -78,7 +90,8 @@ class Runner:
             else:
                 stuck.add(op.pk)  # nothing due after all (another runner applied it)
 
-    def _drain(self, now, progress):
+    def _take_outbox(self, progress):
+        """{lab id: {kind: object ids}} from the outbox (emptied), plus the labs with moves in progress."""
         rows = list(Outbox.objects.values_list("pk", "lab_id", "kind", "object_id"))
         if rows:
             Outbox.objects.filter(pk__in=[r[0] for r in rows]).delete()
@@ -87,16 +100,19 @@ class Runner:
             changes.setdefault(lab_id, {}).setdefault(kind, set()).add(object_id)
         for lab_id in progress:
             changes.setdefault(lab_id, {})
+        return changes
+
+    def render(self, pending):
+        """Second half of a pass: the consoles' fragments for what changed."""
+        started = time.perf_counter()
+        now, changes, progress, graded_labs = pending
         out = {}
         for lab in Lab.objects.filter(pk__in=changes):
             html = fragments.render_changes(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ()))
             if html:
                 out[lab.pk] = html
-        # Trainees' labs that changed are graded now: their checklist and their trainer's row go out
-        # in this very tick (keys that are group names reach the trainers' dashboards).
-        for key, html in grading.after_changes([lab_id for lab_id, kinds in changes.items() if kinds], now).items():
-            out[key] = out.get(key, "") + html
-        self._record_pushes([key for key in out if isinstance(key, int)])
+        self._record_pushes(set(out) | set(graded_labs))
+        self.stats["tick_s"] += time.perf_counter() - started
         return out
 
     def _record_pushes(self, out):
@@ -112,27 +128,35 @@ class Runner:
             self._pushes_recorded_until.update({lab_id: until for lab_id in due})
 
     async def run(self, interval=TICK_S, stop=None):
-        tick = database_sync_to_async(self._tick_closing)
+        graded_pass = database_sync_to_async(self._closing(self.tick_graded))
+        render_pass = database_sync_to_async(self._closing(self.render))
         while stop is None or not stop.is_set():
             began = time.monotonic()
             try:
-                out = await tick()
+                first, pending = await graded_pass()
+                await self._push_all(first)
+                await self._push_all(await render_pass(pending))
             except Exception:  # keep the loop alive; the rows are still there next tick
                 log.exception("engine tick failed")
-                out = {}
-            # The commit time rides along as an HTML comment (htmx ignores it):
-            # it lets a console, or bench/ws_fanout.py, measure push latency.
-            stamp = f"<!--fcm-commit {time.time():.6f}-->"
-            for lab_id, html in out.items():
-                await push(lab_id, stamp + html)
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
 
-    def _tick_closing(self):
-        close_old_connections()
-        try:
-            return self.tick()
-        finally:
+    @staticmethod
+    async def _push_all(out):
+        # The commit time rides along as an HTML comment (htmx ignores it):
+        # it lets a console, or bench/ws_fanout.py, measure push latency.
+        stamp = f"<!--fcm-commit {time.time():.6f}-->"
+        for key, html in out.items():
+            await push(key, stamp + html)
+
+    @staticmethod
+    def _closing(fn):
+        def call(*args):
             close_old_connections()
+            try:
+                return fn(*args)
+            finally:
+                close_old_connections()
+        return call
 
 
 _tasks = []

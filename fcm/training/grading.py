@@ -64,23 +64,25 @@ def _record_frame(trainee, facts, sim_now, now):
 
 
 def after_changes(lab_ids, now=None):
-    """{lab id or session group: HTML} to push: each trainee's exercise panel, each trainer's row,
-    and the class message on the trainers' demo labs."""
+    """{session group or lab id: HTML} to push: each trainer's table first (the grade is what the
+    trainer waits for), then each trainee's exercise panel and the class message on demo labs."""
     now = now or timezone.now()
-    out = {}
-    sessions = set()
-    for trainee in Trainee.objects.filter(lab_id__in=lab_ids).select_related("session__demo_lab", "lab"):
+    trainees = list(Trainee.objects.filter(lab_id__in=lab_ids).select_related("session__demo_lab", "lab"))
+    sessions = {}
+    for trainee in trainees:
         grade(trainee, now)
-        out[trainee.lab_id] = render_to_string("training/_exercise.html",
-                                               {"panel": panel_context(trainee), "oob": True})
-        sessions.add(trainee.session)
-    for session in sessions:
+        sessions[trainee.session_id] = trainee.session
+    out = {}
+    for session in sessions.values():
         # The whole table: a trainee who just joined has no row to replace yet.
-        trainees = list(session.trainees.all())
-        for t in trainees:
+        rows = list(session.trainees.all())
+        for t in rows:
             t.session = session
         out[session_group(session.pk)] = render_to_string("training/_trainee_rows.html", {
-            "session": session, "rows": [row_context(t) for t in trainees], "oob": True, "now": now})
+            "session": session, "rows": [row_context(t) for t in rows], "oob": True, "now": now})
+    for trainee in trainees:
+        out[trainee.lab_id] = render_to_string("training/_exercise.html",
+                                               {"panel": panel_context(trainee), "oob": True})
     for session in TrainingSession.objects.filter(demo_lab_id__in=lab_ids):
         out[session.demo_lab_id] = render_to_string("training/_class_message.html",
                                                     {"session": session, "oob": True})

@@ -80,3 +80,41 @@ async def test_the_first_message_says_when_the_lab_last_changed():
     assert (await ws.connect())[0]
     assert f'data-changed="{when.timestamp():.3f}"' in await ws.receive_from()
     await ws.disconnect()
+
+
+@sync_to_async
+def _class():
+    from django.contrib.auth.models import Group
+
+    from fcm.training import classroom
+    from fcm.training.models import TRAINERS_GROUP
+    User = get_user_model()
+    trainer = User.objects.create_user("trainer", password="correct-horse-9")
+    trainer.groups.add(Group.objects.get_or_create(name=TRAINERS_GROUP)[0])
+    session = classroom.start_session(trainer, "quick-migration-2008")
+    ann, bob = classroom.join(session, "Ann"), classroom.join(session, "Bob")
+    cookies = {}
+    for user in (trainer, ann.user, bob.user):
+        c = Client()
+        c.force_login(user)
+        cookies[user.pk] = c.cookies[settings.SESSION_COOKIE_NAME].value
+    return session, trainer, ann, bob, cookies
+
+
+async def test_training_sockets_keep_trainees_apart():
+    session, trainer, ann, bob, cookies = await _class()
+
+    async def opens(path, user):
+        ws = WebsocketCommunicator(application, path, headers=[
+            (b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"),
+            (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookies[user.pk]}".encode())])
+        connected, _ = await ws.connect()
+        await ws.disconnect()
+        return connected
+
+    assert await opens(f"/ws/labs/{ann.lab_id}/", ann.user)
+    assert await opens(f"/ws/labs/{session.demo_lab_id}/", ann.user)  # follow mode
+    assert not await opens(f"/ws/labs/{bob.lab_id}/", ann.user)
+    assert not await opens(f"/ws/training/{session.pk}/", ann.user)  # never the trainer's dashboard
+    assert await opens(f"/ws/training/{session.pk}/", trainer)
+    assert await opens(f"/ws/labs/{bob.lab_id}/", trainer)  # over the shoulder

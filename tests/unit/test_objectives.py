@@ -78,3 +78,41 @@ def test_variables_are_repeatable_per_trainee_and_distinct():
         o.substitute("{nope}", a)
     with pytest.raises(o.ObjectiveError, match="ip must look like"):
         o.choose_variables({"x": {"ip": "10.1.0.5"}}, seed=1)
+
+
+MORE = o.LabFacts(
+    roles={"HQ-WEB01": {"state": "Online", "owner": "HQ-HV1", "type": "Virtual Machine", "priority": "High"}},
+    nodes={"HQ-HV1": {"state": "Paused", "power": "On", "drain": "Completed"}},
+    clusters={"WS08R2-CL01": {"state": "Running", "quorum": "NodeAndDiskMajority", "witness": "Quorum",
+                              "witness_drive": "Q:", "csv_enabled": True, "nodes": ["WS08R2-S1"],
+                              "addresses": ["192.168.100.231"]}},
+    validations=({"nodes": ["NODE1", "NODE2", "NODE3"], "failed": 3, "warnings": 1},),
+    operations=(("node-restart", "", "HQ-HV2"), ("planned-failover", "", "DR-HV1")),
+)
+
+
+def more(**spec):
+    spec.setdefault("id", "x")
+    o.validate(spec)
+    return o.evaluate([spec], MORE)[0]
+
+
+def test_priority_drain_witness_drive_and_address():
+    assert more(check="role", role="HQ-WEB01", priority="high").met
+    assert "priority is High" in more(check="role", role="HQ-WEB01", priority="Low").detail
+    assert more(check="node", node="HQ-HV1", drain="Completed").met
+    assert more(check="cluster", cluster="WS08R2-CL01", witness_drive="q:", address="192.168.100.231").met
+    assert "no address 192.168.100.200" in more(check="cluster", cluster="WS08R2-CL01",
+                                                address="192.168.100.200").detail
+
+
+def test_operation_check_and_a_report_that_need_not_pass():
+    assert more(check="operation", kind="node-restart", node="HQ-HV2").met
+    assert not more(check="operation", kind="node-restart", node="HQ-HV1").met
+    assert more(check="operation", kind="planned-failover").met
+    with pytest.raises(o.ObjectiveError, match="an operation check needs kind"):
+        o.validate({"id": "x", "check": "operation"})
+    assert more(check="validation", nodes=["NODE1", "NODE2", "NODE3"], passing=False).met
+    r = more(check="validation", nodes=["NODE1", "NODE2", "NODE3"])
+    assert not r.met and "passes" in r.detail
+    assert "covers" in more(check="validation", nodes=["NODE4"], passing=False).detail

@@ -1,0 +1,56 @@
+"""What the socket benchmarks share: a scratch database, a served instance, a signed-in cookie."""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def scratch_env(prefix):
+    """Point this process (and the server it starts) at a fresh SQLite file; returns the environment."""
+    scratch = tempfile.mkdtemp(prefix=prefix)
+    env = {**os.environ, "FCM_VAR_DIR": scratch, "DATABASE_URL": f"sqlite:///{scratch}/bench.sqlite3",
+           "DJANGO_SETTINGS_MODULE": "fcm.settings", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    os.environ.update(env)
+    return env
+
+
+def serve(env):
+    """`manage.py serve` (daphne + the embedded engine) on a free port, once it accepts connections."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "manage.py", "serve", "--no-link", "--port", str(port)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server, port
+
+
+def session_cookie(user):
+    """A Cookie header value for a session signed in as `user`."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    s = SessionStore()
+    s["_auth_user_id"] = str(user.pk)
+    s["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    s["_auth_user_hash"] = user.get_session_auth_hash()
+    s.create()
+    return f"{settings.SESSION_COOKIE_NAME}={s.session_key}"
