@@ -14,11 +14,8 @@ from .groups import lab_group
 
 
 async def push(lab_id, html):
-    """`lab_id` may also be a group name (a trainer's dashboard): that always goes through the layer."""
+    """`lab_id` may also be a group name (a trainer's dashboard), whose consumers register under it."""
     layer = get_channel_layer()
-    if isinstance(lab_id, str):
-        await layer.group_send(lab_id, {"type": "lab.fragment", "html": html})
-        return
     if isinstance(layer, InMemoryChannelLayer):
         for consumer in list(LOCAL.get(lab_id, ())):
             try:
@@ -26,4 +23,5 @@ async def push(lab_id, html):
             except Exception:  # a tab closing mid-push; the others still get it
                 LOCAL.get(lab_id, set()).discard(consumer)
         return
-    await layer.group_send(lab_group(lab_id), {"type": "lab.fragment", "html": html})
+    group = lab_id if isinstance(lab_id, str) else lab_group(lab_id)
+    await layer.group_send(group, {"type": "lab.fragment", "html": html})

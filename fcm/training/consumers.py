@@ -2,6 +2,8 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from fcm.live.consumers import LOCAL
+
 from .grading import session_group
 from .models import TrainingSession
 
@@ -23,9 +25,11 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.group = session_group(session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        LOCAL.setdefault(self.group, set()).add(self)  # the embedded engine sends to it directly
 
     async def disconnect(self, code):
         if self.group:
+            LOCAL.get(self.group, set()).discard(self)
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):

@@ -265,6 +265,10 @@ def test_qr_code_and_sessions_page(client, session, trainer):
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
     page = client.get(reverse("training:sessions")).content.decode()
     assert session.code in page and "Survive a host failure" in page
+    assert "Training sessions..." in client.get(reverse("console:lab-list")).content.decode()
+    client.force_login(classroom.join(session, "Ann").user)
+    assert "Training sessions..." not in client.get(reverse("console:lab-list")).content.decode()
+    client.force_login(trainer)
     r = client.post(reverse("training:sessions"), {"scenario": "maintenance-window"})
     assert r.status_code == 302 and TrainingSession.objects.count() == 2
     r = client.post(reverse("training:sessions"), {"scenario": "../../etc/passwd"})
