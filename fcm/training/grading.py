@@ -10,10 +10,11 @@ from datetime import datetime
 
 from django.db.models import Max
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from fcm.inventory.models import ClusterEvent
-from fcm.sim.objectives import evaluate
+from fcm.sim.objectives import evaluate, substitute
 
 from . import catalogue
 from .facts import lab_facts
@@ -63,23 +64,22 @@ def _record_frame(trainee, facts, sim_now, now):
     TimelineFrame.objects.create(trainee=trainee, at=now, sim_time=sim_now, state=state, last_event_id=last_event)
 
 
-def after_changes(lab_ids, now=None):
-    """{session group or lab id: HTML} to push: each trainer's table first (the grade is what the
-    trainer waits for), then each trainee's exercise panel and the class message on demo labs."""
+def after_changes(lab_ids, now=None, emit=None):
+    """{session group or lab id: HTML} to push: each trainer's table first, then each trainee's
+    exercise panel and the class message on demo labs.
+
+    `emit(group, html)`, when given, sends a trainer's table the moment one of their trainees meets
+    an objective, without waiting for the rest of a busy class to be graded in this tick."""
     now = now or timezone.now()
     trainees = list(Trainee.objects.filter(lab_id__in=lab_ids).select_related("session__demo_lab", "lab"))
     sessions = {}
     for trainee in trainees:
+        before = trainee.met
         grade(trainee, now)
         sessions[trainee.session_id] = trainee.session
-    out = {}
-    for session in sessions.values():
-        # The whole table: a trainee who just joined has no row to replace yet.
-        rows = list(session.trainees.all())
-        for t in rows:
-            t.session = session
-        out[session_group(session.pk)] = render_to_string("training/_trainee_rows.html", {
-            "session": session, "rows": [row_context(t) for t in rows], "oob": True, "now": now})
+        if emit is not None and trainee.met != before:
+            emit(session_group(trainee.session_id), trainee_table(trainee.session, now))
+    out = {session_group(pk): trainee_table(session, now) for pk, session in sessions.items()}
     for trainee in trainees:
         out[trainee.lab_id] = render_to_string("training/_exercise.html",
                                                {"panel": panel_context(trainee), "oob": True})
@@ -89,10 +89,31 @@ def after_changes(lab_ids, now=None):
     return out
 
 
+def trainee_table(session, now=None, oob=True):
+    """The dashboard's whole table (pushed whole: a trainee who just joined has no row to replace yet)."""
+    rows = list(session.trainees.all())
+    links = {name: _link(*route) for name, route in (
+        ("watch", ("console:root", 0)), ("replay", ("training:replay", 0)), ("reset", ("training:reset", session.pk, 0)))}
+    contexts = []
+    for t in rows:
+        t.session = session
+        contexts.append({**row_context(t), **{f"{name}_url": link(t.lab_id if name == "watch" else t.pk)
+                                               for name, link in links.items()}})
+    return render_to_string("training/_trainee_rows.html", {
+        "session": session, "rows": contexts, "oob": oob, "now": now})
+
+
+def _link(name, *args):
+    """A URL maker for one route whose last argument varies: reversed once for a whole table."""
+    marker = 987654321
+    pattern = reverse(name, args=[*args[:-1], marker])
+    return lambda pk: pattern.replace(str(marker), str(pk))
+
+
 def objective_rows(trainee, exercise=None):
-    exercise = exercise or catalogue.personalise(trainee.session.spec, trainee.variables)
+    specs = exercise["objectives"] if exercise else substitute(trainee.session.objectives, trainee.variables)
     rows = []
-    for spec in exercise["objectives"]:
+    for spec in specs:
         at = trainee.met.get(spec["id"])
         rows.append({"id": spec["id"], "text": spec["text"], "met": at is not None,
                      "after": elapsed(trainee.started_at, datetime.fromisoformat(at)) if at else "",

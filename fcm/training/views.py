@@ -72,13 +72,13 @@ def join_url(request, session):
 class DashboardView(TrainerMixin, View):
     def get(self, request, pk):
         session = self.session(pk)
-        return TemplateResponse(request, "training/dashboard.html", self.context(request, session))
+        return TemplateResponse(request, "training/dashboard.html", self.context(
+            request, session, trainee_table=grading.trainee_table(session, oob=False)))
 
     @staticmethod
     def context(request, session, **extra):
         trainees = list(session.trainees.select_related("lab"))
         return {"session": session, "join_url": join_url(request, session), "trainees": trainees,
-                "objectives": session.objectives, "rows": [grading.row_context(t) for t in trainees],
                 "inject_form": extra.pop("inject_form", None) or InjectForm(
                     targets=classroom.fault_targets(session), trainees=trainees),
                 "broadcast_form": extra.pop("broadcast_form", None) or BroadcastForm(),
