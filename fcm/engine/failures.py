@@ -290,10 +290,10 @@ def pause_node(user, node, drain):
     for role in owned:
         vm = getattr(role, "virtual_machine", None)
         if vm is None:
-            _move_group(role, node, sim_now)
+            _move_group(role, node)
             continue
         kind = Operation.Kind.LIVE_MIGRATION
-        if (vm is None or not vm.is_running or role.priority <= Role.Priority.LOW
+        if (not vm.is_running or role.priority <= Role.Priority.LOW
                 or not cluster.version.live_migration):
             kind = Operation.Kind.QUICK_MIGRATION  # Low priority VMs quick-migrate by default
         result = services.request_moves(user, [role], kind)
@@ -307,7 +307,7 @@ def pause_node(user, node, drain):
     return started
 
 
-def _move_group(role, node, sim_now):
+def _move_group(role, node):
     """A role without a virtual machine (Replica Broker, file server) moves as a group: offline here,
     online on the first other node that is up, in a moment; its disks follow."""
     from . import services

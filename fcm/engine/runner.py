@@ -132,8 +132,12 @@ class Runner:
         loop = asyncio.get_running_loop()
 
         def emit(key, html):
-            """From the engine's thread: push now and wait until it is sent."""
-            asyncio.run_coroutine_threadsafe(self._push_all({key: html}), loop).result(timeout=5)
+            """From the engine's thread: push now and wait until it is sent (the same HTML also goes
+            out with the rest of the pass, so a push that fails here is only late)."""
+            try:
+                asyncio.run_coroutine_threadsafe(self._push_all({key: html}), loop).result(timeout=5)
+            except Exception:
+                log.exception("early push failed")
 
         graded_pass = database_sync_to_async(self._closing(lambda: self.tick_graded(emit=emit)))
         render_pass = database_sync_to_async(self._closing(self.render))

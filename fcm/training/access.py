@@ -14,6 +14,8 @@ from fcm.engine import services
 from fcm.engine.models import Outbox
 from fcm.inventory.models import Lab
 
+from fcm.wizards.models import WizardDraft
+
 from .models import Trainee
 
 
@@ -57,6 +59,10 @@ def _describe(request):
     """A short line for the trainer's 'last action' column: the console's own words where it has them."""
     match = request.resolver_match
     words = match.url_name.replace("-", " ").capitalize() if match and match.url_name else request.path
+    if match and match.app_name == "wizards" and match.url_name in ("start", "draft"):
+        kind = match.kwargs.get("kind") or WizardDraft.objects.filter(pk=match.kwargs.get("draft")).values_list(
+            "kind", flat=True).first() or ""
+        words = f"Wizard {kind.replace('-', ' ')}".strip()
     detail = (request.POST.get("action") or request.GET.get("action") or request.POST.get("kind")
               or match.kwargs.get("kind", ""))
     return " - ".join(part for part in (words, str(detail).replace("-", " ")) if part)

@@ -273,3 +273,17 @@ def test_qr_code_and_sessions_page(client, session, trainer):
     assert r.status_code == 302 and TrainingSession.objects.count() == 2
     r = client.post(reverse("training:sessions"), {"scenario": "../../etc/passwd"})
     assert r.status_code == 200 and "Select a valid choice" in r.content.decode()
+
+
+def test_sessions_in_lab_administration(admin_client, session):
+    classroom.join(session, "Ann")
+    assert admin_client.get(reverse("admin:training_trainingsession_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:training_trainingsession_change", args=[session.pk])).content.decode()
+    assert session.code in page and "Ann" in page
+
+
+def test_last_action_names_the_wizard(client, session):
+    ann = join(client, session, "Ann")
+    client.post(reverse("wizards:start", args=[ann.lab_id, "validate"]), HTTP_HX_REQUEST="true")
+    ann.refresh_from_db()
+    assert ann.last_action.startswith("Wizard validate")

@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from .models import Trainee, TrainingSession
+
+
+class TraineeInline(admin.TabularInline):
+    model = Trainee
+    fields = ["display_name", "lab", "started_at", "finished_at", "last_action", "last_action_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(admin.ModelAdmin):
+    """Sessions are run from the trainer's dashboard (/training/); here an administrator looks them up."""
+
+    list_display = ["title", "code", "trainer", "created_at", "expires_at", "ended_at"]
+    list_filter = ["scenario", "trainer"]
+    search_fields = ["title", "code"]
+    readonly_fields = ["trainer", "scenario", "spec", "code", "demo_lab", "created_at"]
+    inlines = [TraineeInline]
