@@ -14,8 +14,10 @@ from fcm.inventory.models import (
 
 
 def labs_for(user):
+    """The lab list: a trainee's exercise lab is listed for the trainee only (a trainer reaches the
+    class's labs from the session dashboard, thirty at a time)."""
     return (
-        Lab.objects.visible_to(user)
+        Lab.objects.visible_to(user).exclude(Q(trainee__isnull=False) & ~Q(owner=user))
         .select_related("owner")
         .annotate(cluster_count=Coalesce(count_of(Cluster, lab="pk"), 0),
                   node_count=Coalesce(count_of(Node, lab="pk"), 0))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("join/", views.JoinView.as_view(), name="join"),
     path("join/<str:code>/", views.JoinView.as_view(), name="join-code"),
     path("training/hint/", views.HintView.as_view(), name="hint"),
+    path("training/my-lab/", views.MyLabView.as_view(), name="my-lab"),
     path("training/trainees/<int:pk>/replay/", views.ReplayView.as_view(), name="replay"),
     path("training/", views.SessionListView.as_view(), name="sessions"),
     path("training/sessions/<int:pk>/", views.DashboardView.as_view(), name="dashboard"),

@@ -3,11 +3,13 @@ import csv
 import io
 
 import segno
+from asgiref.sync import async_to_sync
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +20,7 @@ from django_ratelimit.core import is_ratelimited
 
 from fcm.console.actions import CLOCK_SPEEDS
 from fcm.inventory.models import ClusterEvent
+from fcm.live.push import push
 
 from . import catalogue, classroom, grading
 from .forms import BroadcastForm, ClockForm, InjectForm, JoinForm, StartForm
@@ -159,7 +162,11 @@ class TraineeActionView(TrainerMixin, View):
     def post(self, request, pk, trainee):
         session = self.session(pk)
         t = get_object_or_404(session.trainees, pk=trainee)
+        old_lab = t.lab_id
         classroom.reset(t)
+        if old_lab:
+            # The trainee's open console shows a lab that is gone: tell it where the new one is.
+            async_to_sync(push)(old_lab, render_to_string("training/_lab_reset.html", {"oob": True}))
         return SessionActionView().controls(request, session, notice=f"{t.display_name}'s lab was reset.")
 
 
@@ -226,6 +233,14 @@ class HintView(LoginRequiredMixin, View):
             trainee = classroom.reveal_hint(trainee)
         trainee = Trainee.objects.select_related("session__demo_lab", "lab").get(pk=trainee.pk)
         return TemplateResponse(request, "training/_exercise.html", {"panel": grading.panel_context(trainee)})
+
+
+class MyLabView(LoginRequiredMixin, View):
+    """A trainee's current lab (it changes when the trainer resets it)."""
+
+    def get(self, request):
+        trainee = Trainee.objects.filter(user=request.user, lab__isnull=False).first()
+        return redirect("console:root", trainee.lab_id) if trainee else redirect("console:lab-list")
 
 
 class ReplayView(LoginRequiredMixin, View):

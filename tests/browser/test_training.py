@@ -92,3 +92,61 @@ def test_a_class_joins_one_trainee_meets_an_objective_and_a_fault_hits_one_lab(
     ann.locator("#replay-slider").fill("1")
     expect(ann.locator("#replay-frame")).to_contain_text("Step 1 of")
     shot(ann, "training-replay")
+
+
+def test_hints_follow_mode_reset_end_and_export(signed_in, browser, live_server_url, shot):
+    trainer = signed_in
+    trainer.on("dialog", lambda d: d.accept())  # the confirmations of Reset lab and End session
+    trainer.goto(f"{live_server_url}/training/")
+    trainer.get_by_label("Quick migration (Windows Server 2008)").check()
+    trainer.get_by_role("button", name="Start session").click()
+    code = trainer.locator("#join-code").inner_text()
+    ann = browser.new_context(viewport={"width": 1400, "height": 800}).new_page()
+    ann.goto(f"{live_server_url}/join/{code}/")
+    ann.get_by_label("Your name").fill("Ann")
+    ann.get_by_role("button", name="Join").click()
+    expect(ann.locator("#exercise")).to_contain_text("Quick-migrate Guest1 to contoso4")
+
+    # A hint, on request: the trainee reads it, the trainer sees it counted.
+    ann.get_by_role("button", name="Show a hint (3 left)").click()
+    expect(ann.locator("#exercise .hints")).to_contain_text("must be off or saved")
+    expect(ann.get_by_role("button", name="Show a hint (2 left)")).to_be_visible()
+    expect(trainer.locator("#trainees tr", has_text="Ann").locator("td").nth(-2)).to_have_text("1")
+
+    # Follow mode: Ann watches the trainer's demo lab while the trainer powers a node off there.
+    ann.get_by_role("link", name="Follow the trainer's lab").click()
+    expect(ann.locator(".banner")).to_contain_text("following the trainer's lab")
+    ann.locator(".tree a", has_text="contoso-cl1.contoso.com").click()
+    ann.locator(".tree a", has_text="Nodes").click()
+    expect(ann.locator("#actions")).to_contain_text("Read-only")
+    trainer.get_by_role("link", name="Open my demo lab").click()
+    trainer.locator(".tree a", has_text="contoso-cl1.contoso.com").click()
+    trainer.locator(".tree a", has_text="Nodes").click()
+    trainer.locator("#nodes-list tbody tr", has_text="contoso3").click()
+    trainer.locator("#actions .action", has_text="Power Off (crash)").click()
+    expect(ann.locator("#nodes-list tbody tr", has_text="contoso3")).to_contain_text("Powered off")
+    shot(ann, "training-follow-mode")
+    ann.get_by_role("link", name="Back to my lab").click()
+    expect(ann.locator("#exercise")).to_be_visible()
+
+    # Reset Ann's lab: her open console says so and leads to the new one.
+    trainer.goto(f"{live_server_url}/training/")
+    trainer.locator("#my-sessions a").first.click()
+    trainer.locator("#trainees tr", has_text="Ann").get_by_role("button", name="Reset lab").click()
+    expect(trainer.locator("#session-controls")).to_contain_text("Ann's lab was reset.")
+    expect(ann.locator("#class-message")).to_contain_text("Your lab has been reset")
+    ann.get_by_role("link", name="Open the new lab").click()
+    expect(ann.locator("#exercise")).to_contain_text("Quick-migrate Guest1 to contoso4")
+    ann.locator("#lab-sync[data-changed]").wait_for(state="attached")
+
+    # End the session: Ann's panel says so and her lab turns read-only; the results export as CSV.
+    trainer.get_by_role("button", name="End session").click()
+    expect(trainer.locator("#session-controls")).to_contain_text("The session has ended.")
+    expect(ann.locator("#exercise")).to_contain_text("The session has ended")
+    with trainer.expect_download() as download:
+        trainer.get_by_role("link", name="Export results (CSV)").first.click()
+    text = open(download.value.path(), encoding="utf-8").read()
+    assert text.splitlines()[1].startswith("Ann,0,no,")
+    ann.reload()
+    expect(ann.locator("#actions")).to_contain_text("Read-only")
+    shot(ann, "training-ended")

@@ -215,6 +215,12 @@ def test_broadcast_clock_reset_end_and_export(client, session, trainer):
     client.post(reverse("training:reset", args=[session.pk, ann.pk]))
     ann.refresh_from_db()
     assert ann.lab_id != old_lab and not Lab.objects.filter(pk=old_lab).exists() and ann.met == {}
+    trainee_client = type(client)()
+    trainee_client.force_login(ann.user)
+    assert trainee_client.get(reverse("training:my-lab"))["Location"] == reverse("console:root", args=[ann.lab_id])
+    # The lab list shows a trainee's lab to that trainee, not to the trainer (the dashboard lists them).
+    assert f"/labs/{ann.lab_id}/" in trainee_client.get(reverse("console:lab-list")).content.decode()
+    assert f"/labs/{ann.lab_id}/" not in client.get(reverse("console:lab-list")).content.decode()
     csv = client.get(reverse("training:export", args=[session.pk])).content.decode()
     assert csv.splitlines()[0].startswith("Trainee,Progress %,Finished,Time,Hints used,Make")
     assert csv.splitlines()[1].startswith("Ann,0,no,")
