@@ -94,6 +94,35 @@ async def run(port, trainer_cookie, session, trainees, cookies, duration, start_
     return seen, dropped[0] + silent, counts
 
 
+def page_timings(trainer, session, trainee, runs=20):
+    """Median wall time and queries of the class's pages, through Django's test client (no socket)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    lab = trainee.lab
+    cluster = lab.clusters.order_by("name").last()
+    pages = [(trainer, "dashboard", reverse("training:dashboard", args=[session.pk])),
+             (trainer, "watch (trainee console)", reverse("console:root", args=[lab.pk])),
+             (trainee.user, "trainee console", reverse("console:root", args=[lab.pk])),
+             (trainee.user, "trainee roles", reverse("console:roles", args=[lab.pk, cluster.pk])),
+             (trainee.user, "replay", reverse("training:replay", args=[trainee.pk]))]
+    out = []
+    for user, name, url in pages:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        client.get(url)
+        times = []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as ctx:
+                began = time.perf_counter()
+                assert client.get(url).status_code == 200, url
+                times.append((time.perf_counter() - began) * 1000)
+        times.sort()
+        out.append(f"{name} {times[len(times) // 2]:.0f} ms ({len(ctx.captured_queries)} queries)")
+    return out
+
+
 def drain_all(trainees):
     from fcm.engine import failures
     from fcm.inventory.models import Node
@@ -113,6 +142,7 @@ def main():
     began = time.time()
     trainer, session, trainees = setup(args.trainees)
     print(f"# session and {args.trainees} trainee labs ready in {time.time() - began:.1f} s")
+    print("# pages, median of 20: " + "; ".join(page_timings(trainer, session, trainees[0])))
     cookies = [session_cookie(t.user) for t in trainees]
     trainer_cookie = session_cookie(trainer)
     from fcm.training import classroom

@@ -293,3 +293,24 @@ def test_last_action_names_the_wizard(client, session):
     client.post(reverse("wizards:start", args=[ann.lab_id, "validate"]), HTTP_HX_REQUEST="true")
     ann.refresh_from_db()
     assert ann.last_action.startswith("Wizard validate")
+
+
+def test_the_dashboard_and_a_trainee_console_run_a_constant_number_of_queries(client, session, trainer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url, user):
+        client.force_login(user)
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    first = classroom.join(session, "Ann")
+    dashboard = reverse("training:dashboard", args=[session.pk])
+    console = reverse("console:root", args=[first.lab_id])
+    few = count(dashboard, trainer), count(console, first.user)
+    for name in ("Bob", "Cid", "Dee"):
+        classroom.join(session, name)
+    Runner().tick()
+    assert (count(dashboard, trainer), count(console, first.user)) == few
