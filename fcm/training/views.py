@@ -201,7 +201,18 @@ def _csv_safe(text):
 @method_decorator(never_cache, name="dispatch")
 class JoinView(View):
     def get(self, request, code=""):
+        mine = self.current(request)
+        if mine is not None:  # the join link opened again (a closed tab): back to their own lab
+            return redirect("console:root", mine.lab_id)
         return TemplateResponse(request, "training/join.html", {"form": JoinForm(initial={"code": code})})
+
+    @staticmethod
+    def current(request):
+        """The visitor's place in a session that is still open, if they have one."""
+        if not request.user.is_authenticated:
+            return None
+        trainee = Trainee.objects.filter(user=request.user, lab__isnull=False).select_related("session").first()
+        return trainee if trainee is not None and trainee.session.is_open else None
 
     def post(self, request, code=""):
         form = JoinForm(request.POST)

@@ -70,6 +70,9 @@ def test_join_gives_each_trainee_their_own_lab_with_their_own_names(client, sess
     vm_names = {t.display_name: set(VirtualMachine.objects.filter(lab=t.lab).values_list("name", flat=True))
                 for t in (ann, bob)}
     assert vm_names["Ann"] == {"Guest1", ann.variables["vm"]} and vm_names["Bob"] == {"Guest1", bob.variables["vm"]}
+    # Opening the join link again (a closed tab) leads back to the trainee's own lab.
+    assert client.get(reverse("training:join-code", args=[session.code]))["Location"] == \
+        reverse("console:root", args=[bob.lab_id])
     # The panel beside the console lists the trainee's own objectives.
     page = client.get(reverse("console:root", args=[bob.lab_id])).content.decode()
     assert 'id="exercise"' in page and f"Make {bob.variables['vm']} highly available" in page
