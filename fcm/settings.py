@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FCM_VAR_DIR", BASE_DIR / "var"))
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "csp",
     "template_partials",
     "fcm.inventory",
     "fcm.engine",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "fcm.training.access.LabAccessMiddleware",
 ]
 
@@ -91,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fcm.training.context.trainer",
+                "fcm.console.context.csp_nonce",
             ],
         },
     }
@@ -160,6 +164,38 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Behind TLS (FCM_TLS=1, docs/deploy/): cookies only over HTTPS, HTTP redirected, HSTS, and the
+# proxy's X-Forwarded-Proto trusted to say the request came in over HTTPS.
+FCM_TLS = _env_bool("FCM_TLS", False)
+if FCM_TLS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("FCM_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("FCM_HSTS_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = _env_bool("FCM_HSTS_PRELOAD", False)
+    # Other sites under the domain, and the browsers' preload list, are the operator's decision
+    # (both are hard to undo): chosen off by default rather than warned about on every check.
+    SILENCED_SYSTEM_CHECKS = ([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]) + \
+        ([] if SECURE_HSTS_PRELOAD else ["security.W021"])
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere; the few <script>
+# and <style> tags the pages carry (htmx, reports) have the response's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # How many rows a console list shows per page: the product lists thousands
 # of roles; one page keeps every list answer small and constant in queries.

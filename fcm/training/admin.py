@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Trainee, TrainingSession
+from .models import AuditEntry, Trainee, TrainingSession
 
 
 class TraineeInline(admin.TabularInline):
@@ -20,3 +20,22 @@ class TrainingSessionAdmin(admin.ModelAdmin):
     search_fields = ["title", "code"]
     readonly_fields = ["trainer", "scenario", "spec", "code", "demo_lab", "created_at"]
     inlines = [TraineeInline]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Trainers' actions, as recorded: read-only."""
+
+    list_display = ["at", "actor", "action", "session", "detail", "address"]
+    list_filter = ["action"]
+    search_fields = ["detail", "actor__username"]
+    list_select_related = ["actor", "session"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

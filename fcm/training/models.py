@@ -115,3 +115,27 @@ class TimelineFrame(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class AuditEntry(models.Model):
+    """What a trainer did to a class, when, from where (kept when the session is deleted)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    session = models.ForeignKey(TrainingSession, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="audit")
+    action = models.CharField(max_length=40)
+    detail = models.TextField(blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    @classmethod
+    def record(cls, request, action, session=None, detail=""):
+        return cls.objects.create(actor=request.user if request.user.is_authenticated else None, session=session,
+                                  action=action, detail=detail[:2000], address=request.META.get("REMOTE_ADDR"))

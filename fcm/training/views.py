@@ -16,15 +16,15 @@ from django.utils import timezone
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.utils.decorators import method_decorator
-from django_ratelimit.core import is_ratelimited
 
 from fcm.console.actions import CLOCK_SPEEDS
+from fcm.console.auth import count_failure, failures_exceeded
 from fcm.inventory.models import ClusterEvent
 from fcm.live.push import push
 
 from . import catalogue, classroom, grading
 from .forms import BroadcastForm, ClockForm, InjectForm, JoinForm, StartForm
-from .models import TRAINERS_GROUP, TimelineFrame, Trainee, TrainingSession
+from .models import TRAINERS_GROUP, AuditEntry, TimelineFrame, Trainee, TrainingSession
 
 #: Wrong join codes allowed per address (a classroom often shares one) before it must wait.
 JOIN_GUESS_RATE = "20/10m"
@@ -65,6 +65,7 @@ class SessionListView(TrainerMixin, View):
         if not form.is_valid():
             return self.get(request, form)
         session = classroom.start_session(request.user, form.cleaned_data["scenario"])
+        AuditEntry.record(request, "start session", session, f"{session.scenario} ({session.code})")
         return redirect("training:dashboard", session.pk)
 
 
@@ -119,6 +120,7 @@ class SessionActionView(TrainerMixin, View):
         if not form.is_valid():
             return self.controls(request, session, broadcast_form=form)
         classroom.broadcast(session, form.cleaned_data["text"])
+        AuditEntry.record(request, "broadcast", session, form.cleaned_data["text"])
         return self.controls(request, session, notice="Message sent to the class.")
 
     def do_clock(self, request, session):
@@ -127,6 +129,7 @@ class SessionActionView(TrainerMixin, View):
             return self.controls(request, session, clock_error="Choose pause or one of the speeds.")
         classroom.set_clocks(session, form.cleaned_data["speed"])
         speed = form.cleaned_data["speed"]
+        AuditEntry.record(request, "clock", session, "paused" if not speed else f"x{speed:g}")
         return self.controls(request, session, notice="Every lab's clock is paused." if not speed else
                              f"Every lab's clock runs at x{speed:g}.")
 
@@ -144,6 +147,8 @@ class SessionActionView(TrainerMixin, View):
             form.add_error("fault", str(exc))
             return self.controls(request, session, inject_form=form)
         done = [t.display_name for t, error in results if not error]
+        AuditEntry.record(request, "inject fault", session, f"{kind} {name} in " + "; ".join(
+            f"{t.display_name}: {error or 'done'}" for t, error in results))
         refused = [f"{t.display_name}: {error}" for t, error in results if error]
         return self.controls(request, session, notice=(
             f"{catalogue.FAULT_KINDS[kind][1]} ({name}) in {len(done)} lab{'s' if len(done) != 1 else ''}"
@@ -155,6 +160,7 @@ class SessionActionView(TrainerMixin, View):
         except classroom.ClassroomError as exc:
             return self.controls(request, session, error=str(exc))
         session.refresh_from_db()
+        AuditEntry.record(request, "end session", session)
         return self.controls(request, session, notice="The session has ended. The join code no longer works.")
 
 
@@ -164,6 +170,7 @@ class TraineeActionView(TrainerMixin, View):
         t = get_object_or_404(session.trainees, pk=trainee)
         old_lab = t.lab_id
         classroom.reset(t)
+        AuditEntry.record(request, "reset lab", session, t.display_name)
         if old_lab:
             # The trainee's open console shows a lab that is gone: tell it where the new one is.
             async_to_sync(push)(old_lab, render_to_string("training/_lab_reset.html", {"oob": True}))
@@ -175,6 +182,7 @@ class ExportView(TrainerMixin, View):
 
     def get(self, request, pk):
         session = self.session(pk)
+        AuditEntry.record(request, "export results", session)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{session.scenario}-{session.code}-results.csv"'
         writer = csv.writer(response)
@@ -216,13 +224,12 @@ class JoinView(View):
 
     def post(self, request, code=""):
         form = JoinForm(request.POST)
-        limited = is_ratelimited(request, group="training-join", key="ip", rate=JOIN_GUESS_RATE, increment=False)
-        if limited:
+        if failures_exceeded(request, "training-join", JOIN_GUESS_RATE):
             form.add_error("code", "Too many wrong codes from this address. Wait ten minutes and try again.")
         elif form.is_valid():
             session = TrainingSession.objects.open().filter(code=form.cleaned_data["code"]).first()
             if session is None:
-                is_ratelimited(request, group="training-join", key="ip", rate=JOIN_GUESS_RATE, increment=True)
+                count_failure(request, "training-join", JOIN_GUESS_RATE)
                 form.add_error("code", "No session is open with this code. Check it with your trainer.")
             else:
                 try:

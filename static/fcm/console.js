@@ -45,7 +45,10 @@
   }
 
   var menu = null;
-  function hideContextMenu() { if (menu) menu.hidden = true; }
+  /* Its position is set through the CSSOM (which the Content-Security-Policy allows); dropped when it
+     hides so that no page snapshot (htmx history) carries a style attribute the policy would refuse. */
+  function hideContextMenu() { if (menu) { menu.hidden = true; menu.removeAttribute("style"); } }
+  document.addEventListener("htmx:beforeHistorySave", hideContextMenu);
 
   function showContextMenu(x, y) {
     menu = document.getElementById("context-menu");

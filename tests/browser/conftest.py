@@ -95,6 +95,21 @@ def live_server_url(django_db_setup, django_db_blocker):
     proc.join()
 
 
+def watch_csp(page):
+    """Collect the page's Content-Security-Policy violations (the browser reports them on the console)."""
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    return violations
+
+
+@pytest.fixture
+def page(page):
+    """Every browser test's page fails the test if anything on it broke the Content-Security-Policy."""
+    violations = watch_csp(page)
+    yield page
+    assert not violations, violations
+
+
 @pytest.fixture
 def demo_labs(transactional_db):
     from django.core.management import call_command
@@ -117,8 +132,10 @@ def second_console(browser, live_server_url, signed_in):
     from fcm.inventory import owners
     from fcm.inventory.models import LoginToken
     page = browser.new_context(viewport={"width": 1280, "height": 760}).new_page()
+    violations = watch_csp(page)
     page.goto(f"{live_server_url}/login/{LoginToken.issue(owners.administrator())}/")
-    return page
+    yield page
+    assert not violations, violations
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
+import json
+
 from django.core.management.base import BaseCommand, CommandError
 
-from fcm.inventory import labfile, owners
+from fcm.inventory import dump, labfile, owners
 from fcm.inventory.models import Lab
 
 DEMO_LABS = ["quick-migration-2008", "live-migration-2008r2", "two-node-fresh-2012", "validation-troubleshooting",
@@ -12,7 +14,7 @@ class Command(BaseCommand):
             "--demo loads the demo labs; --if-empty only when the database has no lab.")
 
     def add_arguments(self, parser):
-        parser.add_argument("names", nargs="*", help="lab names or .toml paths")
+        parser.add_argument("names", nargs="*", help="lab names, .toml lab files or .json dumps (manage.py dumplab)")
         parser.add_argument("--demo", action="store_true", help=f"load {', '.join(DEMO_LABS)}")
         parser.add_argument("--if-empty", action="store_true",
                             help="do nothing when any lab exists already")
@@ -33,6 +35,9 @@ class Command(BaseCommand):
         except LookupError as exc:
             raise CommandError(str(exc)) from None
         for name in names:
+            if name.endswith(".json"):
+                self.restore(name, owners.resolve(owner) if owner else None, lab_name, replace)
+                continue
             try:
                 lab = labfile.load(labfile.lab_path(name), user, name=lab_name, replace=replace)
             except labfile.LabFileError as exc:
@@ -40,3 +45,18 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(
                 f"Loaded lab {lab.name!r}: {lab.nodes.count()} servers, "
                 f"{lab.clusters.count()} cluster(s), {lab.virtual_machines.count()} VMs."))
+
+    def restore(self, path, owner, lab_name, replace):
+        """A file written by `manage.py dumplab`."""
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"{path}: {exc}") from None
+        try:
+            lab = dump.load(data, owner=owner, name=lab_name, replace=replace)
+        except dump.DumpError as exc:
+            raise CommandError(f"{path}: {exc}") from None
+        self.stdout.write(self.style.SUCCESS(
+            f"Restored lab {lab.name!r} from {path}: {lab.nodes.count()} servers, {lab.clusters.count()} cluster(s), "
+            f"{lab.virtual_machines.count()} VMs, {lab.events.count()} events."))

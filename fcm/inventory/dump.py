@@ -1,0 +1,161 @@
+"""A lab to a JSON file and back (`manage.py dumplab`, `manage.py loadlab FILE.json`): the backup story.
+
+Everything that makes the lab what it is goes in: the inventory, its state
+(clock, nodes, roles, VMs, replication, the Operations in flight), its
+events and validation reports. Left out: wizard drafts (one user's open
+dialog), the outbox (pushes not yet sent), sign-in links. Users are written
+by user name.
+
+Loading gives every object a new primary key (so a copy can sit beside the
+original, in this database or another) and rewrites every reference to
+match, inside one transaction; the database checks the references at
+commit (Django makes foreign keys deferrable), so the order of the records
+does not matter even where they point at each other (a role's disk, the
+disk's role).
+"""
+import json
+from datetime import datetime, timezone as dt_timezone
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Max
+
+FORMAT = "fcm-lab-dump"
+VERSION = 1
+
+#: Every model of a lab and how it reaches its lab.
+MODELS = [
+    ("inventory.Lab", "pk"), ("inventory.Domain", "lab"), ("inventory.Network", "lab"), ("inventory.Node", "lab"),
+    ("inventory.NetworkAdapter", "node__lab"), ("inventory.VirtualSwitch", "node__lab"), ("inventory.Disk", "lab"),
+    ("inventory.DiskPath", "disk__lab"), ("inventory.Cluster", "lab"), ("inventory.ClusterAddress", "cluster__lab"),
+    ("inventory.ClusterNetwork", "cluster__lab"), ("inventory.ClusterDisk", "cluster__lab"),
+    ("inventory.Role", "cluster__lab"), ("inventory.PreferredOwner", "role__cluster__lab"),
+    ("inventory.Resource", "role__cluster__lab"), ("inventory.VirtualMachine", "lab"),
+    ("inventory.VirtualHardDisk", "virtual_machine__lab"), ("inventory.ClusterEvent", "lab"),
+    ("inventory.WanLink", "lab"), ("inventory.ReplicaServer", "lab"), ("inventory.ReplicaAuthorization", "server__lab"),
+    ("inventory.Replication", "lab"), ("inventory.RecoveryPoint", "replication__lab"),
+    ("engine.Operation", "lab"), ("wizards.ValidationReport", "lab"),
+]
+
+
+class DumpError(ValueError):
+    pass
+
+
+def _user_fields(model):
+    return {f.name for f in model._meta.get_fields() if f.is_relation and f.concrete
+            and f.related_model is get_user_model()}
+
+
+def dump(lab):
+    """The lab as a JSON-ready dict."""
+    User = get_user_model()
+    names = dict(User.objects.values_list("pk", "username"))
+    records = []
+    for label, path in MODELS:
+        model = apps.get_model(label)
+        objects = model.objects.filter(**{path: lab.pk}).order_by("pk")
+        users = _user_fields(model)
+        for record in serializers.serialize("python", objects):
+            fields = record["fields"]
+            for name in users & set(fields):
+                value = fields[name]
+                fields[name] = [names.get(v) for v in value] if isinstance(value, list) else names.get(value)
+            records.append({"model": label, "pk": record["pk"], "fields": fields})
+    return {"format": FORMAT, "version": VERSION, "lab": lab.name,
+            "dumped_at": datetime.now(dt_timezone.utc).isoformat(), "records": records}
+
+
+def dumps(lab):
+    return json.dumps(dump(lab), cls=DjangoJSONEncoder, indent=1, sort_keys=True)
+
+
+@transaction.atomic
+def load(data, owner=None, name=None, replace=False):
+    """Create the lab described by a dump (a dict); returns it. `name` loads it under another name."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise DumpError("not a lab dump (made by manage.py dumplab)")
+    if data.get("version") != VERSION:
+        raise DumpError(f"dump version {data.get('version')!r}; this version reads {VERSION}")
+    from .models import Lab
+    records = data["records"]
+    lab_records = [r for r in records if r["model"] == "inventory.Lab"]
+    if len(lab_records) != 1:
+        raise DumpError("a dump holds exactly one lab")
+    name = name or lab_records[0]["fields"]["name"]
+    existing = Lab.objects.filter(name=name)
+    if existing.exists():
+        if not replace:
+            raise DumpError(f"a lab named {name!r} already exists (use --replace, or --as another name)")
+        existing.delete()
+    known = {label for label, _ in MODELS}
+    new_pk = {}
+    for label in known:
+        model = apps.get_model(label)
+        pks = [r["pk"] for r in records if r["model"] == label]
+        base = model.objects.aggregate(m=Max("pk"))["m"] or 0
+        new_pk[label] = {old: base + i for i, old in enumerate(sorted(pks), start=1)}
+    for r in records:
+        if r["model"] not in known:
+            raise DumpError(f"unknown model {r['model']!r} in the dump")
+    User = get_user_model()
+    users = dict(User.objects.values_list("username", "pk"))
+    rewritten = []
+    for r in records:
+        model = apps.get_model(r["model"])
+        fields = dict(r["fields"])
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete) or field.name not in fields:
+                continue
+            value = fields[field.name]
+            if field.related_model is User:
+                if field.name == "owner" and owner is not None:
+                    fields[field.name] = owner.pk
+                elif isinstance(value, list):
+                    fields[field.name] = [users[v] for v in value if v in users]
+                else:
+                    fields[field.name] = users.get(value)
+                    if fields[field.name] is None and not field.null:
+                        raise DumpError(f"no user {value!r} here: give --owner")
+                continue
+            target = field.related_model._meta.label
+            mapping = new_pk.get(target)
+            if mapping is None:
+                raise DumpError(f"{r['model']}.{field.name} points outside the lab")
+            fields[field.name] = [mapping[v] for v in value] if isinstance(value, list) else (
+                None if value is None else mapping[value])
+        if r["model"] == "inventory.Lab":
+            fields["name"] = name
+        rewritten.append({"model": r["model"], "pk": new_pk[r["model"]][r["pk"]], "fields": fields})
+    for obj in serializers.deserialize("python", rewritten):
+        obj.save()
+    if connection.vendor == "postgresql":  # the sequences must move past the keys given here
+        from django.core.management.color import no_style
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [apps.get_model(label) for label in known]):
+                cursor.execute(sql)
+    return Lab.objects.get(pk=new_pk["inventory.Lab"][lab_records[0]["pk"]])
+
+
+def canonical(data):
+    """A dump with its primary keys replaced by their rank per model and its time stamp removed: two dumps
+    of the same lab state compare equal, wherever they were loaded."""
+    rank = {}
+    for r in data["records"]:
+        rank.setdefault(r["model"], []).append(r["pk"])
+    order = {label: {pk: i for i, pk in enumerate(sorted(pks))} for label, pks in rank.items()}
+    out = []
+    for r in data["records"]:
+        model = apps.get_model(r["model"])
+        fields = dict(r["fields"])
+        for field in model._meta.get_fields():
+            if field.is_relation and field.concrete and field.name in fields and \
+                    field.related_model is not get_user_model():
+                m = order.get(field.related_model._meta.label, {})
+                v = fields[field.name]
+                fields[field.name] = sorted(m[x] for x in v) if isinstance(v, list) else m.get(v, v)
+        out.append((r["model"], order[r["model"]][r["pk"]], json.dumps(fields, sort_keys=True, cls=DjangoJSONEncoder)))
+    return sorted(out)
