@@ -130,6 +130,9 @@ if os.environ.get("REDIS_URL"):
             "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
         }
     }
+    # Several daphne processes: rate-limit counters (sign-in, join codes) must be shared too.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"]}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "fcm.live.layers.InMemoryChannelLayer"}}
 

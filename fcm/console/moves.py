@@ -175,7 +175,9 @@ class ClockView(LoginRequiredMixin, View):
 
     def post(self, request, lab):
         with transaction.atomic():
-            lab_obj = get_object_or_404(Lab.objects.visible_to(request.user).select_for_update(), pk=lab)
+            # Visible first (a DISTINCT query cannot lock rows on PostgreSQL), then locked by key.
+            get_object_or_404(Lab.objects.visible_to(request.user), pk=lab)
+            lab_obj = Lab.objects.select_for_update().get(pk=lab)
             form = ClockForm(request.POST)
             error = ""
             if form.is_valid() and (form.cleaned_data["action"] or form.cleaned_data["speed"]):

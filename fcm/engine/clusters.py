@@ -218,7 +218,7 @@ def enable_csv(cluster):
 
 def add_to_csv(cluster_disk):
     with transaction.atomic():
-        cd = ClusterDisk.objects.select_for_update().select_related("cluster", "disk").get(pk=cluster_disk.pk)
+        cd = ClusterDisk.objects.select_for_update(of=("self",)).select_related("cluster", "disk").get(pk=cluster_disk.pk)
         if not cd.cluster.csv_enabled:
             raise StorageError("Enable Cluster Shared Volumes on this cluster first.")
         if cd.assignment != ClusterDisk.Assignment.AVAILABLE:
@@ -236,7 +236,7 @@ def add_to_csv(cluster_disk):
 
 def remove_from_csv(cluster_disk):
     with transaction.atomic():
-        cd = ClusterDisk.objects.select_for_update().select_related("cluster", "disk").get(pk=cluster_disk.pk)
+        cd = ClusterDisk.objects.select_for_update(of=("self",)).select_related("cluster", "disk").get(pk=cluster_disk.pk)
         if cd.assignment != ClusterDisk.Assignment.CSV:
             raise StorageError(f"{cd.name} is not a Cluster Shared Volume.")
         users = sorted(set(VirtualMachine.objects.filter(configuration_disk=cd.disk).values_list("name", flat=True))

@@ -465,7 +465,7 @@ def cancel(op, user=None):
     """Cancel Live Migration: a queued move is dropped; a running one stops
     before the VM switches hosts, and the VM keeps running on the source."""
     with transaction.atomic():
-        op = Operation.objects.select_for_update().select_related(
+        op = Operation.objects.select_for_update(of=("self",)).select_related(
             "lab", "role__cluster", "virtual_machine", "source_node", "target_node").get(pk=op.pk)
         if not op.is_active:
             raise MoveError("This move has already finished.")

@@ -60,4 +60,6 @@ class LabConsumer(AsyncWebsocketConsumer):
         if message["type"] == "lab.fragment":
             await self.send(text_data=message["html"])
             return
+        if not message["type"].startswith("websocket."):
+            return  # a layer message this version does not know: dropped, the socket stays up
         await super().dispatch(message)

@@ -102,7 +102,7 @@ def exercise_for(trainee):
 def reset(trainee):
     """A fresh copy of the trainee's lab (same variables): results, hints and timeline start again."""
     with transaction.atomic():
-        trainee = Trainee.objects.select_for_update().select_related("session__demo_lab").get(pk=trainee.pk)
+        trainee = Trainee.objects.select_for_update(of=("self",)).select_related("session__demo_lab").get(pk=trainee.pk)
         old = trainee.lab
         trainee.lab = None
         trainee.save(update_fields=["lab"])
@@ -120,7 +120,7 @@ def reset(trainee):
 def reveal_hint(trainee):
     """The next hint (its use is recorded); None when every hint is shown."""
     with transaction.atomic():
-        trainee = Trainee.objects.select_for_update().select_related("session").get(pk=trainee.pk)
+        trainee = Trainee.objects.select_for_update(of=("self",)).select_related("session").get(pk=trainee.pk)
         hints = trainee.session.spec["hints"]
         if len(trainee.hints_used) >= len(hints):
             return trainee

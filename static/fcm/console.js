@@ -186,6 +186,13 @@
     }
   }, true);
 
+  /* Enter on a focused row selects it, as a click does (in script, not an htmx trigger filter: the
+     Content-Security-Policy allows no eval). */
+  document.addEventListener("keyup", function (ev) {
+    var row = ev.key === "Enter" && ev.target.closest && ev.target.closest("tr[data-row]");
+    if (row) row.click();
+  });
+
   /* Ctrl+click adds a row to the selection, Shift+click a range: several
      roles then show their shared actions (move them in one action). */
   var anchorRow = null;

@@ -54,7 +54,7 @@ def test_live_migration_streams_to_every_open_console(signed_in, second_console,
     b.locator("#selection .tab", has_text="Migration").click()
     expect(b.locator(".migration")).to_contain_text("Completed")
     expect(b.locator(".migration")).to_contain_text("Memory transfer, round 1 (all memory)")
-    expect(b.locator(".migration svg")).to_be_visible()
+    expect(b.locator(".migration svg[role='img']")).to_be_visible()
     shot(b, "live-migration-report")
 
 
@@ -65,6 +65,9 @@ def test_ctrl_click_moves_several_vms_at_once(signed_in, live_server_url, shot):
     page = signed_in
     page.goto(f"{live_server_url}/labs/{lab.pk}/clusters/{lab.clusters.get().pk}/roles/")
     rows = page.locator("#roles-list tbody tr")
+    rows.nth(3).focus()
+    page.keyboard.press("Enter")  # a focused row opens with Enter, as with a click
+    expect(page.locator("#selection")).to_contain_text("VM0004")
     rows.nth(0).click()
     rows.nth(1).click(modifiers=["Control"])
     rows.nth(2).click(modifiers=["Control"])

@@ -118,3 +118,24 @@ async def test_training_sockets_keep_trainees_apart():
     assert not await opens(f"/ws/training/{session.pk}/", ann.user)  # never the trainer's dashboard
     assert await opens(f"/ws/training/{session.pk}/", trainer)
     assert await opens(f"/ws/labs/{bob.lab_id}/", trainer)  # over the shoulder
+
+
+async def test_malformed_and_oversized_frames_neither_crash_a_consumer_nor_touch_others():
+    lab, cookies = await _setup()
+    noisy, quiet = _socket(lab.pk, cookies["owner"]), _socket(lab.pk, cookies["owner"])
+    for ws in (noisy, quiet):
+        assert (await ws.connect())[0]
+        await ws.receive_from()  # lab-sync
+    for frame in (" ", "{not json", "<script>alert(1)</script>", "\udcff".encode("utf-8", "surrogatepass").decode(
+            "utf-8", "replace"), "x" * (4 * 1024 * 1024)):
+        await noisy.send_to(text_data=frame)
+    await noisy.send_to(bytes_data=b"\x00\xff" * 100_000)
+    await get_channel_layer().group_send(lab_group(lab.pk), {"type": "lab.fragment", "html": "<b>still here</b>"})
+    assert await quiet.receive_from() == "<b>still here</b>"
+    assert await noisy.receive_from() == "<b>still here</b>"
+    # A message of a type no consumer knows (another version of the product on the same layer) is dropped.
+    await get_channel_layer().group_send(lab_group(lab.pk), {"type": "lab.something.new", "html": "?"})
+    await get_channel_layer().group_send(lab_group(lab.pk), {"type": "lab.fragment", "html": "<i>again</i>"})
+    assert await noisy.receive_from() == "<i>again</i>"
+    for ws in (noisy, quiet):
+        await ws.disconnect()

@@ -87,7 +87,7 @@ def row_attrs(context, url, obj):
     is_selected = selected is not None and getattr(selected, "pk", None) == obj.pk
     return format_html(
         'data-row data-pk="{}" tabindex="0" class="{}" hx-get="{}" hx-target="#selection" hx-swap="innerHTML" '
-        "hx-push-url=\"true\" hx-trigger=\"click, keyup[key=='Enter']\"",
+        'hx-push-url="true" hx-trigger="click"',
         obj.pk, "selected" if is_selected else "", url)
 
 

@@ -1,0 +1,33 @@
+"""`make test-scaled`: the integration suite and the cross-process browser suite on PostgreSQL + Redis.
+
+Only settings differ from `make test` (DATABASE_URL, REDIS_URL); the
+processes and services it starts are stopped on the way out.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.scaled.services import Services, ensure_packages  # noqa: E402
+
+
+def main():
+    ensure_packages()
+    services = Services().start()
+    env = {**os.environ, **services.env, "FCM_SCALED_ROOT": str(services.root)}
+    env.pop("FCM_TEST_DB", None)
+    try:
+        for suite in (["tests/integration"], ["tests/scaled"]):
+            run = subprocess.run([sys.executable, "-m", "pytest", *suite, *sys.argv[1:]], cwd=ROOT, env=env)
+            if run.returncode:
+                return run.returncode
+        return 0
+    finally:
+        services.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
