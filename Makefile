@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-integration test-browser install bench soak clean
+.PHONY: run test test-unit test-integration test-browser test-scaled install bench soak clean
 
 $(STAMP): requirements.txt requirements-test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test-integration: $(STAMP)
 
 test-browser: $(STAMP)
 	$(PY) -m pytest tests/browser
+
+## The integration suite and two daphne processes + one engine on PostgreSQL and Redis
+## (started on loopback, and stopped, by tests/scaled/run.py; installed with apt-get when missing).
+test-scaled: $(STAMP)
+	$(PY) tests/scaled/run.py
 
 ## Page timings on a generated 64-node, 8,000-VM lab (figures, not a test).
 bench: $(STAMP)

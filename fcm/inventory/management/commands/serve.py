@@ -21,8 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-link", action="store_true", help="do not print a sign-in link")
         parser.add_argument("--no-engine", action="store_true",
                             help="do not run the engine here (run manage.py runengine instead)")
+        parser.add_argument("--proxy-headers", action="store_true",
+                            help="behind a reverse proxy: take the client's address from X-Forwarded-For "
+                                 "(rate limits count per client, not per proxy)")
 
-    def handle(self, *args, host, port, no_link, no_engine, **options):
+    def handle(self, *args, host, port, no_link, no_engine, proxy_headers, **options):
         from daphne.endpoints import build_endpoint_description_strings
         from daphne.server import Server
 
@@ -41,4 +44,7 @@ class Command(BaseCommand):
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
             ready_callable=None if no_engine else start_on_daphne_loop,
+            proxy_forwarded_address_header="X-Forwarded-For" if proxy_headers else None,
+            proxy_forwarded_port_header="X-Forwarded-Port" if proxy_headers else None,
+            proxy_forwarded_proto_header="X-Forwarded-Proto" if proxy_headers else None,
         ).run()
