@@ -63,7 +63,9 @@ def engine_cost(admin, lab, migrations):
 
 
 async def run_clients(url, cookie, n, duration, start_moves):
+    """`url` may be a list: client i connects to url[i % len(url)] (several daphne processes)."""
     import websockets
+    urls = url if isinstance(url, list) else [url]
 
     latencies, counts, dropped = [], [0] * n, [0]
     connected = asyncio.Event()
@@ -71,7 +73,7 @@ async def run_clients(url, cookie, n, duration, start_moves):
 
     async def client(i):
         try:
-            async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1"},
+            async with websockets.connect(urls[i % len(urls)], additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1"},
                                           open_timeout=60, max_size=2**22) as ws:
                 ready[0] += 1
                 if ready[0] == n:
