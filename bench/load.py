@@ -15,6 +15,7 @@ Run: `.venv/bin/python bench/load.py --clients 1000`.
 import argparse
 import asyncio
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -26,9 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from serving import cpu_seconds, session_cookie  # noqa: E402
-from ws_fanout import run_clients  # noqa: E402
+from ws_fanout import ERRORS, run_clients  # noqa: E402
 
 from tests.scaled.services import Services, _wait_port, ensure_packages, free_port  # noqa: E402
+
+
+FAILURES = []
 
 
 def browse(urls, cookie, stop, out):
@@ -43,8 +47,9 @@ def browse(urls, cookie, stop, out):
             with urllib.request.urlopen(req, timeout=30) as r:
                 r.read()
                 ok = r.status == 200
-        except Exception:
+        except Exception as exc:
             ok = False
+            FAILURES.append(f"{url}: {exc}")
         out.append(((time.perf_counter() - began) * 1000, ok))
 
 
@@ -57,6 +62,9 @@ def main():
     parser.add_argument("--duration", type=float, default=20.0)
     args = parser.parse_args()
 
+    # A thousand sockets here, five hundred in each daphne: more than the usual 1,024 open files.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
     ensure_packages()
     services = Services().start()
     env = {**os.environ, **services.env, "DJANGO_SETTINGS_MODULE": "fcm.settings",
@@ -77,12 +85,13 @@ def main():
         Lab.objects.filter(pk=lab.pk).update(speed=args.speed)
         cookie = session_cookie(admin)
         ports = [free_port(), free_port()]
+        logs = Path(os.environ.get("FCM_LOAD_LOGS", "/tmp"))
         for port in ports:
             procs.append(subprocess.Popen([sys.executable, "manage.py", "serve", "--no-engine", "--no-link", "--port",
                                            str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL))
+                                          stderr=open(logs / f"fcm-load-daphne-{port}.log", "wb")))
         procs.append(subprocess.Popen([sys.executable, "manage.py", "runengine"], cwd=ROOT, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                      stdout=subprocess.DEVNULL, stderr=open(logs / "fcm-load-engine.log", "wb")))
         for port in ports:
             _wait_port(port)
         cluster = lab.clusters.get()
@@ -113,12 +122,21 @@ def main():
     finally:
         for p in procs:
             p.terminate()
-            p.wait(20)
+        for p in procs:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:  # daphne closing a thousand sockets can take its time
+                p.kill()
+                p.wait(10)
         services.stop()
     lat.sort()
     times = sorted(t for t, _ in http)
     errors = sum(1 for _, ok in http if not ok)
     q = lambda xs, p: xs[min(len(xs) - 1, int(len(xs) * p))] if xs else float("nan")  # noqa: E731
+    for error in sorted(set(ERRORS))[:3]:
+        print(f"# socket failure: {error}")
+    for failure in sorted(set(FAILURES))[:5]:
+        print(f"# HTTP failure: {failure}")
     print(f"# {len(lat)} stamped messages; {msgs / elapsed:.0f} msgs/s; {len(http)} HTTP pages "
           f"(p50 {q(times, 0.5):.0f} ms); CPU of the three processes {cpu:.1f} s over {elapsed:.1f} s")
     print(f"clients={args.clients} procs=2 p50_ms={q(lat, 0.5):.1f} p99_ms={q(lat, 0.99):.1f} dropped={dropped} "

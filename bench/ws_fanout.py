@@ -62,6 +62,10 @@ def engine_cost(admin, lab, migrations):
     return stats
 
 
+#: Why clients dropped (the first few are printed).
+ERRORS = []
+
+
 async def run_clients(url, cookie, n, duration, start_moves):
     """`url` may be a list: client i connects to url[i % len(url)] (several daphne processes)."""
     import websockets
@@ -91,7 +95,8 @@ async def run_clients(url, cookie, n, duration, start_moves):
                     counts[i] += 1
                     if stop.is_set():
                         break
-        except Exception:
+        except Exception as exc:
+            ERRORS.append(repr(exc)[:200])
             dropped[0] += 1
             if ready[0] + dropped[0] == n:
                 connected.set()

@@ -52,7 +52,11 @@ class Processes:
     def kill(self, name, sig=9):
         proc = self.procs.pop(name)
         proc.send_signal(sig)
-        proc.wait(20)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
     def url(self, name):
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -74,3 +78,6 @@ def processes():
         procs.start(name)
     yield procs
     procs.stop()
+    restarted_redis = os.environ.get("FCM_SCALED_REDIS_PID")
+    if restarted_redis and os.environ.get("FCM_SCALED_REDIS_RESTARTED"):
+        os.kill(int(restarted_redis), 15)  # the fault test's own Redis (run.py stops the one it started)

@@ -17,7 +17,10 @@ from tests.scaled.services import Services, ensure_packages  # noqa: E402
 def main():
     ensure_packages()
     services = Services().start()
-    env = {**os.environ, **services.env, "FCM_SCALED_ROOT": str(services.root)}
+    env = {**os.environ, **services.env, "FCM_SCALED_ROOT": str(services.root),
+           # The fault tests restart these themselves (tests/scaled/test_faults.py).
+           "FCM_SCALED_PG_DATA": str(services.pg_data), "FCM_SCALED_PG_PORT": str(services.pg_port),
+           "FCM_SCALED_REDIS_PORT": str(services.redis_port), "FCM_SCALED_REDIS_PID": str(services.redis.pid)}
     env.pop("FCM_TEST_DB", None)
     try:
         for suite in (["tests/integration"], ["tests/scaled"]):

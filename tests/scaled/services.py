@@ -45,7 +45,7 @@ def _pg_tool(name):
 
 
 def ensure_packages():
-    """apt-get install postgresql and redis-server when missing (root only, as CI is)."""
+    """apt-get install postgresql and redis-server when missing (as root, or through sudo)."""
     missing = []
     try:
         _pg_tool("initdb")
@@ -54,11 +54,12 @@ def ensure_packages():
     if not shutil.which("redis-server"):
         missing.append("redis-server")
     if missing:
-        if os.geteuid() != 0:
+        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        if sudo and not shutil.which("sudo"):
             raise SystemExit(f"make test-scaled needs {' and '.join(missing)}: apt-get install {' '.join(missing)}")
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True)
+        subprocess.run([*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq", *missing],
+                       check=True)
 
 
 class Services:
