@@ -44,8 +44,11 @@ def fields_of(html):
     return sorted({n for n in names if n not in ("csrfmiddlewaretoken", "action", "cluster")})
 
 
+STEP = re.compile(r'aria-current="step">([^<]+)<')
+
+
 def wizard_steps(client, lab, cluster):
-    """(url, field names) of the first form page of every wizard."""
+    """(url, field names, the page's step name) of the first form page of every wizard."""
     out = []
     for kind in WIZARDS:
         query = f"?cluster={cluster.pk}" if kind in CLUSTER_WIZARDS else ""
@@ -58,7 +61,8 @@ def wizard_steps(client, lab, cluster):
             start = reverse("wizards:draft", args=[lab.pk, draft.pk]) if draft else start
             names = fields_of(html)
         if names:
-            out.append((start, names))
+            step = STEP.search(html)
+            out.append((start, names, step.group(1) if step else ""))
     return out
 
 
@@ -93,9 +97,9 @@ def test_generated_values_everywhere_change_nothing_and_never_fail(client, owner
         assert len(targets) >= 6, targets
         for url in dialogs(lab, cluster):
             html = client.get(url, headers=HX).content.decode()
-            targets.append((url, fields_of(html) or ["action"]))
+            targets.append((url, fields_of(html) or ["action"], ""))
         _TARGETS[lab.pk, lab.created_at] = targets
-    url, names = data.draw(st.sampled_from(_TARGETS[lab.pk, lab.created_at]), label="target")
+    url, names, step = data.draw(st.sampled_from(_TARGETS[lab.pk, lab.created_at]), label="target")
     values = {name: data.draw(NASTY, label=name) for name in names}
     before = fingerprint(lab)
     response = client.post(url, {**values, "action": values.get("action", "next")}, headers=HX)
@@ -104,3 +108,7 @@ def test_generated_values_everywhere_change_nothing_and_never_fail(client, owner
     html = response.content.decode()
     assert "<script>alert(1)</script>" not in html  # escaped wherever it is shown back
     assert fingerprint(lab) == before, (url, values)
+    # Refused and shown again: the page says why (a wizard on the same page, or a dialog).
+    again = (step and f'aria-current="step">{step}<' in html) or 'id="action-dialog"' in html
+    if response.status_code == 200 and again and "<form" in html and values:
+        assert 'class="field-error' in html or 'role="alert"' in html or "errorlist" in html, (url, values)
