@@ -101,7 +101,7 @@ def main():
                  f"/labs/{lab.pk}/clusters/{cluster.pk}/events/"]
         urls = [f"http://127.0.0.1:{port}{page}" for page in pages for port in ports]
         cpu0 = sum(cpu_seconds(p.pid) for p in procs)
-        http, stop = [], threading.Event()
+        http, stop, browsers = [], threading.Event(), []
 
         def start_moves():
             from fcm.engine import failures, services as engine
@@ -112,12 +112,15 @@ def main():
             engine.request_moves(admin, roles, Operation.Kind.LIVE_MIGRATION, None)
             failures.pause_node(admin, nodes[3], drain=True)
             for _ in range(args.browsers):
-                threading.Thread(target=browse, args=(urls, cookie, stop, http), daemon=True).start()
+                browsers.append(threading.Thread(target=browse, args=(urls, cookie, stop, http), daemon=True))
+                browsers[-1].start()
 
         lat, msgs, elapsed, dropped = asyncio.run(run_clients(
             [f"ws://127.0.0.1:{port}/ws/labs/{lab.pk}/" for port in ports], cookie, args.clients, args.duration,
             start_moves))
         stop.set()
+        for thread in browsers:  # let the pages in flight finish before the servers stop
+            thread.join(60)
         cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
     finally:
         for p in procs:

@@ -56,8 +56,9 @@ def test_a_class_joins_one_trainee_meets_an_objective_and_a_fault_hits_one_lab(
     ann = pages["Ann"]
     ann.locator("#nodes-list tbody tr", has_text="HQ-HV1").click()
     expect(ann.locator("#selection")).to_contain_text("HQ-HV1")
-    ann.locator("#actions .action", has_text="Drain Roles").first.click()
-    expect(ann.locator("#exercise li[data-objective='drained']")).to_have_class(re.compile("met"), timeout=20000)
+    with ann.expect_event("load"):  # the console reloads itself once the server has acted
+        ann.locator("#actions .action", has_text="Drain Roles").first.click()
+    expect(ann.locator("#exercise li[data-objective='drained']")).to_have_class(re.compile("met"), timeout=30000)
     expect(ann.locator("#exercise .exercise-progress")).to_have_text("33 %")
     ann_row = trainer.locator("#trainees tr", has_text="Ann")
     expect(ann_row.locator("td[data-objective='drained']")).to_have_class(re.compile("met"))

@@ -75,7 +75,11 @@ def test_join_gives_each_trainee_their_own_lab_with_their_own_names(client, sess
         reverse("console:root", args=[bob.lab_id])
     # The panel beside the console lists the trainee's own objectives.
     page = client.get(reverse("console:root", args=[bob.lab_id])).content.decode()
-    assert 'id="exercise"' in page and f"Make {bob.variables['vm']} highly available" in page
+    assert page.count('id="exercise"') == 1 and f"Make {bob.variables['vm']} highly available" in page
+    # A navigation (or the catch-up listing after a missed push) brings the panel up to date too.
+    swap = client.get(reverse("console:root", args=[bob.lab_id]), HTTP_HX_REQUEST="true").content.decode()
+    assert swap.count('id="exercise"') == 1 and 'id="exercise" class="exercise-pane" aria-label="Exercise" ' \
+        'hx-swap-oob="true"' in swap
 
 
 def test_join_refusals_are_shown_at_the_field_and_change_nothing(client, session):
