@@ -42,7 +42,8 @@ class Command(BaseCommand):
         self.stdout.flush()
         Server(
             application=application,
-            endpoints=build_endpoint_description_strings(host=host, port=port),
+            # A classroom connects all at once: a deeper accept queue than Twisted's 50.
+            endpoints=[e + ":backlog=1024" for e in build_endpoint_description_strings(host=host, port=port)],
             ready_callable=None if no_engine else start_on_daphne_loop,
             proxy_forwarded_address_header="X-Forwarded-For" if proxy_headers else None,
             proxy_forwarded_port_header="X-Forwarded-Port" if proxy_headers else None,
