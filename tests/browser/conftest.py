@@ -144,7 +144,8 @@ def shot(request):
     def take(page, name):
         if os.environ.get("SCREENSHOTS") == "1":
             SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"))
+            # caret="initial": no style injected to hide the caret (the page's CSP would report it)
+            page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), caret="initial")
     return take
 
 
@@ -156,6 +157,6 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call" and report.failed and "page" in item.funcargs:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         try:
-            item.funcargs["page"].screenshot(path=str(SCREENSHOT_DIR / f"FAILED-{item.name}.png"))
+            item.funcargs["page"].screenshot(path=str(SCREENSHOT_DIR / f"FAILED-{item.name}.png"), caret="initial")
         except Exception:  # the page may be gone; the report matters more
             pass

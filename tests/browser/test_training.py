@@ -25,6 +25,7 @@ def test_a_class_joins_one_trainee_meets_an_objective_and_a_fault_hits_one_lab(
         signed_in, browser, live_server_url, shot):
     trainer = signed_in
     trainer.goto(f"{live_server_url}/training/")
+    shot(trainer, "training-sessions")
     trainer.get_by_label("Maintenance window").check()
     trainer.get_by_role("button", name="Start session").click()
     code = trainer.locator("#join-code").inner_text()
@@ -38,6 +39,7 @@ def test_a_class_joins_one_trainee_meets_an_objective_and_a_fault_hits_one_lab(
     ann.get_by_label("Your name").fill("Ann")
     ann.get_by_role("button", name="Join").click()
     expect(ann.locator("#code-error")).to_contain_text("No session is open with this code")
+    shot(ann, "training-join-refused")
     ann.context.close()
 
     pages = {name: trainee_joins(browser, live_server_url, code, name) for name in ("Ann", "Bob", "Cid")}
