@@ -99,6 +99,11 @@ class QrCodeView(TrainerMixin, View):
         return HttpResponse(out.getvalue(), content_type="image/svg+xml")
 
 
+def controls(request, session, **extra):
+    """The dashboard's controls again, with a notice or an error at the control that was used."""
+    return TemplateResponse(request, "training/_controls.html", DashboardView.context(request, session, **extra))
+
+
 class SessionActionView(TrainerMixin, View):
     """The dashboard's controls. Each answers with the controls again, a message at the control used."""
 
@@ -108,36 +113,32 @@ class SessionActionView(TrainerMixin, View):
         if handler is None:
             raise Http404("No such action.")
         if not session.is_open and action != "export":
-            return self.controls(request, session, error="This session has ended.")
+            return controls(request, session, error="This session has ended.")
         return handler(request, session)
-
-    def controls(self, request, session, **extra):
-        return TemplateResponse(request, "training/_controls.html",
-                                DashboardView.context(request, session, **extra))
 
     def do_broadcast(self, request, session):
         form = BroadcastForm(request.POST)
         if not form.is_valid():
-            return self.controls(request, session, broadcast_form=form)
+            return controls(request, session, broadcast_form=form)
         classroom.broadcast(session, form.cleaned_data["text"])
         AuditEntry.record(request, "broadcast", session, form.cleaned_data["text"])
-        return self.controls(request, session, notice="Message sent to the class.")
+        return controls(request, session, notice="Message sent to the class.")
 
     def do_clock(self, request, session):
         form = ClockForm(request.POST)
         if not form.is_valid():
-            return self.controls(request, session, clock_error="Choose pause or one of the speeds.")
+            return controls(request, session, clock_error="Choose pause or one of the speeds.")
         classroom.set_clocks(session, form.cleaned_data["speed"])
         speed = form.cleaned_data["speed"]
         AuditEntry.record(request, "clock", session, "paused" if not speed else f"x{speed:g}")
-        return self.controls(request, session, notice="Every lab's clock is paused." if not speed else
+        return controls(request, session, notice="Every lab's clock is paused." if not speed else
                              f"Every lab's clock runs at x{speed:g}.")
 
     def do_inject(self, request, session):
         trainees = list(session.trainees.select_related("lab").filter(lab__isnull=False))
         form = InjectForm(request.POST, targets=classroom.fault_targets(session), trainees=trainees)
         if not form.is_valid():
-            return self.controls(request, session, inject_form=form)
+            return controls(request, session, inject_form=form)
         kind, name = form.cleaned_data["fault"]
         chosen = trainees if form.cleaned_data["target"] == "all" else \
             [t for t in trainees if str(t.pk) == form.cleaned_data["target"]]
@@ -145,12 +146,12 @@ class SessionActionView(TrainerMixin, View):
             results = classroom.inject(session, request.user, kind, name, chosen)
         except classroom.ClassroomError as exc:
             form.add_error("fault", str(exc))
-            return self.controls(request, session, inject_form=form)
+            return controls(request, session, inject_form=form)
         done = [t.display_name for t, error in results if not error]
         AuditEntry.record(request, "inject fault", session, f"{kind} {name} in " + "; ".join(
             f"{t.display_name}: {error or 'done'}" for t, error in results))
         refused = [f"{t.display_name}: {error}" for t, error in results if error]
-        return self.controls(request, session, notice=(
+        return controls(request, session, notice=(
             f"{catalogue.FAULT_KINDS[kind][1]} ({name}) in {len(done)} lab{'s' if len(done) != 1 else ''}"
             + (f": {', '.join(done)}." if done else ".")), inject_refused=refused)
 
@@ -158,10 +159,10 @@ class SessionActionView(TrainerMixin, View):
         try:
             classroom.end(session)
         except classroom.ClassroomError as exc:
-            return self.controls(request, session, error=str(exc))
+            return controls(request, session, error=str(exc))
         session.refresh_from_db()
         AuditEntry.record(request, "end session", session)
-        return self.controls(request, session, notice="The session has ended. The join code no longer works.")
+        return controls(request, session, notice="The session has ended. The join code no longer works.")
 
 
 class TraineeActionView(TrainerMixin, View):
@@ -174,7 +175,7 @@ class TraineeActionView(TrainerMixin, View):
         if old_lab:
             # The trainee's open console shows a lab that is gone: tell it where the new one is.
             async_to_sync(push)(old_lab, render_to_string("training/_lab_reset.html", {"oob": True}))
-        return SessionActionView().controls(request, session, notice=f"{t.display_name}'s lab was reset.")
+        return controls(request, session, notice=f"{t.display_name}'s lab was reset.")
 
 
 class ExportView(TrainerMixin, View):
