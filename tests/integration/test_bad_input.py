@@ -1,16 +1,29 @@
-"""Bad input never breaks the console: generated values posted to every wizard's steps and to the dialogs.
+"""Bad input never breaks the console: generated values posted to every wizard step and to the dialogs.
 
 Never a 500; the lab does not change; a form that refuses says why, in
 the page it answers with. (Malformed WebSocket frames: test_live_socket.py.)
+
+Every form page of every wizard is reached the way a person reaches it:
+the walker fills each page as a browser would submit it (what is ticked,
+selected or typed by default) plus the few values a page needs to go on
+(server names, an address), and presses Next. Before each generated post
+the draft is put back on its page with the answers it had, so every
+example hits the page it names. Confirmation pages are left out: their
+only input is a checkbox, any value of which means ticked, so a post there
+is Finish and rightly changes the lab.
 """
+import json
 import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from fcm.engine.models import Operation
-from fcm.inventory.models import Cluster, ClusterEvent, Lab, Node, Role, VirtualMachine
+from fcm.inventory.models import (Cluster, ClusterDisk, ClusterEvent, Lab, Network, Node, Role, VirtualHardDisk,
+                                  VirtualMachine)
 from fcm.wizards.models import WizardDraft
 from fcm.wizards.registry import CLUSTER_WIZARDS, WIZARDS
 
@@ -26,9 +39,9 @@ NASTY = st.one_of(
 )
 
 
-def fingerprint(lab):
+def fingerprint(lab_id):
     """What a refused post must not change."""
-    lab = Lab.objects.get(pk=lab.pk)
+    lab = Lab.objects.get(pk=lab_id)
     return (lab.speed, lab.name,
             sorted(Role.objects.filter(cluster__lab=lab).values_list("name", "state", "owner_node_id", "priority",
                                                                      "failback")),
@@ -47,8 +60,93 @@ def fields_of(html):
 STEP = re.compile(r'aria-current="step">([^<]+)<')
 
 
-def wizard_steps(client, lab, cluster):
-    """(url, field names, the page's step name) of the first form page of every wizard."""
+class FormDefaults(HTMLParser):
+    """What a browser would submit for the page's form as it stands: ticked, selected, typed."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.values, self._select, self._first = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button"):
+            kind = a.get("type", "text")
+            if kind in ("radio", "checkbox"):
+                if "checked" in a:
+                    self.values.setdefault(name, []).append(a.get("value") or "on")
+            else:
+                self.values[name] = [a.get("value") or ""]
+        elif tag == "select" and name:
+            self._select, self._first = name, None
+        elif tag == "option" and self._select:
+            if self._first is None:
+                self._first = a.get("value", "")
+            if "selected" in a:
+                self.values[self._select] = [a.get("value", "")]
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._select:
+            self.values.setdefault(self._select, [self._first or ""])
+            self._select = None
+
+
+def form_defaults(html):
+    parser = FormDefaults()
+    parser.feed(html)
+    return {k: v for k, v in parser.values.items() if k not in ("csrfmiddlewaretoken", "action")}
+
+
+@dataclass
+class Target:
+    lab: int
+    url: str
+    names: list
+    step: str = ""  # the page's title in the step list
+    draft: int = None  # WizardDraft to put back on `key` with `data` before each post
+    key: str = ""
+    data: str = "{}"
+
+    def rewind(self):
+        if self.draft:
+            WizardDraft.objects.filter(pk=self.draft).update(step=self.key, data=json.loads(self.data), cancelled=False)
+
+
+def walk(client, lab, kind, query="", answers=None):
+    """Every form page of one wizard, in order, as a Target; `answers`: step key -> values it needs to go on."""
+    answers = dict(answers or {})
+    url = reverse("wizards:start", args=[lab.pk, kind]) + query
+    html = client.get(url, headers=HX).content.decode()
+    known = set(WizardDraft.objects.filter(lab=lab).values_list("pk", flat=True))
+    draft, targets, seen = None, [], []
+    confirm, progress = WIZARDS[kind].confirm_step, WIZARDS[kind].progress_step
+    while True:
+        key = draft.step if draft else WIZARDS[kind].steps[0].key
+        if key in (confirm, progress) or len(seen) > 12:
+            break
+        seen.append(key)
+        names = fields_of(html)
+        title = STEP.search(html)
+        if names:
+            targets.append(Target(lab.pk, url, names, title.group(1) if title else "", draft.pk if draft else None, key,
+                                  json.dumps(draft.data) if draft else "{}"))
+        values = {**form_defaults(html), **answers.pop(key, {})}
+        html = client.post(url, {**values, "action": "next"}, headers=HX).content.decode()
+        if draft is None:
+            draft = WizardDraft.objects.filter(lab=lab).exclude(pk__in=known).order_by("-created_at").first()
+            assert draft is not None, (kind, html[:2000])
+            url = reverse("wizards:draft", args=[lab.pk, draft.pk])
+        else:
+            draft.refresh_from_db()
+        assert draft.step != key, f"{kind}: stuck on {key}: " + " | ".join(
+            re.findall(r'class="field-error[^"]*"[^>]*>([^<]*)<', html))
+    assert not answers, f"{kind}: pages never reached: {sorted(answers)}"
+    assert key == confirm, (kind, seen, key)
+    return targets
+
+
+def first_pages(client, lab, cluster):
+    """The first form page of every wizard: the lab's own wizards may stop at Select Servers."""
     out = []
     for kind in WIZARDS:
         query = f"?cluster={cluster.pk}" if kind in CLUSTER_WIZARDS else ""
@@ -62,7 +160,7 @@ def wizard_steps(client, lab, cluster):
             names = fields_of(html)
         if names:
             step = STEP.search(html)
-            out.append((start, names, step.group(1) if step else ""))
+            out.append(Target(lab.pk, start, names, step.group(1) if step else ""))
     return out
 
 
@@ -82,33 +180,118 @@ def dialogs(lab, cluster):
     ]
 
 
+def r2_world(client, lab):
+    """2008 R2: the first page of every wizard and every dialog; Validate (test selection) and Quorum whole."""
+    cluster = lab.clusters.get()
+    targets = first_pages(client, lab, cluster)
+    assert len(targets) >= 6, targets
+    for url in dialogs(lab, cluster):
+        html = client.get(url, headers=HX).content.decode()
+        targets.append(Target(lab.pk, url, fields_of(html) or ["action"]))
+    targets += walk(client, lab, "validate", answers={
+        "servers": {"names": "WS08R2-S1, WS08R2-S2"}, "options": {"mode": "selected"}, "selection": {}})
+    targets += walk(client, lab, "quorum", f"?cluster={cluster.pk}", answers={
+        "option": {"option": "NodeAndFileShareMajority"}, "witness_config": {"file_share": r"\\FS01\witness"}})
+    return targets
+
+
+def world_2008(client, lab):
+    """2008: High Availability for a virtual machine, and New Virtual Machine, every page."""
+    cluster = lab.clusters.get()
+    guest7 = VirtualMachine.objects.get(lab=lab, name="Guest7")
+    return walk(client, lab, "configure-role", f"?cluster={cluster.pk}", answers={
+        "role": {"role_type": "Virtual Machine"}, "vms": {"vms": [guest7.pk]}}) + walk(
+        client, lab, "new-vm", f"?cluster={cluster.pk}", answers={
+            "node": {"node": Node.objects.get(lab=lab, name="contoso4").pk},
+            "name": {"name": "Guest8", "other_location": "on", "location": r"H:\VMs"}, "memory": {"memory_mb": 2048},
+            "disk": {"vhd": "create", "vhd_path": r"H:\VMs\Guest8\Guest8.vhd", "vhd_size_gb": 30},
+            "install": {"install": "later"}})
+
+
+def fresh_world(client, lab):
+    """2012, no cluster yet: Create Cluster every page; then a one-node cluster for Add Node, Quorum and a broker."""
+    from tests.integration.test_wizards import create_cluster_now
+    public = Network.objects.get(lab=lab, name="Public")
+    targets = walk(client, lab, "create-cluster", answers={
+        "servers": {"names": "HV-A;HV-B"}, "warning": {"run_validation": "no"},
+        "access": {"name": "CL2012", f"use_{public.pk}": "on", f"address_{public.pk}": "10.10.0.50"}})
+    cluster = create_cluster_now(client, lab, names="HV-A")
+    query = f"?cluster={cluster.pk}"
+    data_disk = ClusterDisk.objects.get(cluster=cluster, disk__name="Data")
+    return targets + walk(client, lab, "add-node", query, answers={
+        "servers": {"names": "HV-B"}, "warning": {"confirm": "no"}}) + walk(client, lab, "quorum", query, answers={
+            "option": {"option": "witness"}, "witness": {"witness": "disk"}, "witness_config": {"disk": data_disk.pk}}) + walk(
+        client, lab, "configure-role", query, answers={
+            "role": {"role_type": "Hyper-V Replica Broker"}, "access": {"name": "REPLICA-BRK", "ip": "10.10.0.80"}})
+
+
+def replica_world(client, lab):
+    """Replica: Enable Replication, every page, on 2012 and on a 2012 R2 copy (which asks for the frequency)."""
+    from fcm.inventory import labfile
+    data = labfile.read(labfile.lab_path("replica-dr-2012"))
+    for item in data["nodes"] + data["clusters"]:
+        item["os_version"] = "2012R2"
+    r2 = labfile.load(labfile.lab_path("replica-dr-2012"), lab.owner, name="replica-dr-2012r2", data=data)
+    targets = []
+    for each, extra in ((lab, {}), (r2, {"frequency": {"frequency_s": "30"}})):
+        hq = Cluster.objects.get(lab=each, name="HQ-CL")
+        role = Role.objects.get(cluster=hq, name="HQ-WEB01")
+        vhd = VirtualHardDisk.objects.get(virtual_machine__lab=each, virtual_machine__name="HQ-WEB01",
+                                          virtual_machine__host_node__site="HQ")
+        targets += walk(client, each, "enable-replication", f"?cluster={hq.pk}&subject={role.pk}", answers={
+            "server": {"replica_server": "DR-BROKER.contoso.com"}, "connection": {"port": "80", "auth": "Kerberos"},
+            "vhds": {"vhds": [vhd.pk]}, "points": {"keep": "hourly", "additional": "4"},
+            "initial": {"method": "network", "when": "now"}, **extra})
+    return targets
+
+
+WORLDS = {"2008r2": ("r2_lab", r2_world), "2008": ("lab_2008", world_2008),
+          "2012-fresh": ("fresh_lab", fresh_world), "2012-replica": ("replica_lab", replica_world)}
 _TARGETS = {}
 
 
+@pytest.fixture
+def fresh_lab(owner):
+    from fcm.inventory import labfile
+    return labfile.load(labfile.lab_path("two-node-fresh-2012"), owner)
+
+
+@pytest.mark.parametrize("world", WORLDS)
 @settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(data=st.data())
-def test_generated_values_everywhere_change_nothing_and_never_fail(client, owner, r2_lab, data):
+def test_generated_values_everywhere_change_nothing_and_never_fail(request, client, owner, world, data):
     client.force_login(owner)
-    lab, cluster = r2_lab, r2_lab.clusters.get()
+    fixture, build = WORLDS[world]
+    lab = request.getfixturevalue(fixture)
     if (lab.pk, lab.created_at) not in _TARGETS:  # once per lab: the examples share its database state
-        targets = wizard_steps(client, lab, cluster)
-        assert len(targets) >= 6, targets
-        for url in dialogs(lab, cluster):
-            html = client.get(url, headers=HX).content.decode()
-            targets.append((url, fields_of(html) or ["action"], ""))
-        _TARGETS[lab.pk, lab.created_at] = targets
-    url, names, step = data.draw(st.sampled_from(_TARGETS[lab.pk, lab.created_at]), label="target")
-    values = {name: data.draw(NASTY, label=name) for name in names}
-    before = fingerprint(lab)
-    response = client.post(url, {**values, "action": values.get("action", "next")}, headers=HX)
+        _TARGETS[lab.pk, lab.created_at] = build(client, lab)
+    target = data.draw(st.sampled_from(_TARGETS[lab.pk, lab.created_at]), label="target")
+    values = {name: data.draw(NASTY, label=name) for name in target.names}
+    target.rewind()
+    before = fingerprint(target.lab)
+    response = client.post(target.url, {**values, "action": values.get("action", "next")}, headers=HX)
     assert response.status_code < 500
     assert response.status_code in (200, 204, 302, 400, 403, 404, 405)
     html = response.content.decode()
     assert "<script>alert(1)</script>" not in html  # escaped wherever it is shown back
-    assert fingerprint(lab) == before, (url, values)
+    assert fingerprint(target.lab) == before, (target, values)
     # Refused and shown again: the page says why (a wizard on the same page, or a dialog).
-    again = (step and f'aria-current="step">{step}<' in html) or 'id="action-dialog"' in html
+    again = (target.step and f'aria-current="step">{target.step}<' in html) or 'id="action-dialog"' in html
     if response.status_code == 200 and again and "<form" in html and values:
-        assert 'class="field-error' in html or 'role="alert"' in html or "errorlist" in html, (url, values)
+        assert 'class="field-error' in html or 'role="alert"' in html or "errorlist" in html, (target, values)
+
+
+def test_the_walk_reaches_every_form_page_of_every_wizard(client, owner, r2_lab, lab_2008, replica_lab, fresh_lab):
+    """The generated posts above cover each wizard's every page that has a form, bar confirmations."""
+    client.force_login(owner)
+    reached = set()
+    for fixture, build in WORLDS.values():
+        lab = {"r2_lab": r2_lab, "lab_2008": lab_2008, "replica_lab": replica_lab, "fresh_lab": fresh_lab}[fixture]
+        for target in build(client, lab):
+            draft = WizardDraft.objects.filter(pk=target.draft).first()
+            reached.add((draft.kind, target.key) if draft else None)
+    expected = {(kind, step.key) for kind, wizard in WIZARDS.items() for step in wizard.steps
+                if step.form_class and step.key not in (wizard.confirm_step, wizard.steps[0].key)}
+    assert expected - reached == set()
