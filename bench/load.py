@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from serving import cpu_seconds, session_cookie  # noqa: E402
-from ws_fanout import ERRORS, run_clients  # noqa: E402
+from ws_fanout import ERRORS, FIRST, run_clients  # noqa: E402
 
 from tests.scaled.services import Services, _wait_port, ensure_packages, free_port  # noqa: E402
 
@@ -101,6 +101,7 @@ def main():
                  f"/labs/{lab.pk}/clusters/{cluster.pk}/events/"]
         urls = [f"http://127.0.0.1:{port}{page}" for page in pages for port in ports]
         cpu0 = sum(cpu_seconds(p.pid) for p in procs)
+        client_cpu0 = time.process_time()
         http, stop, browsers = [], threading.Event(), []
 
         def start_moves():
@@ -122,6 +123,7 @@ def main():
         for thread in browsers:  # let the pages in flight finish before the servers stop
             thread.join(60)
         cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
+        client_cpu = time.process_time() - client_cpu0
     finally:
         for p in procs:
             p.terminate()
@@ -141,7 +143,10 @@ def main():
     for failure in sorted(set(FAILURES))[:5]:
         print(f"# HTTP failure: {failure}")
     print(f"# {len(lat)} stamped messages; {msgs / elapsed:.0f} msgs/s; {len(http)} HTTP pages "
-          f"(p50 {q(times, 0.5):.0f} ms); CPU of the three processes {cpu:.1f} s over {elapsed:.1f} s")
+          f"(p50 {q(times, 0.5):.0f} ms); CPU of the three processes {cpu:.1f} s over {elapsed:.1f} s; the bench's own clients {client_cpu:.1f} s")
+    first = sorted(FIRST.values())
+    print(f"# first client to receive each push: p50 {q(first, 0.5):.1f} ms, p99 {q(first, 0.99):.1f} ms "
+          f"({len(first)} pushes)")
     print(f"clients={args.clients} procs=2 p50_ms={q(lat, 0.5):.1f} p99_ms={q(lat, 0.99):.1f} dropped={dropped} "
           f"http_p99_ms={q(times, 0.99):.1f} errors={errors}")
 

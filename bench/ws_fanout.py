@@ -64,6 +64,10 @@ def engine_cost(admin, lab, migrations):
 
 #: Why clients dropped (the first few are printed).
 ERRORS = []
+#: Per pushed message (its commit stamp), the latency of the first client that got it: the server's
+#: own path, without the time the bench's clients take to read a thousand copies one after another.
+FIRST = {}
+SIZES = []
 
 
 async def run_clients(url, cookie, n, duration, start_moves):
@@ -92,7 +96,9 @@ async def run_clients(url, cookie, n, duration, start_moves):
                     m = STAMP.search(msg)
                     if m:
                         latencies.append((now - float(m.group(1))) * 1000)
+                        FIRST[m.group(1)] = min(FIRST.get(m.group(1), latencies[-1]), latencies[-1])
                     counts[i] += 1
+                    SIZES.append(len(msg)) if i == 0 else None
                     if stop.is_set():
                         break
         except Exception as exc:

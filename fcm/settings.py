@@ -122,17 +122,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The browser suite forks a daphne child: it needs a file test database.
     # FCM_TEST_DB lets a long run (make soak) use its own file beside a normal test run.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("FCM_TEST_DB") or str(VAR_DIR / "test.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bool("DB_POOL", True):
+    # Under daphne every request and every socket's database step would open its own connection (a
+    # new PostgreSQL backend process each time: most of a socket handshake's cost, bench/load.py).
+    # Django's pool keeps them instead (persistent connections do not fit ASGI's thread per
+    # request). Health checks: a checked-out connection is tested first, so a PostgreSQL restart
+    # costs no request.
+    DATABASES["default"].update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True)
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2, "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5"))}
 
 if os.environ.get("REDIS_URL"):
+    # Redis publish/subscribe: a push to a lab is one message per daphne process, which hands it to
+    # its own consoles, instead of one queued copy per console (bench/load.py).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
         }
     }
     # Several daphne processes: rate-limit counters (sign-in, join codes) must be shared too.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["REDIS_URL"]}}
+    # Every page and every socket reads the session: from Redis, the database only on a miss.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "fcm.live.layers.InMemoryChannelLayer"}}
 

@@ -8,28 +8,29 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from fcm.inventory.models import Lab
 
-from .groups import lab_group
+from . import watchdog
+from .auth import socket_user
+from .groups import LOCAL, lab_group
 
-#: Consumers of this process, by lab: the embedded engine (same process,
-#: same event loop) hands them fragments directly (see fcm.live.push).
-LOCAL = {}
 
 
 @database_sync_to_async
-def _may_open(user, lab_id):
-    """None when the user may not see the lab; else the lab's last push time (epoch seconds, 0 if none)."""
-    row = Lab.objects.visible_to(user).filter(pk=lab_id).values_list("changed_at", flat=True).first()
-    if row is None and not Lab.objects.visible_to(user).filter(pk=lab_id).exists():
+def _may_open(scope, lab_id):
+    """None when the session's user may not see the lab; else the lab's last push time (epoch seconds, 0 if none)."""
+    user = socket_user(scope)
+    if not user.is_authenticated:
         return None
-    return row.timestamp() if row else 0.0
+    row = Lab.objects.visible_to(user).filter(pk=lab_id).values_list("pk", "changed_at").first()
+    if row is None:
+        return None
+    return row[1].timestamp() if row[1] else 0.0
 
 
 class LabConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.group = None
-        user = self.scope.get("user")
         lab_id = self.scope["url_route"]["kwargs"]["lab"]
-        changed = await _may_open(user, lab_id) if user is not None and user.is_authenticated else None
+        changed = await _may_open(self.scope, lab_id)
         if changed is None:
             await self.close(code=4403)
             return
@@ -38,6 +39,7 @@ class LabConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         LOCAL.setdefault(self.lab_id, set()).add(self)
+        watchdog.ensure_started()
         # Pushes sent between the page's render and this join were missed: the page compares.
         await self.send(text_data=f'<span id="lab-sync" hx-swap-oob="true" hidden data-changed="{changed:.3f}"></span>')
 

@@ -9,8 +9,7 @@ and every process's consumers forward it.
 """
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from .consumers import LOCAL
-from .groups import lab_group
+from .groups import LOCAL, lab_group
 
 
 async def push(lab_id, html):

@@ -2,14 +2,19 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from fcm.live.consumers import LOCAL
+from fcm.live import watchdog
+from fcm.live.auth import socket_user
+from fcm.live.groups import LOCAL
 
 from .grading import session_group
 from .models import TrainingSession
 
 
 @database_sync_to_async
-def _may_watch(user, session_id):
+def _may_watch(scope, session_id):
+    user = socket_user(scope)
+    if not user.is_authenticated:
+        return False
     sessions = TrainingSession.objects.all() if user.is_superuser else TrainingSession.objects.filter(trainer=user)
     return sessions.filter(pk=session_id).exists()
 
@@ -17,15 +22,15 @@ def _may_watch(user, session_id):
 class SessionConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.group = None
-        user = self.scope.get("user")
         session_id = self.scope["url_route"]["kwargs"]["session"]
-        if user is None or not user.is_authenticated or not await _may_watch(user, session_id):
+        if not await _may_watch(self.scope, session_id):
             await self.close(code=4403)
             return
         self.group = session_group(session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         LOCAL.setdefault(self.group, set()).add(self)  # the embedded engine sends to it directly
+        watchdog.ensure_started()
 
     async def disconnect(self, code):
         if self.group:

@@ -56,7 +56,7 @@ async def test_stranger_anonymous_and_foreign_origin_are_refused():
 
 
 async def test_the_embedded_engine_pushes_to_local_consoles_directly():
-    from fcm.live.consumers import LOCAL
+    from fcm.live.groups import LOCAL
     from fcm.live.push import push
     lab, cookies = await _setup()
     ws = _socket(lab.pk, cookies["owner"])
@@ -138,4 +138,40 @@ async def test_malformed_and_oversized_frames_neither_crash_a_consumer_nor_touch
     await get_channel_layer().group_send(lab_group(lab.pk), {"type": "lab.fragment", "html": "<i>again</i>"})
     assert await noisy.receive_from() == "<i>again</i>"
     for ws in (noisy, quiet):
+        await ws.disconnect()
+
+
+async def test_consoles_reconnect_once_the_channel_layer_is_back():
+    """Redis down, then back: the watchdog closes this process's consoles with 1012 so they list themselves again."""
+    import asyncio
+
+    from channels.layers import InMemoryChannelLayer
+
+    from fcm.live import watchdog
+
+    class FlakyLayer(InMemoryChannelLayer):
+        down = False
+
+        async def send(self, channel, message):
+            if self.down:
+                raise ConnectionError("Redis went away")
+            await super().send(channel, message)
+
+    lab, cookies = await _setup()
+    ws = _socket(lab.pk, cookies["owner"])
+    assert (await ws.connect())[0]
+    await ws.receive_from()  # lab-sync
+    layer = FlakyLayer()
+    task = asyncio.ensure_future(watchdog.watch(layer, period=0.05, patience=0.5))
+    try:
+        await asyncio.sleep(0.2)
+        assert await ws.receive_nothing(0.1)  # up: nothing happens
+        layer.down = True
+        await asyncio.sleep(0.3)
+        assert await ws.receive_nothing(0.1)  # down: the socket stays open (nothing to resync from yet)
+        layer.down = False
+        closed = await ws.receive_output(2)
+        assert closed == {"type": "websocket.close", "code": watchdog.SERVICE_RESTART}
+    finally:
+        task.cancel()
         await ws.disconnect()

@@ -45,6 +45,9 @@ class Command(BaseCommand):
             # A classroom connects all at once: a deeper accept queue than Twisted's 50.
             endpoints=[e + ":backlog=1024" for e in build_endpoint_description_strings(host=host, port=port)],
             ready_callable=None if no_engine else start_on_daphne_loop,
+            # A class connecting at once (or every console reconnecting after a restart) queues for the
+            # database: a handshake waits its turn rather than being dropped after autobahn's 5 s.
+            websocket_handshake_timeout=30, websocket_connect_timeout=30,
             proxy_forwarded_address_header="X-Forwarded-For" if proxy_headers else None,
             proxy_forwarded_port_header="X-Forwarded-Port" if proxy_headers else None,
             proxy_forwarded_proto_header="X-Forwarded-Proto" if proxy_headers else None,
