@@ -6,7 +6,9 @@ one `manage.py runengine`; opens N WebSocket clients on one lab, split over
 the two processes; runs live migrations and a node drain at a fast clock
 while HTTP clients browse the console (Roles, Nodes, a role's details,
 Cluster Events) on both processes. Measures, per message, the time from the
-engine's commit to its arrival, and the HTTP answers. Last line:
+engine's commit to its arrival (and, per push, to the first client that got
+it: the server's path without the bench reading a thousand copies in turn),
+and the HTTP answers. Last line:
 
     clients=1000 procs=2 p50_ms=.. p99_ms=.. dropped=0 http_p99_ms=.. errors=0
 
