@@ -13,7 +13,6 @@ from .auth import socket_user
 from .groups import LOCAL, lab_group
 
 
-
 @database_sync_to_async
 def _may_open(scope, lab_id):
     """None when the session's user may not see the lab; else the lab's last push time (epoch seconds, 0 if none)."""
