@@ -271,12 +271,17 @@ def set_wan_link(user, link, up):
 
 def run_due_cycles(lab, sim_now):
     """Apply every replication cycle due by `sim_now`, oldest first."""
-    due = Replication.objects.filter(lab=lab, state=State.REPLICATING, paused=False, next_cycle_at__lte=sim_now) \
-        .select_related("primary_vm__host_node__cluster", "replica_vm__host_node", "lab")
+    due = Replication.objects.filter(lab=lab, state=State.REPLICATING, paused=False, next_cycle_at__lte=sim_now)
     applied = 0
-    for rep in due:
+    for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
-            applied += _cycles(rep, sim_now)
+            # Read again under the row's lock: a failover (or pause) committed since the list above
+            # must not be overwritten by this cycle's save of the state it read.
+            rep = (Replication.objects.select_for_update(of=("self",))
+                   .select_related("primary_vm__host_node__cluster", "replica_vm__host_node", "lab")
+                   .filter(pk=pk, state=State.REPLICATING, paused=False).first())
+            if rep is not None:
+                applied += _cycles(rep, sim_now)
     return applied
 
 
@@ -521,8 +526,10 @@ def failover(user, rep, point):
         raise ReplicationError(f"Replication of '{vm.name}' is {rep.get_state_display().lower()}: "
                                "there is nothing to fail over to.")
     now = rep.lab.sim_now()
-    Replication.objects.filter(pk=rep.pk).update(state=State.FAILED_OVER_WAITING, failed_over_at=now,
-                                                 failover_point=point.sim_time)
+    if not Replication.objects.filter(pk=rep.pk, state=rep.state).update(
+            state=State.FAILED_OVER_WAITING, failed_over_at=now, failover_point=point.sim_time):
+        raise ReplicationError(f"Replication of '{vm.name}' changed meanwhile (another user or the last cycle): "
+                               "look again and retry.")
     _mark(rep)
     replica = VirtualMachine.objects.get(pk=rep.replica_vm_id)
     role_services.request_power(user, replica, role_services.START)
