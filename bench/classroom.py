@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from serving import cpu_seconds, scratch_env, serve, session_cookie  # noqa: E402
+from serving import cpu_seconds, quantile, scratch_env, serve, session_cookie  # noqa: E402
 
 ROW = re.compile(r'<tr id="trainee-(\d+)"(.*?)</tr>', re.S)
 
@@ -176,7 +176,7 @@ def main():
             lat.append((seen[str(t.pk)] - datetime.fromisoformat(at).timestamp()) * 1000)
     missing = args.trainees - len(lat)
     lat.sort()
-    q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] if lat else float("nan")  # noqa: E731
+    q = lambda p: quantile(lat, p)  # noqa: E731
     print(f"# {len(lat)} objectives ticked on the dashboard ({missing} not seen); server CPU {cpu:.1f} s over "
           f"{elapsed:.1f} s; {sum(counts.values())} messages to {len(counts)} sockets; clock x{args.speed}")
     print(f"trainees={args.trainees} p50_ms={q(0.5):.1f} p99_ms={q(0.99):.1f} max_ms={(lat[-1] if lat else 0):.1f} "

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from serving import cpu_seconds, session_cookie  # noqa: E402
+from serving import cpu_seconds, quantile as q, session_cookie  # noqa: E402
 from ws_fanout import ERRORS, FIRST, run_clients  # noqa: E402
 
 from tests.scaled.services import Services, _wait_port, ensure_packages, free_port  # noqa: E402
@@ -139,13 +139,13 @@ def main():
     lat.sort()
     times = sorted(t for t, _ in http)
     errors = sum(1 for _, ok in http if not ok)
-    q = lambda xs, p: xs[min(len(xs) - 1, int(len(xs) * p))] if xs else float("nan")  # noqa: E731
     for error in sorted(set(ERRORS))[:3]:
         print(f"# socket failure: {error}")
     for failure in sorted(set(FAILURES))[:5]:
         print(f"# HTTP failure: {failure}")
     print(f"# {len(lat)} stamped messages; {msgs / elapsed:.0f} msgs/s; {len(http)} HTTP pages "
-          f"(p50 {q(times, 0.5):.0f} ms); CPU of the three processes {cpu:.1f} s over {elapsed:.1f} s; the bench's own clients {client_cpu:.1f} s")
+          f"(p50 {q(times, 0.5):.0f} ms); CPU of the three processes {cpu:.1f} s over {elapsed:.1f} s; "
+          f"the bench's own clients {client_cpu:.1f} s")
     first = sorted(FIRST.values())
     print(f"# first client to receive each push: p50 {q(first, 0.5):.1f} ms, p99 {q(first, 0.99):.1f} ms "
           f"({len(first)} pushes)")

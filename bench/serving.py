@@ -44,6 +44,13 @@ def serve(env):
     return server, port
 
 
+def quantile(sorted_values, p):
+    """The p-quantile of an already sorted list (nan when empty): what every bench prints as p50/p99."""
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * p))]
+
+
 def session_cookie(user):
     """A Cookie header value for a session signed in as `user`."""
     from django.conf import settings

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from serving import cpu_seconds, scratch_env, serve, session_cookie  # noqa: E402
+from serving import cpu_seconds, quantile, scratch_env, serve, session_cookie  # noqa: E402
 STAMP = re.compile(r"<!--fcm-commit (\d+\.\d+)-->")
 
 
@@ -67,7 +67,6 @@ ERRORS = []
 #: Per pushed message (its commit stamp), the latency of the first client that got it: the server's
 #: own path, without the time the bench's clients take to read a thousand copies one after another.
 FIRST = {}
-SIZES = []
 
 
 async def run_clients(url, cookie, n, duration, start_moves):
@@ -98,7 +97,6 @@ async def run_clients(url, cookie, n, duration, start_moves):
                         latencies.append((now - float(m.group(1))) * 1000)
                         FIRST[m.group(1)] = min(FIRST.get(m.group(1), latencies[-1]), latencies[-1])
                     counts[i] += 1
-                    SIZES.append(len(msg)) if i == 0 else None
                     if stop.is_set():
                         break
         except Exception as exc:
@@ -163,7 +161,7 @@ def main():
         server.terminate()
         server.wait(10)
     lat.sort()
-    q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] if lat else float("nan")  # noqa: E731
+    q = lambda p: quantile(lat, p)  # noqa: E731
     print(f"# {len(lat)} stamped messages received; server CPU {cpu:.1f} s over {elapsed:.1f} s "
           f"({100 * cpu / elapsed:.0f}% of one core); bench clients CPU {client_cpu:.1f} s")
     print(f"clients={args.clients} p50_ms={q(0.5):.1f} p99_ms={q(0.99):.1f} max_ms={(lat[-1] if lat else 0):.1f} "

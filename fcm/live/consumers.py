@@ -8,7 +8,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from fcm.inventory.models import Lab
 
-from . import watchdog
 from .auth import socket_user
 from .groups import LOCAL, lab_group
 
@@ -38,7 +37,6 @@ class LabConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         LOCAL.setdefault(self.lab_id, set()).add(self)
-        watchdog.ensure_started()
         # Pushes sent between the page's render and this join were missed: the page compares.
         await self.send(text_data=f'<span id="lab-sync" hx-swap-oob="true" hidden data-changed="{changed:.3f}"></span>')
 

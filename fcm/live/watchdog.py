@@ -21,18 +21,21 @@ PERIOD_S = 1.0
 PATIENCE_S = 5.0
 #: 1012, Service Restart: htmx's socket extension reconnects after it.
 SERVICE_RESTART = 1012
-_running = {}
+_tasks = []
 
 
-def ensure_started():
-    """Start this event loop's watchdog once (called as consoles connect); not with the in-memory layer."""
+def start_on_daphne_loop():
+    """Part of `manage.py serve`'s ready callback: watch the layer from daphne's own loop.
+
+    Nothing to watch with the in-memory layer (one process: nothing between the engine and the
+    consoles can go away).
+    """
+    from twisted.internet import reactor
+
     layer = get_channel_layer()
     if isinstance(layer, InMemoryChannelLayer):
         return
-    loop = asyncio.get_running_loop()
-    task = _running.get(loop)
-    if task is None or task.done():
-        _running[loop] = loop.create_task(watch(layer))
+    reactor.callWhenRunning(lambda: _tasks.append(asyncio.get_event_loop().create_task(watch(layer))))
 
 
 async def watch(layer, period=PERIOD_S, patience=PATIENCE_S):

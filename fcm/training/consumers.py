@@ -2,7 +2,6 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from fcm.live import watchdog
 from fcm.live.auth import socket_user
 from fcm.live.groups import LOCAL
 
@@ -30,7 +29,6 @@ class SessionConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         LOCAL.setdefault(self.group, set()).add(self)  # the embedded engine sends to it directly
-        watchdog.ensure_started()
 
     async def disconnect(self, code):
         if self.group:

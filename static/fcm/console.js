@@ -310,15 +310,18 @@
     if (lastPush > parseFloat(el.dataset.rendered || "Infinity")) resync();
   });
 
-  /* A socket that opens again (server restart, network blip) missed
-     pushes: re-render what this tab shows. */
+  /* A socket that opens again (server restart, Redis back, network blip) missed
+     pushes: re-render what this tab shows (a console, or a trainer's table of trainees). */
   var socketOpens = 0;
   document.addEventListener("htmx:wsOpen", function () {
     socketOpens += 1;
-    if (socketOpens > 1 && document.getElementById("console")) {
+    if (socketOpens < 2) return;
+    if (document.getElementById("console")) {
       var win = document.querySelector(".window[data-rendered]");
       if (win) win.dataset.rendered = String(Date.now() / 1000);
       resync();
+    } else if (document.getElementById("trainees")) {
+      htmx.ajax("GET", location.pathname, { target: "#trainees", select: "#trainees", swap: "outerHTML" });
     }
   });
 

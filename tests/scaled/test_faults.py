@@ -142,3 +142,23 @@ def test_requests_fail_cleanly_while_postgresql_restarts(processes):
                         "-c synchronous_commit=off -c max_connections=200", "start"], check=True,
                        stdout=subprocess.DEVNULL)
     assert wait_for(lambda: status() == 200, 30)
+
+
+def test_a_trainers_dashboard_lists_itself_again_after_its_process_restarts(browser, processes, orm):
+    """kill -9 daphne A under a trainer's dashboard; a trainee joins meanwhile: the reconnected table shows them."""
+    from fcm.training import classroom
+    from fcm.training.models import TrainingSession
+
+    trainer = sign_in(browser, processes, "A")  # the administrator counts as a trainer
+    trainer.goto(processes.url("A") + "/training/")
+    trainer.get_by_label("Maintenance window").check()
+    trainer.get_by_role("button", name="Start session").click()
+    code = trainer.locator("#join-code").inner_text()
+    session = TrainingSession.objects.get(code=code)
+    classroom.join(session, "Ann")
+    expect(trainer.locator("#trainees tbody tr", has_text="Ann")).to_have_count(1, timeout=30000)
+    processes.kill("A")
+    classroom.join(session, "Zoe")  # the engine's push of the new table reaches no dashboard
+    time.sleep(3)
+    processes.start("A")
+    expect(trainer.locator("#trainees tbody tr", has_text="Zoe")).to_have_count(1, timeout=60000)  # no reload

@@ -30,7 +30,13 @@ class Command(BaseCommand):
         from daphne.server import Server
 
         from fcm.asgi import application
-        from fcm.engine.runner import start_on_daphne_loop
+        from fcm.engine import runner
+        from fcm.live import watchdog
+
+        def ready():
+            if not no_engine:
+                runner.start_on_daphne_loop()
+            watchdog.start_on_daphne_loop()
 
         base = f"http://{host}:{port}"
         if not no_link:
@@ -44,7 +50,7 @@ class Command(BaseCommand):
             application=application,
             # A classroom connects all at once: a deeper accept queue than Twisted's 50.
             endpoints=[e + ":backlog=1024" for e in build_endpoint_description_strings(host=host, port=port)],
-            ready_callable=None if no_engine else start_on_daphne_loop,
+            ready_callable=ready,
             # A class connecting at once (or every console reconnecting after a restart) queues for the
             # database: a handshake waits its turn rather than being dropped after autobahn's 5 s.
             websocket_handshake_timeout=30, websocket_connect_timeout=30,
