@@ -12,9 +12,6 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 
-#: The clock speeds the status bar offers (x1 is real time).
-CLOCK_SPEEDS = (1, 2, 5, 10, 60)
-
 
 @dataclass(frozen=True)
 class Action:

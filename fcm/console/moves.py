@@ -19,7 +19,7 @@ from fcm.engine.models import Operation
 from fcm.inventory.models import Cluster, ClusterDisk, Lab, Node
 
 from . import selectors
-from .actions import CLOCK_SPEEDS
+from fcm.engine.clock import CLOCK_SPEEDS, set_speed
 from .views import RolesView
 
 KINDS = {"live": Operation.Kind.LIVE_MIGRATION, "quick": Operation.Kind.QUICK_MIGRATION}
@@ -187,7 +187,7 @@ class ClockView(LoginRequiredMixin, View):
                     speed = 0
                 else:
                     speed = lab_obj.speed or 1
-                services.set_speed(lab_obj, speed)
+                set_speed(lab_obj, speed)
             else:
                 error = "Choose pause, resume or one of the speeds " + ", ".join(f"x{s}" for s in CLOCK_SPEEDS) + "."
         return TemplateResponse(request, "console/_clock.html", {

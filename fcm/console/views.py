@@ -26,7 +26,7 @@ from fcm.engine.status import attach_last_operations, attach_operations
 from fcm.training import panel as training
 
 from . import actions, selectors
-from .actions import CLOCK_SPEEDS
+from fcm.engine.clock import CLOCK_SPEEDS
 from .forms import EventQueryForm, SearchForm
 
 

@@ -13,6 +13,7 @@ from fcm.inventory.models import (
 from fcm.sim import networks as netsim
 from fcm.sim import quorum, validation
 
+from .errors import EngineError
 from .models import Operation, Outbox
 
 VALIDATE_PHASE = "Validating"
@@ -203,7 +204,7 @@ def eligible_disks(lab, nodes, cluster=None):
 
 # -- Cluster Shared Volumes ------------------------------------------------------
 
-class StorageError(Exception):
+class StorageError(EngineError):
     """A storage change the product refuses; the message says why."""
 
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from fcm.inventory.models import ClusterDisk, ClusterEvent, Node, Resource, Role, VirtualMachine
 from fcm.sim import placement
 
+from .errors import EngineError
 from .models import Operation, Outbox
 
 #: Power-on self test and Windows boot of a physical host.
@@ -25,7 +26,7 @@ HOST_BOOT_S = 120.0
 JOIN_S = 5.0
 
 
-class FailureError(Exception):
+class FailureError(EngineError):
     pass
 
 

@@ -14,13 +14,14 @@ from fcm.inventory.models import (
 )
 from fcm.sim import membership, quorum
 
+from .errors import EngineError
 from .models import Operation, Outbox
 
 MEMBERS = (Node.State.UP, Node.State.PAUSED)
 ALIVE = MEMBERS + (Node.State.ISOLATED,)
 
 
-class MembershipError(Exception):
+class MembershipError(EngineError):
     pass
 
 

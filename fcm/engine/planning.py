@@ -3,6 +3,7 @@ from fcm.inventory.models import ClusterDisk
 from fcm.sim import migration, placement, workload
 from fcm.sim.units import MB
 
+from .errors import EngineError
 from . import facts
 from .models import Operation
 
@@ -43,7 +44,7 @@ def plan_move(kind, vm, cluster, source, target=None, target_disk=None, exclude_
     return to_json(plan, **extra)
 
 
-class PlanError(Exception):
+class PlanError(EngineError):
     pass
 
 

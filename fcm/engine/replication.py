@@ -17,6 +17,7 @@ from fcm.sim import replication as model
 from fcm.sim import workload
 from fcm.sim.migration import describe_seconds
 
+from .errors import EngineError
 from .models import Operation, Outbox
 
 State = Replication.State
@@ -30,7 +31,7 @@ COMPARE_MIB_S = 400
 EXPORT_MIB_S = 200
 
 
-class ReplicationError(Exception):
+class ReplicationError(EngineError):
     """What the product says when it refuses (the message is shown where the user acted)."""
 
 

@@ -13,10 +13,11 @@ from fcm.inventory.models import (
 )
 from fcm.inventory.models.vms import MigrationState
 
+from .errors import EngineError
 from .models import Operation, Outbox
 
 
-class RoleError(Exception):
+class RoleError(EngineError):
     """What the product refuses, in its words."""
 
 

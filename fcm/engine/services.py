@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from fcm.inventory.models import (
     ClusterDisk, ClusterEvent, Node, Resource, Role, VirtualMachine,
@@ -16,6 +15,7 @@ from fcm.inventory.models import (
 from fcm.inventory.models.vms import MigrationState
 from fcm.sim import placement
 
+from .errors import EngineError
 from . import facts, planning
 from .models import Operation, Outbox
 
@@ -36,21 +36,13 @@ CLUSTER_KINDS = (VALIDATION, CREATE_CLUSTER, ADD_NODE, CONFIGURE_QUORUM, CONFIGU
     + REPLICA_KINDS
 
 
-class MoveError(Exception):
+class MoveError(EngineError):
     """A move the product refuses; the message says why."""
 
 
 def mark(lab_id, kind, object_id=None):
     Outbox.objects.create(lab_id=lab_id, kind=kind, object_id=object_id)
 
-
-def set_speed(lab, speed):
-    """Pause (0) or run the lab's clock at `speed`; simulated time stays continuous (re-anchored now).
-    The caller holds the lab row (select_for_update) when two people may change it at once."""
-    now = timezone.now()
-    lab.sim_anchor, lab.wall_anchor, lab.speed = lab.sim_now(now), now, speed
-    lab.save(update_fields=["sim_anchor", "wall_anchor", "speed"])
-    mark(lab.pk, Outbox.Kind.CLOCK)
 
 
 def mark_role(role):

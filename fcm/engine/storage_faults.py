@@ -19,12 +19,13 @@ from django.db.models import Q
 from fcm.inventory.models import ClusterDisk, ClusterEvent, Disk, DiskPath, Node, Resource, Role, VirtualMachine
 from fcm.sim import placement, storage_paths
 
+from .errors import EngineError
 from .models import Operation, Outbox
 
 MEMBERS = (Node.State.UP, Node.State.PAUSED)
 
 
-class StorageFaultError(Exception):
+class StorageFaultError(EngineError):
     pass
 
 

@@ -6,13 +6,14 @@ from django.db import IntegrityError, transaction
 from fcm.inventory.models import ClusterDisk, Disk, DiskPath, VirtualHardDisk, VirtualMachine
 from fcm.sim.units import GB
 
+from .errors import EngineError
 from .models import Operation, Outbox
 
 CSV_PATH = re.compile(r"^C:\\ClusterStorage\\Volume(\d+)(\\.*)?$", re.IGNORECASE)
 DRIVE_PATH = re.compile(r"^([A-Za-z]):\\(.*)$")
 
 
-class VmError(Exception):
+class VmError(EngineError):
     pass
 
 

@@ -5,7 +5,8 @@ kept current by pushes shows what a fresh page load would.
 """
 from django.template.loader import render_to_string
 
-from fcm.console.actions import CLOCK_SPEEDS, replication_of, role_group
+from fcm.console.actions import replication_of, role_group
+from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.console.selectors import with_load_counts
 from fcm.engine.models import Operation, Outbox
 from fcm.engine.status import attach_last_operations, attach_operations

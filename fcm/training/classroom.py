@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from fcm.engine import failures, membership, replication, services, storage_faults
+from fcm.engine import clock, failures, membership, replication, services, storage_faults
 from fcm.engine.models import Outbox
 from fcm.inventory import labfile
 from fcm.inventory.models import ClusterDisk, ClusterEvent, ClusterNetwork, Disk, Lab, NetworkAdapter, Node, WanLink
@@ -145,7 +145,7 @@ def set_clocks(session, speed):
     """Pause (0) or run every lab of the class at `speed`, the trainer's demo lab included."""
     with transaction.atomic():
         for lab in Lab.objects.select_for_update().filter(pk__in=_labs(session)):
-            services.set_speed(lab, speed)
+            clock.set_speed(lab, speed)
 
 
 def end(session):

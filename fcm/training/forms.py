@@ -1,6 +1,6 @@
 from django import forms
 
-from fcm.console.actions import CLOCK_SPEEDS
+from fcm.engine.clock import CLOCK_SPEEDS
 
 from . import catalogue
 from .catalogue import FAULT_KINDS

@@ -17,7 +17,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.utils.decorators import method_decorator
 
-from fcm.console.actions import CLOCK_SPEEDS
+from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.console.auth import count_failure, failures_exceeded
 from fcm.inventory.models import ClusterEvent
 from fcm.live.push import push
