@@ -124,10 +124,10 @@ def page_timings(trainer, session, trainee, runs=20):
 
 
 def drain_all(trainees):
-    from fcm.engine import failures
+    from fcm.engine.commands import nodes
     from fcm.inventory.models import Node
     for t in trainees:
-        failures.pause_node(t.user, Node.objects.get(lab_id=t.lab_id, name="HQ-HV1"), drain=True)
+        nodes.pause_node(t.user, Node.objects.get(lab_id=t.lab_id, name="HQ-HV1"), drain=True)
         time.sleep(0.1)
 
 

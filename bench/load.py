@@ -107,13 +107,14 @@ def main():
         http, stop, browsers = [], threading.Event(), []
 
         def start_moves():
-            from fcm.engine import failures, services as engine
+            from fcm.engine.commands import moves
+            from fcm.engine.commands import nodes as node_commands
             from fcm.engine.models import Operation
             nodes = list(Node.objects.filter(cluster=cluster).order_by("name"))
             roles = list(Role.objects.filter(cluster=cluster, owner_node=nodes[2])
                          .select_related("cluster", "virtual_machine__host_node")[:args.migrations])
-            engine.request_moves(admin, roles, Operation.Kind.LIVE_MIGRATION, None)
-            failures.pause_node(admin, nodes[3], drain=True)
+            moves.request_moves(admin, roles, Operation.Kind.LIVE_MIGRATION, None)
+            node_commands.pause_node(admin, nodes[3], drain=True)
             for _ in range(args.browsers):
                 browsers.append(threading.Thread(target=browse, args=(urls, cookie, stop, http), daemon=True))
                 browsers[-1].start()

@@ -41,7 +41,7 @@ def engine_cost(admin, lab, migrations):
     """Engine alone, fake clock: wall time per applied transition."""
     from datetime import timedelta
 
-    from fcm.engine import services
+    from fcm.engine.commands import moves
     from fcm.engine.models import Operation
     from fcm.engine.runner import Runner
     from fcm.inventory.models import Node, Role
@@ -50,7 +50,7 @@ def engine_cost(admin, lab, migrations):
     nodes = list(Node.objects.filter(cluster=cluster).order_by("name"))
     roles = list(Role.objects.filter(cluster=cluster, owner_node=nodes[0])
                  .select_related("cluster", "virtual_machine__host_node")[:migrations])
-    services.request_moves(admin, roles, Operation.Kind.LIVE_MIGRATION, nodes[1])
+    moves.request_moves(admin, roles, Operation.Kind.LIVE_MIGRATION, nodes[1])
     runner = Runner()
     lab.refresh_from_db()
     t = 0
@@ -144,14 +144,14 @@ def main():
         client_cpu0 = time.process_time()
 
         def start_moves():
-            from fcm.engine import services
+            from fcm.engine.commands import moves
             from fcm.engine.models import Operation
             from fcm.inventory.models import Node, Role
             cluster = lab.clusters.get()
             nodes = list(Node.objects.filter(cluster=cluster).order_by("name"))
             roles = list(Role.objects.filter(cluster=cluster, owner_node=nodes[2])
                          .select_related("cluster", "virtual_machine__host_node")[:args.migrations])
-            services.request_moves(admin, roles, Operation.Kind.LIVE_MIGRATION, None)
+            moves.request_moves(admin, roles, Operation.Kind.LIVE_MIGRATION, None)
 
         lat, msgs, elapsed, dropped = asyncio.run(run_clients(
             f"ws://127.0.0.1:{port}/ws/labs/{lab.pk}/", cookie, args.clients, args.duration, start_moves))

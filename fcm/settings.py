@@ -63,8 +63,9 @@ INSTALLED_APPS = [
     "fcm.engine",
     "fcm.wizards",
     "fcm.console",
-    "fcm.live",
     "fcm.training",
+    "fcm.live",
+    "fcm.server",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from fcm.inventory import labfile
+from fcm.engine import labfile
 from fcm.inventory.generate import generate
 
 

@@ -187,7 +187,7 @@ class ClusterView(ConsoleView):
         }
 
     def action_groups(self, context):
-        from fcm.wizards.models import ValidationReport
+        from fcm.engine.models import ValidationReport
         last = ValidationReport.objects.filter(cluster=self.cluster).order_by("-pk").first()
         from fcm.inventory.models import WanLink
         sites = set(self.cluster.nodes.exclude(site="").values_list("site", flat=True))

@@ -9,3 +9,39 @@ training and the shell catch this one class; anything else is a bug.
 
 class EngineError(Exception):
     """A change the product refuses; the message says why, in its words."""
+
+
+class MoveError(EngineError):
+    """A live, quick or storage migration the product refuses."""
+
+
+class PlanError(EngineError):
+    """A move that cannot be planned (no network joins the nodes...)."""
+
+
+class StorageError(EngineError):
+    """A change of cluster storage or membership the product refuses (CSV, evict, destroy)."""
+
+
+class StorageFaultError(EngineError):
+    """A simulated disk or path fault that does not apply."""
+
+
+class FailureError(EngineError):
+    """A node action (pause, resume, crash, power on, service) that does not apply now."""
+
+
+class MembershipError(EngineError):
+    """A network fault or quorum action that does not apply now."""
+
+
+class RoleError(EngineError):
+    """A clustered role change (high availability, power, resources) the product refuses."""
+
+
+class VmError(EngineError):
+    """A virtual machine that cannot be created where asked."""
+
+
+class ReplicationError(EngineError):
+    """A Hyper-V Replica action the product refuses."""

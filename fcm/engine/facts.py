@@ -1,10 +1,12 @@
-"""Plain facts about a cluster for fcm.sim (placement, migration plans)."""
+"""Plain facts about the lab for fcm.sim: placement, migration plans, validation; the disks a cluster may use."""
 from collections import defaultdict
 
 from django.db.models import Sum
 
-from fcm.inventory.models import ClusterNetwork, DiskPath, NetworkAdapter, Node, VirtualMachine
-from fcm.sim import placement, workload
+from fcm.inventory.models import (
+    Cluster, ClusterDisk, ClusterNetwork, Disk, DiskPath, NetworkAdapter, Node, Resource, Role, VirtualMachine,
+)
+from fcm.sim import placement, quorum, storage_paths, validation, workload
 from fcm.sim.migration import effective_bandwidth_mib_s
 
 from .models import Operation
@@ -87,3 +89,105 @@ def dirty_rate(vm):
 
 def disk_write_rate(vm):
     return workload.get(vm.workload).disk_write_mib_s
+
+
+def gather_facts(lab, node_names, cluster=None):
+    nodes = list(Node.objects.filter(lab=lab, name__in=node_names).select_related("domain").order_by("name"))
+    adapters = {}
+    for a in NetworkAdapter.objects.filter(node__in=nodes).order_by("name"):
+        adapters.setdefault(a.node_id, []).append(validation.AdapterFacts(
+            a.name, a.ip_address, a.prefix_length, a.dhcp, a.connected, a.gateway))
+    switches = {}
+    for node_id, name in Node.virtual_switches.rel.related_model.objects.filter(node__in=nodes) \
+            .values_list("node_id", "name"):
+        switches.setdefault(node_id, []).append(name)
+    paths = {}
+    luns = set()
+    for node_id, lun, number, online in DiskPath.objects.filter(node__in=nodes).values_list(
+            "node_id", "disk__name", "disk_number", "online"):
+        paths.setdefault(node_id, []).append((lun, number, online))
+        luns.add(lun)
+    servers = tuple(validation.ServerFacts(
+        name=n.name, domain=n.domain.name if n.domain_id else "", os_version=n.os_version, os_label=n.os_label,
+        edition=n.edition, install_option=n.install_option, service_pack=n.service_pack,
+        update_level=n.update_level, processor_vendor=n.processor_vendor, processor_model=n.processor_model,
+        memory_mb=n.memory_mb, hyperv=n.hyperv_installed, failover_clustering=n.failover_clustering_installed,
+        unsigned_drivers=n.unsigned_drivers, adapters=tuple(adapters.get(n.pk, ())),
+        switches=tuple(switches.get(n.pk, ())), disks=tuple(sorted(paths.get(n.pk, ()), key=lambda p: p[1])))
+        for n in nodes)
+    disks = tuple(validation.DiskFacts(d.name, d.size_bytes, d.bus_type, d.scsi3_persistent_reservation)
+                  for d in Disk.objects.filter(lab=lab, name__in=luns).order_by("name"))
+    vms = tuple(validation.VmFacts(vm.name, vm.host_node.name, vm.virtual_switch, vm.configuration_disk_id is not None)
+                for vm in VirtualMachine.objects.filter(host_node__in=nodes).select_related("host_node"))
+    version_order = max((n.version.order for n in nodes), default=3)
+    cluster_facts = None
+    if cluster is not None:
+        shared = [(d.name, d.size_bytes) for d in disks]
+        cluster_facts = validation.ClusterFacts(
+            cluster.name, cluster.get_quorum_type_display(),
+            dict(Cluster.Quorum.choices)[quorum.automatic_configuration(len(nodes), shared, version_order)[0]],
+            offline_resources=tuple(Resource.objects.filter(role__cluster=cluster).exclude(state="Online")
+                                    .values_list("name", flat=True)),
+            roles=tuple(Role.objects.filter(cluster=cluster).values_list("name", flat=True)),
+            networks=tuple(ClusterNetwork.objects.filter(cluster=cluster).values_list("name", flat=True)),
+            volumes=tuple(ClusterDisk.objects.filter(cluster=cluster).values_list("name", flat=True)))
+    return validation.Facts(version_order, servers, disks, vms, cluster_facts)
+
+
+def eligible_disks(lab, nodes, cluster=None):
+    """LUNs every node sees (working paths), supporting persistent reservations,
+    not already used by a cluster."""
+    names = {n.pk for n in nodes}
+    used = set(ClusterDisk.objects.filter(cluster__lab=lab).values_list("disk_id", flat=True))
+    seen = {}
+    for disk_id, node_id in DiskPath.objects.filter(node__in=nodes, online=True).values_list("disk_id", "node_id"):
+        seen.setdefault(disk_id, set()).add(node_id)
+    return [d for d in Disk.objects.filter(lab=lab, scsi3_persistent_reservation=True).order_by("size_bytes", "name")
+            if seen.get(d.pk) == names and d.pk not in used]
+
+
+def eligible_witnesses(cluster):
+    """Disks a witness may be: the current witness or Available Storage, at least 512 MB."""
+    return ClusterDisk.objects.filter(
+        cluster=cluster, assignment__in=[ClusterDisk.Assignment.AVAILABLE, ClusterDisk.Assignment.WITNESS],
+        disk__size_bytes__gte=quorum.MIN_WITNESS_BYTES).select_related("disk").order_by("name")
+
+
+MEMBERS = (Node.State.UP, Node.State.PAUSED)
+
+
+
+def paths_of(cluster):
+    """Running member names, and {disk id: member names with a working path}."""
+    running = set(Node.objects.filter(cluster=cluster, state__in=MEMBERS, power_state="On")
+                  .values_list("name", flat=True))
+    paths = defaultdict(set)
+    for disk_id, name in DiskPath.objects.filter(node__cluster=cluster, online=True, node__name__in=running) \
+            .values_list("disk_id", "node__name"):
+        paths[disk_id].add(name)
+    return running, paths
+
+
+
+def csv_access(cd):
+    """{node: Direct | Redirected | No access} for one Cluster Shared Volume (the details pane table)."""
+    running, paths = paths_of(cd.cluster)
+    return dict(sorted(storage_paths.csv_access(running, paths[cd.disk_id], cd.disk.online).items()))
+
+
+
+def storage_problem(vm, host=None):
+    """Why `vm` cannot run on `host` because of its storage, or ''."""
+    host = host or vm.host_node
+    luns = {vm.configuration_disk_id} | set(vm.hard_disks.values_list("disk_id", flat=True))
+    for disk in Disk.objects.filter(pk__in=luns - {None}).select_related("cluster_disk"):
+        if not disk.online:
+            return f"The disk '{disk.name}' has failed: {vm.name} cannot reach its files."
+        has_path = DiskPath.objects.filter(disk=disk, node=host, online=True).exists()
+        cd = getattr(disk, "cluster_disk", None)
+        if has_path:
+            continue
+        if cd is not None and cd.assignment == ClusterDisk.Assignment.CSV and cd.state == ClusterDisk.State.ONLINE:
+            continue  # redirected access through the coordinator
+        return f"{host.name} has no working path to the disk '{disk.name}'."
+    return ""

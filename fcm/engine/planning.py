@@ -1,10 +1,11 @@
-"""Turn a requested move into its plan, from the lab's facts (fcm.sim does the physics)."""
-from fcm.inventory.models import ClusterDisk
+"""Turn a requested move into its plan, from the lab's facts (fcm.sim does the physics);
+where a role may go (the Select Node dialog, Best Possible Node) and why not."""
+from fcm.inventory.models import ClusterDisk, Node
 from fcm.sim import migration, placement, workload
 from fcm.sim.units import MB
 
-from .errors import EngineError
 from . import facts
+from .errors import MoveError, PlanError
 from .models import Operation
 
 KIND_TO_PLACEMENT = {
@@ -44,13 +45,9 @@ def plan_move(kind, vm, cluster, source, target=None, target_disk=None, exclude_
     return to_json(plan, **extra)
 
 
-class PlanError(EngineError):
-    pass
-
-
 def to_json(plan, **extra):
     out = {
-        "phases": [{"name": p.name, "start_s": p.start_s, "end_s": p.end_s, "state": p.state,
+        "phases": [{"key": p.key, "name": p.name, "start_s": p.start_s, "end_s": p.end_s, "state": p.state,
                     "detail": p.detail} for p in plan.phases],
         "total_s": plan.total_s,
         "downtime_s": plan.downtime_s,
@@ -69,7 +66,7 @@ def to_json(plan, **extra):
 def live_plan_from_json(data):
     """Rebuild the fcm.sim plan (for progress) from its stored form."""
     return migration.LiveMigrationPlan(
-        phases=tuple(migration.Phase(p["name"], p["start_s"], p["end_s"], p["state"], p["detail"])
+        phases=tuple(migration.Phase(p["name"], p["start_s"], p["end_s"], p["state"], p["detail"], p.get("key", ""))
                      for p in data["phases"]),
         total_s=data["total_s"], downtime_s=data["downtime_s"],
         rounds=tuple(migration.Round(r["index"], r["sent_mib"], r["seconds"], r["dirtied_mib"])
@@ -97,3 +94,46 @@ def storage_targets(cluster, vm):
     disks = ClusterDisk.objects.filter(cluster=cluster, assignment__in=[
         ClusterDisk.Assignment.CSV, ClusterDisk.Assignment.AVAILABLE]).select_related("disk")
     return [d for d in disks if d.disk_id not in current]
+
+
+def move_options(role, kind):
+    """For the Select Node dialog: every other node, eligible or greyed with the reason."""
+    cluster = role.cluster
+    vm = role.virtual_machine
+    nodes = facts.node_facts(cluster)
+    vmf = facts.vm_facts(vm)
+    source = nodes.get(vm.host_node.name)
+    by_name = {n.name: n for n in Node.objects.filter(cluster=cluster)}
+    options = []
+    for name, nf in sorted(nodes.items()):
+        if name == vm.host_node.name:
+            continue
+        reason = placement.ineligibility(vmf, nf, source, KIND_TO_PLACEMENT[kind])
+        summary = ""
+        if reason is None:
+            try:
+                summary = plan_move(kind, vm, cluster, vm.host_node, by_name[name])["summary"]
+            except PlanError as exc:
+                reason = str(exc)
+        options.append({"node": by_name[name], "facts": nf, "reason": reason, "summary": summary})
+    return options
+
+
+def best_node_for(role, kind, reserved=None):
+    vm = role.virtual_machine
+    nodes = facts.node_facts(role.cluster)
+    name = placement.best_possible_node(facts.vm_facts(vm), list(nodes.values()),
+                                        facts.preferred_owner_names(role),
+                                        KIND_TO_PLACEMENT[kind], reserved)
+    return Node.objects.get(cluster=role.cluster, name=name) if name else None
+
+
+def check_target(role, kind, target, exclude_op=None):
+    vm = role.virtual_machine
+    nodes = facts.node_facts(role.cluster, exclude_op)
+    if target.name not in nodes:
+        raise MoveError(f"{target.name} is not a node of {role.cluster.name}.")
+    reason = placement.ineligibility(facts.vm_facts(vm), nodes[target.name], nodes.get(vm.host_node.name),
+                                     KIND_TO_PLACEMENT[kind])
+    if reason:
+        raise MoveError(reason)

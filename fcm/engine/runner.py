@@ -1,31 +1,44 @@
-"""The engine loop: apply due transitions, push what changed.
+"""One pass of the engine: apply due transitions, take the outbox, grade, render what changed.
 
-Embedded (`manage.py serve`), it runs as a task on daphne's own event loop,
-so pushes go out without crossing threads; scaled, the same loop runs
-alone (`manage.py runengine`) beside daphne processes on channels-redis.
-Tests call `tick(to=...)` with a wall-clock time of their choosing.
+The loop that repeats the pass and pushes its output lives in the
+composition root (fcm/server/loop.py). Grading trainees' labs and rendering
+consoles' fragments belong to apps above the engine, so the pass calls them
+through hooks that fcm.server registers when the apps are ready; with none
+registered a pass grades and renders nothing. Tests call `tick(to=...)`
+with a wall-clock time of their choosing.
 """
-import asyncio
-import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Callable
 
-from channels.db import database_sync_to_async
-from django.db import close_old_connections
 from django.utils import timezone
 
 from fcm.inventory.models import Lab, Replication
-from fcm.live import fragments
-from fcm.live.push import push
-from fcm.training import grading
 
-from . import replication, services
+from . import lifecycle
+from .effects.replication import run_due_cycles
 from .models import Operation, Outbox
-
-log = logging.getLogger(__name__)
 
 #: Wall seconds between ticks: progress reaches consoles 4 times a second.
 TICK_S = 0.25
+
+
+@dataclass
+class Hooks:
+    """What the pass asks of the apps above the engine (set by fcm.server at start-up)."""
+
+    #: grade(lab ids that changed, wall now, emit) -> {push key: HTML} (trainers' tables, exercise panels).
+    grade: Callable = lambda lab_ids, now, emit: {}
+    #: render(lab, {outbox kind: object ids}, sim now, roles in progress) -> HTML for the lab's consoles.
+    render: Callable = lambda lab, changes, sim_now, progress: ""
+
+
+hooks = Hooks()
+
+
+def register_hooks(*, grade, render):
+    hooks.grade, hooks.render = grade, render
 
 
 class Runner:
@@ -57,14 +70,14 @@ class Runner:
         progress = {}
         for lab in Lab.objects.filter(pk__in=active_labs):
             sim_now = lab.sim_now(now)
-            services.start_queued(lab, sim_now)
+            lifecycle.start_queued(lab, sim_now)
             self._apply_due(lab, sim_now)
-            replication.run_due_cycles(lab, sim_now)
+            run_due_cycles(lab, sim_now)
             if lab.speed > 0:
                 progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING, role__isnull=False)
                                        .values_list("role_id", flat=True))
         changes = self._take_outbox(progress)
-        graded = grading.after_changes([lab_id for lab_id, kinds in changes.items() if kinds], now, emit)
+        graded = hooks.grade([lab_id for lab_id, kinds in changes.items() if kinds], now, emit)
         self.stats["ticks"] += 1
         self.stats["tick_s"] += time.perf_counter() - started
         return graded, (now, changes, progress, [key for key in graded if isinstance(key, int)])
@@ -86,7 +99,7 @@ class Runner:
                 return
             op = ops[0]
             step_to = sim_now if len(ops) == 1 else min(sim_now, max(op.next_due_at, ops[1].next_due_at))
-            if services.advance(op, step_to) or (step_to < sim_now and services.advance(op, sim_now)):
+            if lifecycle.advance(op, step_to) or (step_to < sim_now and lifecycle.advance(op, sim_now)):
                 self.stats["transitions"] += 1
             else:
                 stuck.add(op.pk)  # nothing due after all (another runner applied it)
@@ -109,7 +122,7 @@ class Runner:
         now, changes, progress, graded_labs = pending
         out = {}
         for lab in Lab.objects.filter(pk__in=changes):
-            html = fragments.render_changes(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ()))
+            html = hooks.render(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ()))
             if html:
                 out[lab.pk] = html
         self._record_pushes(set(out) | set(graded_labs))
@@ -127,62 +140,3 @@ class Runner:
             until = wall + timedelta(seconds=1)
             Lab.objects.filter(pk__in=due).update(changed_at=until)
             self._pushes_recorded_until.update({lab_id: until for lab_id in due})
-
-    async def run(self, interval=TICK_S, stop=None):
-        loop = asyncio.get_running_loop()
-
-        def emit(key, html):
-            """From the engine's thread: push now and wait until it is sent (the same HTML also goes
-            out with the rest of the pass, so a push that fails here is only late)."""
-            try:
-                asyncio.run_coroutine_threadsafe(self._push_all({key: html}), loop).result(timeout=5)
-            except Exception:
-                log.exception("early push failed")
-
-        graded_pass = database_sync_to_async(self._closing(lambda: self.tick_graded(emit=emit)))
-        render_pass = database_sync_to_async(self._closing(self.render))
-        while stop is None or not stop.is_set():
-            began = time.monotonic()
-            try:
-                first, pending = await graded_pass()
-                await self._push_all(first)
-                await self._push_all(await render_pass(pending))
-            except Exception:  # keep the loop alive; the rows are still there next tick
-                log.exception("engine tick failed")
-            await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
-
-    @staticmethod
-    async def _push_all(out):
-        # The commit time rides along as an HTML comment (htmx ignores it):
-        # it lets a console, or bench/ws_fanout.py, measure push latency.
-        stamp = f"<!--fcm-commit {time.time():.6f}-->"
-        for key, html in out.items():
-            await push(key, stamp + html)
-
-    @staticmethod
-    def _closing(fn):
-        def call(*args):
-            close_old_connections()
-            try:
-                return fn(*args)
-            finally:
-                close_old_connections()
-        return call
-
-
-_tasks = []
-
-
-def start_on_daphne_loop():
-    """daphne's `ready_callable`: run the engine as a task on daphne's own loop.
-
-    daphne sends no ASGI lifespan events, so this is where the embedded
-    engine starts (`manage.py serve`, and the browser suite's live server).
-    The task is kept referenced so it is not garbage-collected.
-    """
-    from twisted.internet import reactor
-
-    def spawn():
-        _tasks.append(asyncio.get_event_loop().create_task(Runner().run()))
-
-    reactor.callWhenRunning(spawn)

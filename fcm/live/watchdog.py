@@ -30,7 +30,7 @@ def start_on_daphne_loop():
     Nothing to watch with the in-memory layer (one process: nothing between the engine and the
     consoles can go away).
     """
-    from twisted.internet import reactor
+    from twisted.internet import reactor  # noqa: PLC0415  (late: daphne installs its asyncio reactor first)
 
     layer = get_channel_layer()
     if isinstance(layer, InMemoryChannelLayer):

@@ -72,6 +72,8 @@ class Phase:
     #: Transfer, 3 Move) or a VM state for quick/storage moves.
     state: str = ""
     detail: str = ""
+    #: What the engine acts on (stable); `name` is only shown and may be reworded.
+    key: str = ""
 
     @property
     def seconds(self):
@@ -154,7 +156,7 @@ def plan_live_migration(memory_mib, bandwidth_mib_s, dirty_rate_mib_s,
         raise ValueError("the dirty rate cannot be negative and at least one round is made")
     hot_set = memory_mib if writable_working_set_mib is None else min(writable_working_set_mib, memory_mib)
     rounds, phases = [], [Phase("Setup", 0.0, setup_s, "Setup",
-                                "Connection, configuration transfer, VM created on the target")]
+                                "Connection, configuration transfer, VM created on the target", "setup")]
     t = setup_s
     to_send = float(memory_mib)
     stop_reason = "round-limit"
@@ -165,7 +167,7 @@ def plan_live_migration(memory_mib, bandwidth_mib_s, dirty_rate_mib_s,
         rounds.append(Round(i, to_send, seconds, dirtied))
         name = "Memory transfer, round 1 (all memory)" if i == 0 else f"Memory transfer, round {i + 1}"
         phases.append(Phase(name, t, t + seconds, "Data Transfer",
-                            f"{to_send:.0f} MiB sent, {dirtied:.0f} MiB dirtied meanwhile"))
+                            f"{to_send:.0f} MiB sent, {dirtied:.0f} MiB dirtied meanwhile", "memory-round"))
         t += seconds
         remainder = dirtied
         if remainder / bandwidth_mib_s <= max_downtime_s:
@@ -178,14 +180,14 @@ def plan_live_migration(memory_mib, bandwidth_mib_s, dirty_rate_mib_s,
     converged = stop_reason == "fits"
     blackout = remainder / bandwidth_mib_s + state_transfer_s
     phases.append(Phase("Stop-and-copy", t, t + blackout, "Move",
-                        f"VM paused; last {remainder:.0f} MiB and device state sent"))
+                        f"VM paused; last {remainder:.0f} MiB and device state sent", "stop-and-copy"))
     t += blackout
-    phases.append(Phase("Resume on the target", t, t + resume_s, "Move", "VM runs on the target"))
+    phases.append(Phase("Resume on the target", t, t + resume_s, "Move", "VM runs on the target", "resume-on-target"))
     t += resume_s
     phases.append(Phase("Network switch (ARP)", t, t + network_switch_s, "Move",
-                        "Switches learn the VM's new port"))
+                        "Switches learn the VM's new port", "network-switch"))
     t += network_switch_s
-    phases.append(Phase("Clean-up", t, t + cleanup_s, "Move", "Source VM removed"))
+    phases.append(Phase("Clean-up", t, t + cleanup_s, "Move", "Source VM removed", "clean-up"))
     t += cleanup_s
     return LiveMigrationPlan(
         phases=tuple(phases), total_s=t, downtime_s=blackout + resume_s, rounds=tuple(rounds),
@@ -210,18 +212,18 @@ def plan_quick_migration(memory_mib, storage_mib_s, disk_move_s=DEFAULT_DISK_MOV
     save = memory_mib / storage_mib_s
     if memory_mib:
         phases.append(Phase("Save state", t, t + save, "Saving",
-                            f"{memory_mib:.0f} MiB written to shared storage"))
+                            f"{memory_mib:.0f} MiB written to shared storage", "save-state"))
         t += save
-    phases.append(Phase("Take offline", t, t + offline_s, "Saved", "Role offline on the source"))
+    phases.append(Phase("Take offline", t, t + offline_s, "Saved", "Role offline on the source", "take-offline"))
     t += offline_s
     phases.append(Phase("Move disk ownership", t, t + disk_move_s, "Saved",
-                        "Disk reservation moves to the target and mounts there"))
+                        "Disk reservation moves to the target and mounts there", "move-disk"))
     t += disk_move_s
-    phases.append(Phase("Bring online", t, t + online_s, "Starting", "Role online on the target"))
+    phases.append(Phase("Bring online", t, t + online_s, "Starting", "Role online on the target", "bring-online"))
     t += online_s
     if memory_mib:
         phases.append(Phase("Restore state", t, t + save, "Starting",
-                            f"{memory_mib:.0f} MiB read back from shared storage"))
+                            f"{memory_mib:.0f} MiB read back from shared storage", "restore-state"))
         t += save
     return QuickMigrationPlan(phases=tuple(phases), total_s=t, downtime_s=t,
                               memory_mib=float(memory_mib), storage_mib_s=float(storage_mib_s))
@@ -242,11 +244,11 @@ def plan_storage_migration(vhd_mib, copy_mib_s, write_rate_mib_s, switch_s=DEFAU
     changed = min(write_rate_mib_s * copy, vhd_mib)
     mirror = changed / copy_mib_s
     phases = (
-        Phase("Initial copy", 0.0, copy, "Running", f"{vhd_mib:.0f} MiB copied while the VM runs"),
+        Phase("Initial copy", 0.0, copy, "Running", f"{vhd_mib:.0f} MiB copied while the VM runs", "initial-copy"),
         Phase("Mirror pass", copy, copy + mirror, "Running",
-              f"{changed:.0f} MiB written during the copy; new writes go to both sides"),
+              f"{changed:.0f} MiB written during the copy; new writes go to both sides", "mirror-pass"),
         Phase("Switch to the destination", copy + mirror, copy + mirror + switch_s, "Running",
-              "VM uses the new files; the source files are deleted"),
+              "VM uses the new files; the source files are deleted", "switch-storage"),
     )
     return StorageMigrationPlan(phases=phases, total_s=copy + mirror + switch_s, downtime_s=0.0,
                                 vhd_mib=float(vhd_mib), copy_mib_s=float(copy_mib_s),

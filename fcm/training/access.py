@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django_htmx.http import retarget
 
-from fcm.engine import services
+from fcm.engine.outbox import mark
 from fcm.engine.models import Outbox
 from fcm.inventory.models import Lab
 
@@ -34,7 +34,7 @@ class LabAccessMiddleware:
         if trainee is not None and response.status_code < 400:
             Trainee.objects.filter(pk=trainee.pk).update(last_action=_describe(request)[:200],
                                                          last_action_at=timezone.now())
-            services.mark(trainee.lab_id, Outbox.Kind.EXERCISE)  # grade it now
+            mark(trainee.lab_id, Outbox.Kind.EXERCISE)  # grade it now
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):

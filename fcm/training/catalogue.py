@@ -8,7 +8,7 @@ graded. The checked exercise is a plain dict, stored with the session.
 import tomllib
 from pathlib import Path
 
-from fcm.inventory import labfile
+from fcm.engine import labfile
 from fcm.sim import objectives
 
 EXERCISES_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios" / "exercises"

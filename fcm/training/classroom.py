@@ -12,9 +12,12 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from fcm.engine import clock, failures, membership, replication, services, storage_faults
+from fcm.engine import clock
+from fcm.engine.commands import faults
+from fcm.engine.errors import EngineError
+from fcm.engine.outbox import mark
 from fcm.engine.models import Outbox
-from fcm.inventory import labfile
+from fcm.engine import labfile
 from fcm.inventory.models import ClusterDisk, ClusterEvent, ClusterNetwork, Disk, Lab, NetworkAdapter, Node, WanLink
 from fcm.sim import objectives
 
@@ -91,7 +94,7 @@ def _give_lab(trainee):
     trainee.save(update_fields=["variables", "first_event_id", "lab"])
     if session.demo_lab_id:
         Lab.objects.filter(pk=trainee.lab_id).update(speed=session.demo_lab.speed)
-    services.mark(trainee.lab_id, Outbox.Kind.EXERCISE)
+    mark(trainee.lab_id, Outbox.Kind.EXERCISE)
 
 
 def exercise_for(trainee):
@@ -126,7 +129,7 @@ def reveal_hint(trainee):
             return trainee
         trainee.hints_used = trainee.hints_used + [timezone.now().isoformat()]
         trainee.save(update_fields=["hints_used"])
-        services.mark(trainee.lab_id, Outbox.Kind.EXERCISE)
+        mark(trainee.lab_id, Outbox.Kind.EXERCISE)
     return trainee
 
 
@@ -138,7 +141,7 @@ def broadcast(session, text):
         raise ClassroomError("Keep the message under 500 characters.")
     TrainingSession.objects.filter(pk=session.pk).update(message=text, message_at=timezone.now())
     for lab_id in _labs(session):
-        services.mark(lab_id, Outbox.Kind.EXERCISE)
+        mark(lab_id, Outbox.Kind.EXERCISE)
 
 
 def set_clocks(session, speed):
@@ -154,7 +157,7 @@ def end(session):
     if not updated:
         raise ClassroomError("This session has already ended.")
     for lab_id in _labs(session):
-        services.mark(lab_id, Outbox.Kind.EXERCISE)
+        mark(lab_id, Outbox.Kind.EXERCISE)
 
 
 def _labs(session):
@@ -218,27 +221,26 @@ def inject_into(lab, user, fault):
         if kind in ("crash-node", "disconnect-storage", "disconnect-adapter"):
             node = Node.objects.get(lab=lab, name__iexact=fault["node"])
             if kind == "crash-node":
-                failures.crash_node(user, node)
+                faults.crash_node(user, node)
             elif kind == "disconnect-storage":
-                storage_faults.set_storage_paths(user, node, False)
+                faults.set_storage_paths(user, node, False)
             else:
-                membership.set_adapter(user, NetworkAdapter.objects.get(node=node, name__iexact=fault["adapter"]),
+                faults.set_adapter(user, NetworkAdapter.objects.get(node=node, name__iexact=fault["adapter"]),
                                        False)
         elif kind == "disconnect-network":
-            membership.set_network(user, ClusterNetwork.objects.get(cluster__lab=lab, name__iexact=fault["network"]),
+            faults.set_network(user, ClusterNetwork.objects.get(cluster__lab=lab, name__iexact=fault["network"]),
                                    False)
         elif kind == "fail-disk":
             cd = ClusterDisk.objects.filter(cluster__lab=lab, name__iexact=fault["disk"]).select_related("disk").first()
-            storage_faults.set_disk(user, cd.disk if cd else Disk.objects.get(lab=lab, name__iexact=fault["disk"]),
+            faults.set_disk(user, cd.disk if cd else Disk.objects.get(lab=lab, name__iexact=fault["disk"]),
                                     False)
         elif kind == "disconnect-wan":
-            replication.set_wan_link(user, WanLink.objects.get(lab=lab, name__iexact=fault["link"]), False)
+            faults.set_wan_link(user, WanLink.objects.get(lab=lab, name__iexact=fault["link"]), False)
         else:
             raise ClassroomError(f"Unknown kind of failure {kind!r}.")
     except (Node.DoesNotExist, NetworkAdapter.DoesNotExist, ClusterNetwork.DoesNotExist, Disk.DoesNotExist,
             WanLink.DoesNotExist):
         raise ClassroomError(f"{lab.title or lab.name} has no such {FAULT_KINDS[kind][0]}.") from None
-    except (failures.FailureError, membership.MembershipError, storage_faults.StorageFaultError,
-            replication.ReplicationError) as exc:
+    except EngineError as exc:
         raise ClassroomError(str(exc)) from None
-    services.mark(lab.pk, Outbox.Kind.EXERCISE)
+    mark(lab.pk, Outbox.Kind.EXERCISE)

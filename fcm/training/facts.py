@@ -1,10 +1,10 @@
 """Read one lab's state once, as the plain `LabFacts` the objective checks look at."""
-from fcm.engine import replication as replication_engine
+from fcm.engine.effects.replication import health
 from fcm.engine.models import Operation
 from fcm.inventory.models import (Cluster, ClusterAddress, ClusterDisk, ClusterEvent, Node, Replication, Role,
                                   VirtualMachine)
 from fcm.sim.objectives import LabFacts
-from fcm.wizards.models import ValidationReport
+from fcm.engine.models import ValidationReport
 
 
 def lab_facts(lab, first_event_id=0, sim_now=None):
@@ -43,7 +43,7 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
                         for r in ValidationReport.objects.filter(lab=lab).exclude(outcome__in=("", "canceled"))
                         .only("nodes", "results"))
     replications = {rep.primary_vm.name: {"state": rep.state,
-                                          "health": replication_engine.health(rep, sim_now).level}
+                                          "health": health(rep, sim_now).level}
                     for rep in Replication.objects.filter(lab=lab).select_related("primary_vm")}
     operations = tuple((kind, role or "", target or source or "") for kind, role, target, source in
                        Operation.objects.filter(lab=lab, state=Operation.State.COMPLETED).order_by("finished_at", "pk")

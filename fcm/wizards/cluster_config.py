@@ -3,13 +3,15 @@ import re
 
 from django import forms
 
-from fcm.engine import clusters as cluster_services
+from fcm.engine.commands.clusters import start_add_nodes, start_configure_quorum
+from fcm.engine.facts import eligible_witnesses
+from fcm.engine.models import ValidationReport
 from fcm.inventory.models import Cluster, ClusterDisk, Node
 from fcm.sim import quorum
 
 from .base import Step, Wizard
 from .create import SelectServersForm
-from .models import ValidationReport
+
 
 MODE_LABELS = dict(Cluster.Quorum.choices)
 
@@ -89,7 +91,7 @@ class AddNodeWizard(Wizard):
         return {"servers": {"names": names}}
 
     def start_operation(self, draft):
-        return cluster_services.start_add_nodes(self.user, self.cluster, self.names(draft), self.add_storage(draft))
+        return start_add_nodes(self.user, self.cluster, self.names(draft), self.add_storage(draft))
 
 
 # -- Configure Cluster Quorum Settings ---------------------------------------------
@@ -110,7 +112,7 @@ class QuorumOptionForm(forms.Form):
                                              if order >= 4 else "Add or change the quorum witness")]
         else:
             voting = Node.objects.filter(cluster=cluster).count()
-            best = quorum.recommended(voting, order, cluster_services.eligible_witnesses(cluster).exists())
+            best = quorum.recommended(voting, order, eligible_witnesses(cluster).exists())
             self.fields["option"].choices = [
                 (m, MODE_LABELS[m] + (" (recommended for your current number of nodes)" if m == best else ""))
                 for m in quorum.modes_for(order)]
@@ -146,7 +148,7 @@ class WitnessConfigForm(forms.Form):
     def clean(self):
         data = super().clean()
         if self.kind == "disk":
-            if not cluster_services.eligible_witnesses(self.cluster).filter(pk=data.get("disk") or 0).exists():
+            if not eligible_witnesses(self.cluster).filter(pk=data.get("disk") or 0).exists():
                 self.add_error("disk", "Select the disk to use as the witness (at least 512 MB, not a Cluster "
                                        "Shared Volume, not used by a role).")
         elif self.kind == "share":
@@ -202,9 +204,9 @@ class QuorumWizard(Wizard):
         kind = _witness_kind(self, draft)
         nodes = Node.objects.filter(cluster=self.cluster).count()
         if _modern(self) and option == "typical":
-            disks = [(d.name, d.disk.size_bytes) for d in cluster_services.eligible_witnesses(self.cluster)]
+            disks = [(d.name, d.disk.size_bytes) for d in eligible_witnesses(self.cluster)]
             mode, witness_name = quorum.automatic_configuration(nodes, disks, self.cluster.version.order)
-            disk = cluster_services.eligible_witnesses(self.cluster).filter(name=witness_name).first()
+            disk = eligible_witnesses(self.cluster).filter(name=witness_name).first()
             return {"mode": mode, "witness_disk": disk.pk if disk else None}
         if _modern(self):
             mode = {"disk": quorum.NODE_AND_DISK, "share": quorum.NODE_AND_FILE_SHARE,
@@ -217,7 +219,7 @@ class QuorumWizard(Wizard):
 
     def context(self, draft, step):
         ctx = {"running_title": "Configure Cluster Quorum Settings",
-               "witness_disks": cluster_services.eligible_witnesses(self.cluster),
+               "witness_disks": eligible_witnesses(self.cluster),
                "witness_kind": _witness_kind(self, draft)}
         if draft and step.key in ("confirmation", "progress"):
             p = self.params(draft)
@@ -230,7 +232,7 @@ class QuorumWizard(Wizard):
         return ctx
 
     def start_operation(self, draft):
-        return cluster_services.start_configure_quorum(self.user, self.cluster, self.params(draft))
+        return start_configure_quorum(self.user, self.cluster, self.params(draft))
 
 
 def quorum_powershell(cluster, p, disk):

@@ -1,7 +1,9 @@
 """Configure Role / High Availability wizard (2008/2008 R2: Configure a Service or Application)."""
 from django import forms
 
-from fcm.engine import roles as role_services
+from fcm.engine.commands.roles import start_configure_broker, start_configure_role
+from fcm.engine.effects.broker import broker_problems
+from fcm.engine.effects.roles import ha_problems
 from fcm.inventory.models import VirtualMachine
 
 from .base import Step, Wizard
@@ -35,8 +37,6 @@ class AccessPointForm(forms.Form):
         self.cluster = cluster
 
     def clean(self):
-        from fcm.engine.replication import broker_problems
-
         data = super().clean()
         if not self.errors:
             for field, message in broker_problems(self.cluster, data["name"], data["ip"]).items():
@@ -109,18 +109,13 @@ class ConfigureRoleWizard(Wizard):
             return ctx
         if draft and step.key in ("confirmation", "progress"):
             vms = self.chosen(draft)
-            checks = [(vm, *role_services.ha_problems(vm, self.cluster)) for vm in vms]
+            checks = [(vm, *ha_problems(vm, self.cluster)) for vm in vms]
             ctx.update(chosen=checks, powershell="; ".join(
                 f"Add-ClusterVirtualMachineRole -VMName {vm.name} -Cluster {self.cluster.name}" for vm in vms))
         return ctx
 
     def start_operation(self, draft):
         if self.broker(draft):
-            from fcm.engine import replication
-            from fcm.engine.services import MoveError
             access = draft.data["access"]
-            try:
-                return replication.start_configure_broker(self.user, self.cluster, access["name"], access["ip"])
-            except replication.ReplicationError as exc:
-                raise MoveError(str(exc)) from None
-        return role_services.start_configure_role(self.user, self.cluster, [vm.pk for vm in self.chosen(draft)])
+            return start_configure_broker(self.user, self.cluster, access["name"], access["ip"])
+        return start_configure_role(self.user, self.cluster, [vm.pk for vm in self.chosen(draft)])

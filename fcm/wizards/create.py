@@ -3,12 +3,15 @@ import ipaddress
 
 from django import forms
 
-from fcm.engine import clusters as cluster_services
+from fcm.engine.commands.clusters import start_create_cluster
+from fcm.engine.errors import EngineError
+from fcm.engine.facts import eligible_disks
+from fcm.engine.models import ValidationReport
 from fcm.inventory.models import Cluster, ClusterAddress, NetworkAdapter, Node, Role, VirtualMachine
 from fcm.sim.names import netbios_name_problem
 
 from .base import NamesField, Step, Wizard
-from .models import ValidationReport
+
 from .validate import resolve_names
 
 
@@ -201,7 +204,7 @@ class CreateClusterWizard(Wizard):
         if draft and step.key in ("confirmation", "progress", "access", "warning"):
             params = self.params(draft)
             ctx.update(params=params, nodes=self.nodes(draft), version_order=self.version_order(draft),
-                       eligible=cluster_services.eligible_disks(self.lab, self.nodes(draft)))
+                       eligible=eligible_disks(self.lab, self.nodes(draft)))
             ctx["addresses"] = [a["ip"] for a in params["addresses"]]
             ctx["powershell"] = powershell(params, self.version_order(draft))
         return ctx
@@ -209,9 +212,8 @@ class CreateClusterWizard(Wizard):
     def start_operation(self, draft):
         params = self.params(draft)
         if Cluster.objects.filter(lab=self.lab, name__iexact=params["name"]).exists():
-            from fcm.engine.services import MoveError
-            raise MoveError(f"A cluster named {params['name']} already exists.")
-        return cluster_services.start_create_cluster(self.user, self.lab, params)
+            raise EngineError(f"A cluster named {params['name']} already exists.")
+        return start_create_cluster(self.user, self.lab, params)
 
 
 def powershell(params, version_order):

@@ -3,7 +3,9 @@ from datetime import datetime, timezone
 
 from django import forms
 
-from fcm.engine import replication as rep_engine
+from fcm.engine.commands.replication import enable
+from fcm.engine.effects.replication import check_server, find_server, primary_name
+from fcm.engine.errors import EngineError, ReplicationError
 from fcm.inventory.models import Replication, Role, VirtualHardDisk
 from fcm.sim import replication as model
 
@@ -20,7 +22,7 @@ class ServerForm(forms.Form):
 
     def clean_replica_server(self):
         name = self.cleaned_data["replica_server"].strip()
-        server = rep_engine.find_server(self.wizard.lab, name)
+        server = find_server(self.wizard.lab, name)
         if server is None:
             raise forms.ValidationError(f"The server name '{name}' could not be resolved. Check the name and that the "
                                         "server can be reached from this computer.")
@@ -48,9 +50,9 @@ class ConnectionForm(forms.Form):
         if self.errors:
             return data
         try:
-            rep_engine.check_server(self.wizard.lab, self.wizard.server_name(self.draft),
-                                    rep_engine.primary_name(self.wizard.vm), data["auth"], data["port"])
-        except rep_engine.ReplicationError as exc:
+            check_server(self.wizard.lab, self.wizard.server_name(self.draft),
+                         primary_name(self.wizard.vm), data["auth"], data["port"])
+        except ReplicationError as exc:
             self.add_error("port" if "port" in str(exc) else None, str(exc))
         return data
 
@@ -168,7 +170,7 @@ class EnableReplicationWizard(Wizard):
 
     def initial(self, draft, step):
         if step.key == "connection":
-            server = rep_engine.find_server(self.lab, self.server_name(draft))
+            server = find_server(self.lab, self.server_name(draft))
             port = server.kerberos_port if server and (server.kerberos or not server.certificate) else \
                 (server.certificate_port if server else model.KERBEROS_PORT)
             auth = Replication.Auth.KERBEROS if not server or server.kerberos else Replication.Auth.CERTIFICATE
@@ -220,13 +222,8 @@ class EnableReplicationWizard(Wizard):
         return ctx
 
     def start_operation(self, draft):
-        from fcm.engine.services import MoveError
-
         vm = self.vm
         if vm is None:
-            raise MoveError("The virtual machine no longer exists.")
-        try:
-            _, op = rep_engine.enable(self.user, vm, **self.params(draft))
-        except rep_engine.ReplicationError as exc:
-            raise MoveError(str(exc)) from None
+            raise EngineError("The virtual machine no longer exists.")
+        _, op = enable(self.user, vm, **self.params(draft))
         return op

@@ -27,33 +27,3 @@ class WizardDraft(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-
-
-class ValidationReport(models.Model):
-    """A Failover Cluster Validation Report, stored with the lab."""
-
-    lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="validation_reports")
-    cluster = models.ForeignKey("inventory.Cluster", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="validation_reports")
-    operation = models.OneToOneField("engine.Operation", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="validation_report")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    nodes = models.JSONField(default=list)
-    version_order = models.PositiveSmallIntegerField(default=3)
-    #: [{category, name, description, status, lines, table}] in report order.
-    results = models.JSONField(default=list)
-    started_at = models.DateTimeField(help_text="Sim time")
-    completed_at = models.DateTimeField(null=True, blank=True, help_text="Sim time")
-    #: success | warnings | failed | canceled; empty while running.
-    outcome = models.CharField(max_length=10, blank=True)
-
-    class Meta:
-        ordering = ["-started_at", "-pk"]
-
-    def __str__(self):
-        return f"Validation Report {self.started_at:%Y.%m.%d At %H.%M.%S}"
-
-    @property
-    def file_name(self):
-        return f"Validation Report {self.started_at:%Y.%m.%d At %H.%M.%S}.htm"

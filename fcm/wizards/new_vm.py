@@ -1,7 +1,9 @@
 """New Virtual Machine (the Hyper-V wizard, started from the cluster console)."""
 from django import forms
 
-from fcm.engine import vms as vm_services
+from fcm.engine.commands.vms import start_new_vm
+from fcm.engine.effects.vms import resolve_location
+from fcm.engine.errors import VmError
 from fcm.inventory.models import Node, VirtualMachine, VirtualSwitch
 from fcm.sim.placement import HOST_RESERVE_MB
 
@@ -42,8 +44,8 @@ class NameForm(forms.Form):
         if data.get("name"):
             data["path"] = folder.rstrip("\\") + "\\" + data["name"]
             try:
-                vm_services.resolve_location(self.node, folder)
-            except vm_services.VmError as exc:
+                resolve_location(self.node, folder)
+            except VmError as exc:
                 self.add_error("location", str(exc))
         return data
 
@@ -93,8 +95,8 @@ class DiskForm(forms.Form):
                 self.add_error("vhd_path", "Type the full path of a .vhd or .vhdx file.")
             else:
                 try:
-                    vm_services.resolve_location(self.node, path.rsplit("\\", 1)[0])
-                except vm_services.VmError as exc:
+                    resolve_location(self.node, path.rsplit("\\", 1)[0])
+                except VmError as exc:
                     self.add_error("vhd_path", str(exc))
             if data.get("vhd") == "create" and not data.get("vhd_size_gb"):
                 self.add_error("vhd_size_gb", "Type the size of the new virtual hard disk.")
@@ -183,4 +185,4 @@ class NewVmWizard(Wizard):
         return ctx
 
     def start_operation(self, draft):
-        return vm_services.start_new_vm(self.user, self.node(draft), self.spec(draft))
+        return start_new_vm(self.user, self.node(draft), self.spec(draft))

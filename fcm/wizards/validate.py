@@ -1,7 +1,7 @@
 """Validate a Configuration (Test-Cluster)."""
 from django import forms
 
-from fcm.engine import clusters as cluster_services
+from fcm.engine.commands.clusters import start_validation
 from fcm.inventory.models import Cluster, Node
 from fcm.sim import validation
 
@@ -137,7 +137,7 @@ class ValidateWizard(Wizard):
 
     def start_operation(self, draft):
         nodes, cluster = self.nodes(draft)
-        op, _ = cluster_services.start_validation(self.user, self.lab, [n.name for n in nodes],
+        op, _ = start_validation(self.user, self.lab, [n.name for n in nodes],
                                                   set(self.selected_tests(draft)), cluster)
         return op
 

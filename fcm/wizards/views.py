@@ -7,11 +7,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views import View
 
-from fcm.engine import services
-from fcm.engine.models import Operation
+from fcm.engine.commands.moves import cancel_validation
+from fcm.engine.errors import EngineError
+from fcm.engine.models import Operation, ValidationReport
 from fcm.inventory.models import Cluster, Lab
 
-from .models import ValidationReport, WizardDraft
+from .models import WizardDraft
 from .registry import CLUSTER_WIZARDS, WIZARDS
 
 
@@ -83,7 +84,7 @@ class WizardView(LoginRequiredMixin, View):
             self.draft.save()
             try:
                 self.wizard.finish(self.draft)
-            except services.MoveError as exc:
+            except EngineError as exc:
                 return self.render(step, error=str(exc))
             return self.render(self.wizard.step(self.wizard.progress_step))
         self.draft.step = self.wizard.neighbour(self.draft, step.key, +1) or step.key
@@ -103,8 +104,8 @@ class WizardView(LoginRequiredMixin, View):
             op = self.draft.operation
             if cancel and op is not None and op.is_active and op.kind == Operation.Kind.VALIDATION:
                 try:
-                    services.cancel_validation(op)
-                except services.MoveError:
+                    cancel_validation(op)
+                except EngineError:
                     pass
                 return self.render(self.wizard.step(self.wizard.progress_step))
             if op is None:

@@ -82,7 +82,7 @@ def live_server_url(django_db_setup, django_db_blocker):
 
     # A fresh executor: one inherited through fork has a dead worker thread.
     asgiref.sync.SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
-    from fcm.engine.runner import start_on_daphne_loop
+    from fcm.server.loop import start_on_daphne_loop
 
     proc = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=ASGIStaticFilesHandler),
                          setup=set_database_connection, kwargs={"ready_callable": start_on_daphne_loop})

@@ -227,7 +227,7 @@ def fresh_world(client, lab):
 
 def replica_world(client, lab):
     """Replica: Enable Replication, every page, on 2012 and on a 2012 R2 copy (which asks for the frequency)."""
-    from fcm.inventory import labfile
+    from fcm.engine import labfile
     data = labfile.read(labfile.lab_path("replica-dr-2012"))
     for item in data["nodes"] + data["clusters"]:
         item["os_version"] = "2012R2"
@@ -252,7 +252,7 @@ _TARGETS = {}
 
 @pytest.fixture
 def fresh_lab(owner):
-    from fcm.inventory import labfile
+    from fcm.engine import labfile
     return labfile.load(labfile.lab_path("two-node-fresh-2012"), owner)
 
 

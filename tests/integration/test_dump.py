@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from fcm.engine import failures, replication as rep_engine
 from fcm.engine.runner import Runner
-from fcm.inventory import dump
+from fcm.engine import dump
 from fcm.inventory.models import Lab, Node, Role, VirtualMachine
-from fcm.wizards.models import ValidationReport
+from fcm.engine.models import ValidationReport
+from fcm.engine.commands import faults
+from fcm.engine.commands import replication as rep_commands
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +18,9 @@ pytestmark = pytest.mark.django_db
 def busy_replica_lab(replica_lab, owner):
     """A lab with state worth keeping: replication running, a node crashed and failing over, events."""
     vm = VirtualMachine.objects.get(name="HQ-WEB01", host_node__site="HQ")
-    rep_engine.enable(owner, vm, server_name="DR-BROKER.contoso.com", auth="Kerberos", port=80, compression=True,
+    rep_commands.enable(owner, vm, server_name="DR-BROKER.contoso.com", auth="Kerberos", port=80, compression=True,
                       vhd_ids=[], frequency_s=300, additional_points=0, vss_hours=None, initial_method="existing")
-    failures.crash_node(owner, Node.objects.get(name="HQ-HV2"))
+    faults.crash_node(owner, Node.objects.get(name="HQ-HV2"))
     replica_lab.refresh_from_db()
     Runner().tick(to=replica_lab.wall_anchor + timedelta(seconds=30))
     ValidationReport.objects.create(lab=replica_lab, nodes=["HQ-HV1"], results=[{"name": "x", "status": "Success"}],
@@ -32,7 +33,7 @@ def test_a_dumped_lab_loads_back_exactly(replica_lab, owner, tmp_path):
     lab = busy_replica_lab(replica_lab, owner)
     first = dump.dump(lab)
     models = {r["model"] for r in first["records"]}
-    assert {"engine.Operation", "inventory.Replication", "inventory.ClusterEvent", "wizards.ValidationReport",
+    assert {"engine.Operation", "inventory.Replication", "inventory.ClusterEvent", "engine.ValidationReport",
             "inventory.Resource", "inventory.ReplicaAuthorization"} <= models
     path = tmp_path / "lab.json"
     call_command("dumplab", lab.name, "-o", str(path))

@@ -3,10 +3,11 @@ from datetime import timedelta
 
 import pytest
 
-from fcm.engine import services
 from fcm.engine.models import Operation, Outbox
 from fcm.engine.runner import Runner
 from fcm.inventory.models import ClusterDisk, ClusterEvent, DiskPath, Node, Role, VirtualMachine
+from fcm.engine import errors
+from fcm.engine.commands import moves
 
 pytestmark = pytest.mark.django_db
 LIVE, QUICK, STORAGE = (Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION,
@@ -33,7 +34,7 @@ def role_named(lab, name):
 def test_live_migration_walkthrough(r2_lab, owner):
     role = role_named(r2_lab, "vWS08-SQL01")
     s2 = Node.objects.get(name="WS08R2-S2")
-    result = services.request_moves(owner, [role], LIVE, s2)
+    result = moves.request_moves(owner, [role], LIVE, s2)
     assert not result.refused
     op = Operation.objects.get()
     assert op.state == "running" and op.plan["live"] and op.plan["converged"]
@@ -66,7 +67,7 @@ def test_live_migration_walkthrough(r2_lab, owner):
 def test_quick_migration_goes_through_the_2008_states(lab_2008, owner):
     role = role_named(lab_2008, "Guest1")
     target = Node.objects.get(name="contoso4")
-    services.request_moves(owner, [role], QUICK, target)
+    moves.request_moves(owner, [role], QUICK, target)
     op = Operation.objects.get()
     runner = Runner()
     seen = []
@@ -94,7 +95,7 @@ def test_moves_queue_beyond_the_simultaneous_limit(make_generated_lab, owner):
     hv1, hv2 = Node.objects.filter(cluster=cluster).order_by("name")
     roles = list(Role.objects.filter(cluster=cluster, owner_node=hv1).select_related("cluster", "virtual_machine__host_node"))
     assert len(roles) == 3
-    services.request_moves(owner, roles, LIVE, hv2)
+    moves.request_moves(owner, roles, LIVE, hv2)
     states = list(Operation.objects.order_by("pk").values_list("state", flat=True))
     assert states == ["running", "running", "queued"]
     first = Operation.objects.order_by("pk").first()
@@ -115,11 +116,11 @@ def test_moves_queue_beyond_the_simultaneous_limit(make_generated_lab, owner):
 
 def test_cancel_keeps_the_vm_on_the_source_and_logs_21502(r2_lab, owner):
     role = role_named(r2_lab, "vWS08-SQL01")
-    services.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
+    moves.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
     op = Operation.objects.get()
     runner = Runner()
     runner.tick(to=wall(r2_lab, 10))
-    services.cancel(op, owner)
+    moves.cancel(op, owner)
     pushed = runner.tick(to=wall(r2_lab, 11))[r2_lab.pk]
     assert f'<span id="events-stale-{role.cluster_id}" hx-swap-oob="true" data-new-events="1" hidden>' in pushed
     assert "Select Node..." in pushed  # the Actions pane offers moves again
@@ -129,18 +130,18 @@ def test_cancel_keeps_the_vm_on_the_source_and_logs_21502(r2_lab, owner):
     assert role.owner_node.name == "WS08R2-S1" and role.virtual_machine.migration_state == 0
     event = ClusterEvent.objects.get(event_id=21502)
     assert "cancelled" in event.description and event.source == "Hyper-V-High-Availability"
-    with pytest.raises(services.MoveError, match="already finished"):
-        services.cancel(op, owner)
+    with pytest.raises(errors.MoveError, match="already finished"):
+        moves.cancel(op, owner)
 
 
 def test_too_late_to_cancel_once_switching(r2_lab, owner):
     role = role_named(r2_lab, "vWS08-SQL01")
-    services.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
+    moves.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
     op = Operation.objects.get()
     stop = next(p for p in op.plan["phases"] if p["name"] == "Stop-and-copy")
     Runner().tick(to=wall_into(op, stop["start_s"] + 0.15))
-    with pytest.raises(services.MoveError, match="too late"):
-        services.cancel(op, owner)
+    with pytest.raises(errors.MoveError, match="too late"):
+        moves.cancel(op, owner)
 
 
 @pytest.mark.parametrize("setup,kind,reason", [
@@ -155,7 +156,7 @@ def test_refused_moves_say_why_and_change_nothing(r2_lab, owner, setup, kind, re
     s2 = Node.objects.get(name="WS08R2-S2")
     setup(s2)
     role = role_named(r2_lab, "vWS08-SQL01")
-    result = services.request_moves(owner, [role], kind, Node.objects.get(pk=s2.pk))
+    result = moves.request_moves(owner, [role], kind, Node.objects.get(pk=s2.pk))
     assert not result.started and reason in result.refused[0][1]
     assert not Operation.objects.exists()
     events = ClusterEvent.objects.filter(event_id=21502, role=role)
@@ -169,7 +170,7 @@ def test_refused_moves_say_why_and_change_nothing(r2_lab, owner, setup, kind, re
 def test_processor_mismatch_allows_quick_migration(r2_lab, owner):
     Node.objects.filter(name="WS08R2-S2").update(processor_vendor="AuthenticAMD")
     role = role_named(r2_lab, "vWS08-SQL01")
-    result = services.request_moves(owner, [role], QUICK, Node.objects.get(name="WS08R2-S2"))
+    result = moves.request_moves(owner, [role], QUICK, Node.objects.get(name="WS08R2-S2"))
     assert result.started and not result.refused
 
 
@@ -181,7 +182,7 @@ def test_a_target_that_fails_before_the_move_starts_fails_the_move_with_event(ma
     VirtualMachine.objects.filter(lab=lab).update(state="Running", memory_mb=1024)
     hv1, hv2 = Node.objects.filter(cluster=cluster).order_by("name")
     roles = list(Role.objects.filter(cluster=cluster, owner_node=hv1).select_related("cluster", "virtual_machine__host_node"))
-    services.request_moves(owner, roles, LIVE, hv2)
+    moves.request_moves(owner, roles, LIVE, hv2)
     Node.objects.filter(pk=hv2.pk).update(state="Paused")
     first = Operation.objects.order_by("pk").first()
     Runner().tick(to=wall(lab, first.total_s + 1))
@@ -196,22 +197,22 @@ def test_best_possible_node_follows_preferred_owners(make_generated_lab, owner):
     hv1, hv2, hv3 = Node.objects.filter(cluster=cluster).order_by("name")
     role = Role.objects.select_related("cluster", "virtual_machine__host_node").get(cluster=cluster, owner_node=hv1)
     role.preferred_owner_entries.create(node=hv3, rank=1)
-    result = services.request_moves(owner, [role], LIVE)
+    result = moves.request_moves(owner, [role], LIVE)
     assert result.started[0].target_node == hv3
 
 
 def test_a_vm_moves_once_at_a_time(r2_lab, owner, other_user):
     role = role_named(r2_lab, "vWS08-SQL01")
     s2 = Node.objects.get(name="WS08R2-S2")
-    assert services.request_moves(owner, [role], LIVE, s2).started
-    second = services.request_moves(other_user, [role_named(r2_lab, "vWS08-SQL01")], LIVE, s2)
+    assert moves.request_moves(owner, [role], LIVE, s2).started
+    second = moves.request_moves(other_user, [role_named(r2_lab, "vWS08-SQL01")], LIVE, s2)
     assert second.refused and "already being moved" in second.refused[0][1]
     assert Operation.objects.count() == 1
 
 
 def test_a_restarted_engine_carries_on_and_two_runners_apply_a_step_once(r2_lab, owner):
     role = role_named(r2_lab, "vWS08-SQL01")
-    services.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
+    moves.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
     op = Operation.objects.get()
     Runner().tick(to=wall(r2_lab, 15))
     # The process dies here; new runners start from the rows.
@@ -229,20 +230,20 @@ def test_storage_migration_moves_the_files_without_downtime(make_generated_lab, 
     cluster = lab.clusters.get()
     role = Role.objects.select_related("cluster", "virtual_machine__host_node").get(cluster=cluster, name="VM0001")
     dest = ClusterDisk.objects.get(cluster=cluster, csv_number=2)
-    op = services.request_storage_move(owner, role, dest)
+    op = moves.request_storage_move(owner, role, dest)
     assert op.state == "running" and op.plan["downtime_s"] == 0
     Runner().tick(to=wall(lab, op.plan["total_s"] + 1))
     vm = VirtualMachine.objects.get(pk=role.virtual_machine.pk)
     assert vm.configuration_path == r"C:\ClusterStorage\Volume2\VM0001"
     assert vm.configuration_disk_id == dest.disk_id
     assert all(h.path.startswith(r"C:\ClusterStorage\Volume2\VM0001") for h in vm.hard_disks.all())
-    with pytest.raises(services.MoveError, match="cannot receive"):
-        services.request_storage_move(owner, role, dest)
+    with pytest.raises(errors.MoveError, match="cannot receive"):
+        moves.request_storage_move(owner, role, dest)
 
 
 def test_a_paused_clock_stops_progress(r2_lab, owner):
     role = role_named(r2_lab, "vWS08-SQL01")
-    services.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
+    moves.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
     r2_lab.refresh_from_db()
     r2_lab.sim_anchor, r2_lab.wall_anchor, r2_lab.speed = r2_lab.sim_now(), r2_lab.wall_anchor, 0
     r2_lab.save()

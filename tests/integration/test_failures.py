@@ -4,10 +4,12 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from fcm.engine import failures, membership
 from fcm.engine.models import Operation
 from fcm.engine.runner import Runner
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Node, Role, VirtualMachine
+from fcm.engine import errors
+from fcm.engine.commands import faults
+from fcm.engine.commands import nodes
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +22,7 @@ def tick_to(lab, seconds_after_anchor):
 def test_crash_detect_and_fail_over_guest1_to_contoso4(lab_2008, owner):
     contoso3 = Node.objects.get(name="contoso3")
     role = Role.objects.get(name="Guest1")
-    op = failures.crash_node(owner, contoso3)
+    op = faults.crash_node(owner, contoso3)
     vm = VirtualMachine.objects.get(name="Guest1")
     assert vm.state == "Off" and Role.objects.get(pk=role.pk).state == "Online"  # not noticed yet
     tick_to(lab_2008, 3)
@@ -41,7 +43,7 @@ def test_crash_detect_and_fail_over_guest1_to_contoso4(lab_2008, owner):
     vm.refresh_from_db()
     assert role.state == "Online" and vm.state == "Running" and vm.host_node.name == "contoso4"
     # Power it on again: it boots, joins and is Up; Guest1 stays on contoso4 (failback prevented).
-    failures.restart_node(owner, contoso3)
+    faults.restart_node(owner, contoso3)
     tick_to(lab_2008, 5.5 + 61 + 130)
     contoso3.refresh_from_db()
     assert contoso3.state == "Up" and contoso3.power_state == "On"
@@ -52,7 +54,7 @@ def test_losing_quorum_stops_the_cluster(make_generated_lab, owner):
     lab = make_generated_lab(nodes=2, vms=2, os_version="2008R2")
     cluster = Cluster.objects.get(lab=lab)
     Cluster.objects.filter(pk=cluster.pk).update(quorum_type="NodeMajority")
-    failures.crash_node(owner, Node.objects.get(cluster=cluster, name="HV01"))
+    faults.crash_node(owner, Node.objects.get(cluster=cluster, name="HV01"))
     tick_to(lab, 6)
     cluster.refresh_from_db()
     assert cluster.state == "Down"
@@ -63,7 +65,7 @@ def test_losing_quorum_stops_the_cluster(make_generated_lab, owner):
 
 def test_no_capacity_leaves_the_role_failed_with_1205(lab_2008, owner):
     Node.objects.filter(name="contoso4").update(memory_mb=2048)
-    failures.crash_node(owner, Node.objects.get(name="contoso3"))
+    faults.crash_node(owner, Node.objects.get(name="contoso3"))
     tick_to(lab_2008, 6)
     role = Role.objects.get(name="Guest1")
     assert role.state == "Failed" and ClusterEvent.objects.filter(event_id=1205, role=role).exists()
@@ -76,7 +78,7 @@ def test_drain_moves_roles_off_by_priority_and_fail_back_returns_them(make_gener
     hv1 = Node.objects.get(cluster=cluster, name="HV01")
     owned = list(Role.objects.filter(owner_node=hv1).values_list("name", "priority"))
     Role.objects.filter(owner_node=hv1).update(priority=2000)
-    failures.pause_node(owner, hv1, drain=True)
+    nodes.pause_node(owner, hv1, drain=True)
     hv1.refresh_from_db()
     assert hv1.state == "Paused" and hv1.drain_status == "In Progress"
     ops = Operation.objects.filter(source_node=hv1)
@@ -87,9 +89,9 @@ def test_drain_moves_roles_off_by_priority_and_fail_back_returns_them(make_gener
     assert hv1.drain_status == "Completed" and not Role.objects.filter(owner_node=hv1).exists()
     # Nothing moves onto a paused node.
     other = Role.objects.select_related("cluster", "virtual_machine__host_node").exclude(owner_node=hv1).first()
-    from fcm.engine.services import request_moves
+    from fcm.engine.commands.moves import request_moves
     assert "paused" in request_moves(owner, [other], "live-migration", hv1).refused[0][1]
-    failures.resume_node(owner, hv1, fail_back=True)
+    nodes.resume_node(owner, hv1, fail_back=True)
     tick_to(lab, 1200)
     assert Role.objects.filter(owner_node=hv1).count() == len(owned)
     assert Node.objects.get(pk=hv1.pk).state == "Up"
@@ -122,18 +124,18 @@ def test_guest_crash_restarts_in_place_then_fails_over_then_stays_failed(make_ge
         elapsed[0] += 100
         tick_to(lab, elapsed[0])
 
-    assert failures.guest_crash(owner, role) == "restarted"  # RestartThreshold 1 in 15 min
+    assert faults.guest_crash(owner, role) == "restarted"  # RestartThreshold 1 in 15 min
     settle()
     role.refresh_from_db()
     assert role.owner_node == first_owner and role.state == "Online"
-    assert failures.guest_crash(owner, role) == "failed over"  # n-1 = 1 failover in 6 h
+    assert faults.guest_crash(owner, role) == "failed over"  # n-1 = 1 failover in 6 h
     settle()
     role.refresh_from_db()
     assert role.owner_node != first_owner and role.state == "Online"
-    assert failures.guest_crash(owner, role) == "restarted"  # a new node: its restart budget is fresh
+    assert faults.guest_crash(owner, role) == "restarted"  # a new node: its restart budget is fresh
     settle()
     role.refresh_from_db()
-    assert failures.guest_crash(owner, role) == "failed"  # no restart left, failover threshold reached
+    assert faults.guest_crash(owner, role) == "failed"  # no restart left, failover threshold reached
     role.refresh_from_db()
     assert role.state == "Failed" and ClusterEvent.objects.filter(event_id=1254, role=role).exists()
     assert ClusterEvent.objects.filter(event_id=1069, role=role).count() >= 3
@@ -141,7 +143,7 @@ def test_guest_crash_restarts_in_place_then_fails_over_then_stays_failed(make_ge
 
 def test_node_and_role_details_show_their_recent_events(client, owner, lab_2008):
     client.force_login(owner)
-    failures.crash_node(owner, Node.objects.get(name="contoso3"))
+    faults.crash_node(owner, Node.objects.get(name="contoso3"))
     tick_to(lab_2008, 6)
     cluster = Cluster.objects.get(lab=lab_2008)
     role = Role.objects.get(name="Guest1")
@@ -157,10 +159,10 @@ def test_failback_to_the_preferred_owner_when_it_returns(lab_2008, owner):
     role = Role.objects.get(name="Guest1")
     role.preferred_owner_entries.create(node=contoso3, rank=1)
     Role.objects.filter(pk=role.pk).update(failback="Allow")
-    failures.crash_node(owner, contoso3)
+    faults.crash_node(owner, contoso3)
     tick_to(lab_2008, 70)
     assert Role.objects.get(pk=role.pk).owner_node.name == "contoso4"
-    failures.restart_node(owner, contoso3)
+    faults.restart_node(owner, contoso3)
     tick_to(lab_2008, 70 + 126)
     move = Operation.objects.filter(role=role, kind="quick-migration").get()  # 2008: no live migration
     assert move.target_node == contoso3
@@ -174,15 +176,15 @@ def test_stop_and_start_the_cluster_service(make_generated_lab, owner):
     cluster = Cluster.objects.get(lab=lab)
     VirtualMachine.objects.filter(lab=lab).update(state="Running", memory_mb=1024)
     hv1 = Node.objects.get(cluster=cluster, name="HV01")
-    failures.stop_cluster_service(owner, hv1)
+    nodes.stop_cluster_service(owner, hv1)
     tick_to(lab, 300)
     hv1.refresh_from_db()
     assert hv1.state == "Down" and hv1.power_state == "On" and not Role.objects.filter(owner_node=hv1).exists()
     assert Cluster.objects.get(pk=cluster.pk).state == "Running"
     assert not ClusterEvent.objects.filter(event_id=1135).exists()  # graceful: no failure
-    with pytest.raises(failures.FailureError, match="not running"):
-        failures.stop_cluster_service(owner, hv1)
-    failures.start_cluster_service(owner, hv1)
+    with pytest.raises(errors.FailureError, match="not running"):
+        nodes.stop_cluster_service(owner, hv1)
+    nodes.start_cluster_service(owner, hv1)
     tick_to(lab, 310)
     assert Node.objects.get(pk=hv1.pk).state == "Up"
 
@@ -192,7 +194,7 @@ def test_incident_timeline(client, owner, lab_2008):
     cluster = Cluster.objects.get(lab=lab_2008)
     url = reverse("console:incidents", args=[lab_2008.pk, cluster.pk])
     assert "No node of this cluster has failed" in client.get(url).content.decode()
-    failures.crash_node(owner, Node.objects.get(name="contoso3"))
+    faults.crash_node(owner, Node.objects.get(name="contoso3"))
     tick_to(lab_2008, 6)
     tick_to(lab_2008, 70)
     html = client.get(url).content.decode()
@@ -207,10 +209,10 @@ def test_an_isolated_node_is_removed_and_its_roles_fail_over(r2_lab, owner, clie
     ClusterDisk.objects.filter(assignment="witness").update(owner_node=Node.objects.get(name="WS08R2-S2"))
     public = NetworkAdapter.objects.get(node=s1, name="Public")
     iscsi = NetworkAdapter.objects.get(node=s1, name="iSCSI")
-    membership.set_adapter(owner, iscsi, False)  # iSCSI is not a cluster network (use None): still reachable
+    faults.set_adapter(owner, iscsi, False)  # iSCSI is not a cluster network (use None): still reachable
     assert Node.objects.get(pk=s1.pk).state == "Up" and ClusterEvent.objects.filter(event_id=1127).exists()
     assert not Operation.objects.filter(kind="node-failure").exists()
-    op = membership.set_adapter(owner, public, False)
+    op = faults.set_adapter(owner, public, False)
     assert op is not None and op.kind == "node-failure"
     net = ClusterNetwork.objects.get(network__name="Public")
     assert net.state == "Down" and ClusterEvent.objects.filter(event_id=1130).exists()
@@ -223,7 +225,7 @@ def test_an_isolated_node_is_removed_and_its_roles_fail_over(r2_lab, owner, clie
     role.refresh_from_db()
     assert role.state == "Online" and role.virtual_machine.host_node.name == "WS08R2-S2"
     assert VirtualMachine.objects.filter(state="Running").count() == 1  # never twice
-    membership.set_adapter(owner, public, True)
+    faults.set_adapter(owner, public, True)
     tick_to(r2_lab, 80)
     assert Node.objects.get(pk=s1.pk).state == "Up"
     assert ClusterNetwork.objects.get(pk=net.pk).state == "Up"
@@ -238,6 +240,6 @@ def test_drain_moves_a_role_without_a_virtual_machine_as_a_group(replica_lab, ow
     hv1 = Node.objects.get(name="HQ-HV1")
     broker = Role.objects.get(cluster=hv1.cluster, type="Hyper-V Replica Broker")
     Role.objects.filter(pk=broker.pk).update(owner_node=hv1)
-    failures.pause_node(owner, hv1, drain=True)
+    nodes.pause_node(owner, hv1, drain=True)
     assert Role.objects.get(pk=broker.pk).owner_node.name == "HQ-HV2"
     assert Operation.objects.filter(kind="live-migration", role__name="HQ-SQL01").exists()

@@ -4,13 +4,18 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from fcm.engine import failures, membership, storage_faults
 from fcm.engine.models import Operation
-from fcm.engine.roles import RoleError, START, request_power
+from fcm.engine.effects.power import START, request_power
+from fcm.engine.errors import RoleError
 from fcm.engine.runner import Runner
 from fcm.inventory.models import (
     Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Disk, NetworkAdapter, Node, Role, VirtualMachine,
 )
+from fcm.engine.commands import clusters as cluster_commands
+from fcm.engine import errors
+from fcm.engine import facts
+from fcm.engine.commands import faults
+from fcm.engine.commands import nodes
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +33,7 @@ def cut(node, connected=False):
     """Unplug (or replug) every heartbeat adapter of `node`."""
     nets = ClusterNetwork.objects.filter(cluster=node.cluster).exclude(role=0).values_list("network_id", flat=True)
     for nic in NetworkAdapter.objects.filter(node=node, network_id__in=nets, connected=not connected):
-        membership.set_adapter(node.lab.owner, nic, connected)
+        faults.set_adapter(node.lab.owner, nic, connected)
 
 
 def running_roles(node):
@@ -38,7 +43,7 @@ def running_roles(node):
 def test_the_witness_owner_wins_a_one_to_one_split(r2_lab, owner):
     s1, s2 = Node.objects.get(name="WS08R2-S1"), Node.objects.get(name="WS08R2-S2")
     assert ClusterDisk.objects.get(assignment="witness").owner_node == s1
-    membership.set_adapter(owner, NetworkAdapter.objects.get(node=s2, name="Public"), False)
+    faults.set_adapter(owner, NetworkAdapter.objects.get(node=s2, name="Public"), False)
     tick_to(r2_lab, 6)
     assert Node.objects.get(pk=s2.pk).state == "Down" and Node.objects.get(pk=s1.pk).state == "Up"
     assert Role.objects.get(name="vWS08-SQL01").owner_node == s1
@@ -51,10 +56,10 @@ def test_a_switch_failure_without_a_majority_stops_the_cluster_and_it_forms_agai
     Cluster.objects.filter(pk=cluster.pk).update(quorum_type="NodeMajority")
     online = set(Role.objects.filter(cluster=cluster, state="Online").values_list("name", flat=True))
     for cn in ClusterNetwork.objects.filter(cluster=cluster).exclude(role=0):
-        membership.set_network(owner, cn, False)
+        faults.set_network(owner, cn, False)
     assert ids(1130).count() == 3
-    with pytest.raises(membership.MembershipError, match="already disconnected"):
-        membership.set_network(owner, cn, False)
+    with pytest.raises(errors.MembershipError, match="already disconnected"):
+        faults.set_network(owner, cn, False)
     tick_to(lab, 6)  # 2012 R2 with VMs: 1000 ms x 10
     assert Cluster.objects.get(pk=cluster.pk).state == "Running"
     tick_to(lab, 11)
@@ -63,7 +68,7 @@ def test_a_switch_failure_without_a_majority_stops_the_cluster_and_it_forms_agai
     assert not VirtualMachine.objects.filter(lab=lab, state="Running").exists()  # no partition runs anything
     assert set(Role.objects.filter(cluster=cluster, persistent_state=True).values_list("name", flat=True)) == online
     for cn in ClusterNetwork.objects.filter(cluster=cluster).exclude(role=0):
-        membership.set_network(owner, cn, True)
+        faults.set_network(owner, cn, True)
     tick_to(lab, 17)
     cluster.refresh_from_db()
     assert cluster.state == "Running"
@@ -136,7 +141,7 @@ def test_2016_isolation_that_ends_in_time_and_quarantine_on_the_third(make_gener
     cluster = hv3.cluster
     html = client.get(reverse("console:node", args=[lab.pk, cluster.pk, hv3.pk])).content.decode()
     assert "Quarantined" in html and "Start Cluster Service" in html
-    failures.start_cluster_service(owner, hv3)
+    nodes.start_cluster_service(owner, hv3)
     tick_to(lab, t + 310)
     hv3.refresh_from_db()
     assert hv3.state == "Up" and hv3.quarantined_until is None
@@ -147,15 +152,15 @@ def test_force_cluster_start_runs_without_a_majority_until_nodes_return(make_gen
     cluster = Cluster.objects.get(lab=lab)
     Cluster.objects.filter(pk=cluster.pk).update(quorum_type="NodeMajority")
     hv1, hv2, hv3 = Node.objects.filter(lab=lab).order_by("name")
-    failures.crash_node(owner, hv1)
-    failures.crash_node(owner, hv2)
+    faults.crash_node(owner, hv1)
+    faults.crash_node(owner, hv2)
     tick_to(lab, 6)
     cluster.refresh_from_db()
     assert cluster.state == "Down"
     running = Cluster.objects.get(pk=cluster.pk)
     running.state = "Running"
-    with pytest.raises(membership.MembershipError, match="only for a cluster that has lost quorum"):
-        membership.force_cluster_start(owner, running)
+    with pytest.raises(errors.MembershipError, match="only for a cluster that has lost quorum"):
+        cluster_commands.force_cluster_start(owner, running)
     client.force_login(owner)
     url = reverse("console:cluster-action", args=[lab.pk, cluster.pk]) + "?action=force-start"
     assert client.post(url).status_code == 200
@@ -166,7 +171,7 @@ def test_force_cluster_start_runs_without_a_majority_until_nodes_return(make_gen
     tick_to(lab, 12 + 120)
     assert set(VirtualMachine.objects.filter(lab=lab, state="Running").values_list("host_node__name", flat=True)) \
         == {"HV03"}
-    failures.restart_node(owner, hv1)
+    faults.restart_node(owner, hv1)
     tick_to(lab, 12 + 120 + 130)
     cluster.refresh_from_db()
     assert Node.objects.get(pk=hv1.pk).state == "Up" and not cluster.forced_quorum  # a majority again
@@ -175,10 +180,10 @@ def test_force_cluster_start_runs_without_a_majority_until_nodes_return(make_gen
 def test_lost_storage_path_redirects_the_csv_and_moves_the_witness(r2_lab, owner, client):
     s1, s2 = Node.objects.get(name="WS08R2-S1"), Node.objects.get(name="WS08R2-S2")
     csv = ClusterDisk.objects.get(assignment="csv")
-    storage_faults.set_storage_paths(owner, s1, False)
+    faults.set_storage_paths(owner, s1, False)
     csv.refresh_from_db()
     assert csv.redirected and csv.state == "Online" and csv.owner_node == s2 and ids(5121).exists()
-    assert storage_faults.csv_access(csv) == {"WS08R2-S1": "Redirected", "WS08R2-S2": "Direct"}
+    assert facts.csv_access(csv) == {"WS08R2-S1": "Redirected", "WS08R2-S2": "Direct"}
     witness = ClusterDisk.objects.get(assignment="witness")
     assert witness.owner_node == s2 and ids(1038).exists()
     assert VirtualMachine.objects.get(name="vWS08-SQL01").state == "Running"  # redirected I/O keeps it going
@@ -186,23 +191,23 @@ def test_lost_storage_path_redirects_the_csv_and_moves_the_witness(r2_lab, owner
     cluster = csv.cluster
     page = client.get(reverse("console:disk", args=[r2_lab.pk, cluster.pk, csv.pk])).content.decode()
     assert "Online (Redirected Access)" in page and "Redirected" in page
-    with pytest.raises(storage_faults.StorageFaultError, match="already disconnected"):
-        storage_faults.set_storage_paths(owner, s1, False)
-    storage_faults.set_storage_paths(owner, s1, True)
+    with pytest.raises(errors.StorageFaultError, match="already disconnected"):
+        faults.set_storage_paths(owner, s1, False)
+    faults.set_storage_paths(owner, s1, True)
     csv.refresh_from_db()
     assert not csv.redirected
 
 
 def test_a_failed_lun_stops_its_vms_and_repair_lets_them_start(r2_lab, owner):
     role = Role.objects.get(name="vWS08-SQL01")
-    storage_faults.set_disk(owner, Disk.objects.get(name="VMs"), False)
+    faults.set_disk(owner, Disk.objects.get(name="VMs"), False)
     assert ids(1034).exists() and ids(5142).exists() and ids(1205).exists()
     role.refresh_from_db()
     vm = role.virtual_machine
     assert role.state == "Failed" and vm.state == "Off" and ClusterDisk.objects.get(assignment="csv").state == "Failed"
     with pytest.raises(RoleError, match="has failed"):
         request_power(owner, vm, START)
-    storage_faults.set_disk(owner, Disk.objects.get(name="VMs"), True)
+    faults.set_disk(owner, Disk.objects.get(name="VMs"), True)
     assert ClusterDisk.objects.get(assignment="csv").state == "Online"
     assert Role.objects.get(pk=role.pk).state == "Failed"  # until someone starts it
     request_power(owner, vm, START)
@@ -212,7 +217,7 @@ def test_a_failed_lun_stops_its_vms_and_repair_lets_them_start(r2_lab, owner):
 
 def test_a_role_disk_follows_the_node_that_still_sees_it(lab_2008, owner):
     contoso3, contoso4 = Node.objects.get(name="contoso3"), Node.objects.get(name="contoso4")
-    storage_faults.set_storage_paths(owner, contoso3, False)
+    faults.set_storage_paths(owner, contoso3, False)
     disk = ClusterDisk.objects.get(disk__name="Guest1")
     role = Role.objects.get(name="Guest1")
     assert disk.owner_node == contoso4 and role.owner_node == contoso4
@@ -224,10 +229,10 @@ def test_a_role_disk_follows_the_node_that_still_sees_it(lab_2008, owner):
 
 def test_losing_the_witness_disk_can_cost_quorum(r2_lab, owner):
     s2 = Node.objects.get(name="WS08R2-S2")
-    storage_faults.set_disk(owner, Disk.objects.get(name="Quorum"), False)
+    faults.set_disk(owner, Disk.objects.get(name="Quorum"), False)
     assert ClusterDisk.objects.get(assignment="witness").state == "Failed"
     assert Cluster.objects.get(lab=r2_lab).state == "Running"  # two node votes of three remain
-    failures.crash_node(owner, s2)
+    faults.crash_node(owner, s2)
     tick_to(r2_lab, 6)
     assert Cluster.objects.get(lab=r2_lab).state == "Down" and ids(1177).exists()
 

@@ -7,11 +7,18 @@ from hypothesis import HealthCheck, settings, strategies as st
 from django.db.models import F
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from fcm.engine import failures, membership, roles, services, storage_faults
 from fcm.engine.models import Operation
 from fcm.engine.runner import Runner
 from fcm.inventory.generate import generate
 from fcm.inventory.models import ClusterDisk, ClusterEvent, Lab, Node, Role, VirtualMachine
+from fcm.engine.commands import clusters as cluster_commands
+from fcm.engine.effects import membership as cluster_membership
+from fcm.engine import errors
+from fcm.engine import facts
+from fcm.engine.commands import faults
+from fcm.engine.commands import moves
+from fcm.engine.commands import nodes
+from fcm.engine.effects import power
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,35 +46,35 @@ class ClusterMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, 9), j=st.integers(0, 3), live=st.booleans())
     def move(self, i, j, live):
         role, node = self.roles()[i], self.nodes()[j]
-        services.request_moves(self.user, [role], Operation.Kind.LIVE_MIGRATION if live else
+        moves.request_moves(self.user, [role], Operation.Kind.LIVE_MIGRATION if live else
                                Operation.Kind.QUICK_MIGRATION, node)
 
     @rule(j=st.integers(0, 3), drain=st.booleans())
     def pause(self, j, drain):
         try:
-            failures.pause_node(self.user, self.nodes()[j], drain)
-        except failures.FailureError:
+            nodes.pause_node(self.user, self.nodes()[j], drain)
+        except errors.FailureError:
             pass
 
     @rule(j=st.integers(0, 3), back=st.booleans())
     def resume(self, j, back):
         try:
-            failures.resume_node(self.user, self.nodes()[j], back)
-        except failures.FailureError:
+            nodes.resume_node(self.user, self.nodes()[j], back)
+        except errors.FailureError:
             pass
 
     @rule(j=st.integers(0, 3))
     def crash(self, j):
         try:
-            failures.crash_node(self.user, self.nodes()[j])
-        except failures.FailureError:
+            faults.crash_node(self.user, self.nodes()[j])
+        except errors.FailureError:
             pass
 
     @rule(j=st.integers(0, 3))
     def power_on(self, j):
         try:
-            failures.restart_node(self.user, self.nodes()[j])
-        except failures.FailureError:
+            faults.restart_node(self.user, self.nodes()[j])
+        except errors.FailureError:
             pass
 
     @rule(j=st.integers(0, 3), k=st.integers(0, 3), connect=st.booleans())
@@ -75,8 +82,8 @@ class ClusterMachine(RuleBasedStateMachine):
         from fcm.inventory.models import NetworkAdapter
         adapter = NetworkAdapter.objects.filter(node=self.nodes()[j]).order_by("name")[k]
         try:
-            membership.set_adapter(self.user, adapter, connect)
-        except membership.MembershipError:
+            faults.set_adapter(self.user, adapter, connect)
+        except errors.MembershipError:
             pass
 
     @rule(k=st.integers(0, 3), connect=st.booleans())
@@ -84,39 +91,39 @@ class ClusterMachine(RuleBasedStateMachine):
         from fcm.inventory.models import ClusterNetwork
         net = ClusterNetwork.objects.filter(cluster__lab=self.lab).order_by("name")[k]
         try:
-            membership.set_network(self.user, net, connect)
-        except membership.MembershipError:
+            faults.set_network(self.user, net, connect)
+        except errors.MembershipError:
             pass
 
     @rule(j=st.integers(0, 3), connect=st.booleans())
     def storage(self, j, connect):
         try:
-            storage_faults.set_storage_paths(self.user, self.nodes()[j], connect)
-        except storage_faults.StorageFaultError:
+            faults.set_storage_paths(self.user, self.nodes()[j], connect)
+        except errors.StorageFaultError:
             pass
 
     @rule(d=st.integers(0, 1), online=st.booleans())
     def lun(self, d, online):
         from fcm.inventory.models import Disk
         try:
-            storage_faults.set_disk(self.user, Disk.objects.filter(lab=self.lab).order_by("name")[d], online)
-        except storage_faults.StorageFaultError:
+            faults.set_disk(self.user, Disk.objects.filter(lab=self.lab).order_by("name")[d], online)
+        except errors.StorageFaultError:
             pass
 
     @rule()
     def force_start(self):
         from fcm.inventory.models import Cluster
         try:
-            membership.force_cluster_start(self.user, Cluster.objects.get(lab=self.lab))
-        except membership.MembershipError:
+            cluster_commands.force_cluster_start(self.user, Cluster.objects.get(lab=self.lab))
+        except errors.MembershipError:
             pass
 
     @rule(i=st.integers(0, 9), action=st.sampled_from(["start", "save", "shutdown", "turnoff"]))
     def power(self, i, action):
         vm = self.roles()[i].virtual_machine
         try:
-            roles.request_power(self.user, vm, action)
-        except roles.RoleError:
+            power.request_power(self.user, vm, action)
+        except errors.RoleError:
             pass
 
     def _pass(self, seconds):
@@ -154,7 +161,7 @@ class ClusterMachine(RuleBasedStateMachine):
     def no_vm_runs_without_its_storage(self):
         for vm in VirtualMachine.objects.filter(lab=self.lab, state="Running").select_related("host_node"):
             if vm.host_node.state in ("Up", "Paused"):
-                assert storage_faults.storage_problem(vm) == "", vm.name
+                assert facts.storage_problem(vm) == "", vm.name
 
     @invariant()
     def only_one_partition_runs_roles(self):
@@ -164,7 +171,7 @@ class ClusterMachine(RuleBasedStateMachine):
         hosts = list(Node.objects.filter(lab=self.lab, virtual_machines__state="Running",
                                          state__in=["Up", "Paused"]).distinct())
         if cluster.state == "Running" and hosts:
-            groups = partitions(membership.links(cluster, hosts))
+            groups = partitions(cluster_membership.links(cluster, hosts))
             # Hosts of running VMs that cannot reach each other: one of them must be on its way out.
             out = set(Operation.objects.filter(lab=self.lab, kind="node-failure", state__in=Operation.ACTIVE)
                       .values_list("source_node__name", flat=True))

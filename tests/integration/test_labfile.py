@@ -2,7 +2,7 @@ import textwrap
 
 import pytest
 
-from fcm.inventory import labfile
+from fcm.engine import labfile
 from fcm.inventory.models import Cluster, ClusterDisk, Lab, Node, Resource, Role, VirtualMachine
 
 pytestmark = pytest.mark.django_db

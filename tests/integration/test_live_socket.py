@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from fcm.asgi import application
-from fcm.inventory import labfile
+from fcm.engine import labfile
 from fcm.live.groups import lab_group
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

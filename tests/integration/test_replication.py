@@ -3,13 +3,15 @@ from datetime import timedelta
 
 import pytest
 
-from fcm.engine import replication as rep_engine
 from fcm.engine.models import Operation
 from fcm.engine.runner import Runner
 from fcm.inventory.models import (
     Node, RecoveryPoint, ReplicaAuthorization, ReplicaServer, Replication, Role, VirtualMachine, WanLink,
 )
 from fcm.sim import replication as model
+from fcm.engine import errors
+from fcm.engine.commands import replication as rep_commands
+from fcm.engine.effects import replication as replication_effects
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +26,13 @@ def enable(owner, name="HQ-WEB01", **kw):
     params = dict(server_name="DR-BROKER.contoso.com", auth="Kerberos", port=80, compression=True, vhd_ids=[],
                   frequency_s=300, additional_points=0, vss_hours=None, initial_method="network")
     params.update(kw)
-    return rep_engine.enable(owner, vm, **params)
+    return rep_commands.enable(owner, vm, **params)
 
 
 def replicating(lab, owner, **kw):
     """Enable with an existing copy on the Replica server; returns (relationship, sim seconds when replicating)."""
     rep, op = enable(owner, initial_method="existing", **kw)
-    assert op.total_s == rep.vhd_mib / rep_engine.COMPARE_MIB_S
+    assert op.total_s == rep.vhd_mib / replication_effects.COMPARE_MIB_S
     lab.refresh_from_db()
     t0 = (op.started_at - lab.sim_anchor).total_seconds() + op.total_s + 0.5  # however late it started
     tick_to(lab, t0)
@@ -53,7 +55,7 @@ def test_enable_creates_the_replica_and_sends_the_initial_copy(replica_lab, owne
     tick_to(replica_lab, started + op.total_s + 1)
     rep.refresh_from_db()
     assert rep.state == "Replicating" and rep.last_sync_at is not None
-    assert rep_engine.health(rep, rep.last_sync_at).level == "Normal"
+    assert replication_effects.health(rep, rep.last_sync_at).level == "Normal"
     # Cycles every 5 minutes; a web server's changes fit easily in a 100 Mbit/s link.
     tick_to(replica_lab, started + op.total_s + 3 * 300 + 30)
     rep.refresh_from_db()
@@ -63,24 +65,24 @@ def test_enable_creates_the_replica_and_sends_the_initial_copy(replica_lab, owne
 
 
 def test_refusals_in_the_products_words(replica_lab, owner):
-    with pytest.raises(rep_engine.ReplicationError, match="could not be resolved"):
+    with pytest.raises(errors.ReplicationError, match="could not be resolved"):
         enable(owner, server_name="NOSUCH")
-    with pytest.raises(rep_engine.ReplicationError, match="not listening on port 443"):
+    with pytest.raises(errors.ReplicationError, match="not listening on port 443"):
         enable(owner, port=443)
     ReplicaServer.objects.filter(name="DR-BROKER").update(firewall_http=False)
-    with pytest.raises(rep_engine.ReplicationError, match="firewall rule"):
+    with pytest.raises(errors.ReplicationError, match="firewall rule"):
         enable(owner)
     ReplicaServer.objects.filter(name="DR-BROKER").update(firewall_http=True)
     ReplicaAuthorization.objects.update(primary_server="*.fabrikam.com")
-    with pytest.raises(rep_engine.ReplicationError, match="not configured to accept replication from 'HQ-BROKER.contoso.com'"):
+    with pytest.raises(errors.ReplicationError, match="not configured to accept replication from 'HQ-BROKER.contoso.com'"):
         enable(owner)
     ReplicaAuthorization.objects.update(primary_server="HQ-BROKER*")
     ReplicaServer.objects.filter(name="DR-BROKER").update(enabled=False)
-    with pytest.raises(rep_engine.ReplicationError, match="not enabled as a Replica server"):
+    with pytest.raises(errors.ReplicationError, match="not enabled as a Replica server"):
         enable(owner)
     ReplicaServer.objects.filter(name="DR-BROKER").update(enabled=True)
     replicating(replica_lab, owner)
-    with pytest.raises(rep_engine.ReplicationError, match="already enabled"):
+    with pytest.raises(errors.ReplicationError, match="already enabled"):
         enable(owner)
     assert Replication.objects.count() == 1
 
@@ -90,22 +92,22 @@ def test_a_wan_outage_misses_cycles_and_health_turns_warning_then_recovers(repli
     t = t0 + 10 * 300 + 30  # a cycle counts once its ~20 s transfer has ended
     tick_to(replica_lab, t)
     rep.refresh_from_db()
-    assert rep.successful_cycles == 10 and rep_engine.health(rep, replica_lab.sim_now()).level == "Normal"
+    assert rep.successful_cycles == 10 and replication_effects.health(rep, replica_lab.sim_now()).level == "Normal"
     WanLink.objects.update(up=False)
     tick_to(replica_lab, t + 5 * 300)  # a missed cycle counts at the end of its interval
     rep.refresh_from_db()
     assert rep.missed_cycles == 4 and rep.pending_mib > 1000
-    h = rep_engine.health(rep, replica_lab.sim_now())
+    h = replication_effects.health(rep, replica_lab.sim_now())
     assert h.level == "Warning" and rep.errors == 4 and "could not be reached" in rep.last_error
     WanLink.objects.update(up=True)
     tick_to(replica_lab, t + 6 * 300)
     rep.refresh_from_db()
     assert rep.pending_mib == 0 and rep.last_error == ""
-    h = rep_engine.health(rep, replica_lab.sim_now())
+    h = replication_effects.health(rep, replica_lab.sim_now())
     assert h.level == "Warning" and "more than 20%" in h.reasons[0]  # 4 of 15 cycles missed in the window
-    rep_engine.reset_statistics(rep)
+    rep_commands.reset_statistics(rep)
     rep.refresh_from_db()
-    assert rep_engine.health(rep, replica_lab.sim_now()).level == "Normal"
+    assert replication_effects.health(rep, replica_lab.sim_now()).level == "Normal"
 
 
 def test_a_long_outage_requires_resynchronization(replica_lab, owner):
@@ -114,11 +116,11 @@ def test_a_long_outage_requires_resynchronization(replica_lab, owner):
     tick_to(replica_lab, 6 * 3600)  # 12 MiB/s of OLTP writes: the log passes half of 60 GB
     rep.refresh_from_db()
     assert rep.state == "WaitingForStartResynchronize"
-    assert rep_engine.health(rep, replica_lab.sim_now()).level == "Critical"
-    with pytest.raises(rep_engine.ReplicationError, match="cannot be reached"):
-        rep_engine.resynchronize(owner, rep)
+    assert replication_effects.health(rep, replica_lab.sim_now()).level == "Critical"
+    with pytest.raises(errors.ReplicationError, match="cannot be reached"):
+        rep_commands.resynchronize(owner, rep)
     WanLink.objects.update(up=True)
-    op = rep_engine.resynchronize(owner, rep)
+    op = rep_commands.resynchronize(owner, rep)
     tick_to(replica_lab, 6 * 3600 + op.total_s + 1)
     rep.refresh_from_db()
     assert rep.state == "Replicating" and rep.pending_mib == 0
@@ -127,12 +129,12 @@ def test_a_long_outage_requires_resynchronization(replica_lab, owner):
 def test_test_failover_and_stop(replica_lab, owner):
     rep, _ = replicating(replica_lab, owner)
     point = RecoveryPoint.objects.filter(replication=rep).first()
-    test = rep_engine.test_failover(owner, rep, point)
+    test = rep_commands.test_failover(owner, rep, point)
     assert test.name == "HQ-WEB01 - Test" and test.state == "Off" and test.virtual_switch == "Test network"
     rep.refresh_from_db()
-    with pytest.raises(rep_engine.ReplicationError, match="already running"):
-        rep_engine.test_failover(owner, rep, point)
-    rep_engine.stop_test_failover(owner, rep)
+    with pytest.raises(errors.ReplicationError, match="already running"):
+        rep_commands.test_failover(owner, rep, point)
+    rep_commands.stop_test_failover(owner, rep)
     assert not VirtualMachine.objects.filter(name="HQ-WEB01 - Test").exists()
 
 
@@ -140,13 +142,13 @@ def test_planned_failover_needs_the_primary_off_then_reverses(replica_lab, owner
     rep, t0 = replicating(replica_lab, owner)
     tick_to(replica_lab, t0 + 310)
     rep.refresh_from_db()
-    with pytest.raises(rep_engine.ReplicationError, match="shut it down first"):
-        rep_engine.planned_failover(owner, rep)
+    with pytest.raises(errors.ReplicationError, match="shut it down first"):
+        rep_commands.planned_failover(owner, rep)
     VirtualMachine.objects.filter(pk=rep.primary_vm_id).update(state="Off", started_at=None)
     Role.objects.filter(virtual_machine=rep.primary_vm).update(state="Offline")
     rep.refresh_from_db()
-    assert all(ok for _, ok, _ in rep_engine.planned_failover_checks(rep))
-    op = rep_engine.planned_failover(owner, rep, start_replica=True)
+    assert all(ok for _, ok, _ in replication_effects.planned_failover_checks(rep))
+    op = rep_commands.planned_failover(owner, rep, start_replica=True)
     tick_to(replica_lab, t0 + 310 + op.total_s + 1)
     rep.refresh_from_db()
     assert rep.primary_vm.host_node.site == "DR" and rep.replica_vm.host_node.site == "HQ"
@@ -161,8 +163,8 @@ def test_unplanned_failover_to_a_recovery_point_shows_the_data_loss(replica_lab,
     tick_to(replica_lab, 3 * 3600)
     rep.refresh_from_db()
     assert 2 <= RecoveryPoint.objects.filter(replication=rep).count() <= 3
-    with pytest.raises(rep_engine.ReplicationError, match="is running"):
-        rep_engine.failover(owner, rep, RecoveryPoint.objects.filter(replication=rep).first())
+    with pytest.raises(errors.ReplicationError, match="is running"):
+        rep_commands.failover(owner, rep, RecoveryPoint.objects.filter(replication=rep).first())
     # The primary site is lost.
     for node in Node.objects.filter(site="HQ"):
         Node.objects.filter(pk=node.pk).update(power_state="Off")
@@ -170,13 +172,13 @@ def test_unplanned_failover_to_a_recovery_point_shows_the_data_loss(replica_lab,
     latest = RecoveryPoint.objects.filter(replication=rep).first()
     loss = model.data_loss_s(replica_lab.sim_anchor + timedelta(seconds=3 * 3600), latest.sim_time)
     assert 0 < loss < 300 + 60
-    rep_engine.failover(owner, rep, latest)
+    rep_commands.failover(owner, rep, latest)
     rep.refresh_from_db()
     assert rep.state == "FailOverWaitingCompletion" and rep.failover_point == latest.sim_time
     tick_to(replica_lab, 3 * 3600 + 120)
     assert VirtualMachine.objects.get(pk=rep.replica_vm_id).state == "Running"
-    assert rep_engine.health(rep, replica_lab.sim_now()).level == "Warning"  # failed over, not reversed
-    rep_engine.cancel_failover(owner, rep)
+    assert replication_effects.health(rep, replica_lab.sim_now()).level == "Warning"  # failed over, not reversed
+    rep_commands.cancel_failover(owner, rep)
     rep.refresh_from_db()
     assert rep.state == "Replicating"
 
@@ -186,11 +188,11 @@ def test_initial_copy_on_external_media_waits_for_the_import(replica_lab, owner)
     tick_to(replica_lab, (op.started_at - replica_lab.sim_anchor).total_seconds() + op.total_s + 1)
     rep.refresh_from_db()
     assert rep.state == "WaitingForInitialReplication"
-    rep_engine.import_initial_replica(owner, rep)
+    rep_commands.import_initial_replica(owner, rep)
     rep.refresh_from_db()
     assert rep.state == "Replicating"
-    with pytest.raises(rep_engine.ReplicationError, match="nothing|no initial copy"):
-        rep_engine.import_initial_replica(owner, rep)
+    with pytest.raises(errors.ReplicationError, match="nothing|no initial copy"):
+        rep_commands.import_initial_replica(owner, rep)
 
 
 # -- the console -----------------------------------------------------------------------------------
@@ -351,7 +353,7 @@ def test_configure_role_hyper_v_replica_broker(client, owner, make_generated_lab
 def test_replication_configuration_of_a_standalone_server(client, owner):
     from django.urls import reverse
 
-    from fcm.inventory import labfile
+    from fcm.engine import labfile
     lab = labfile.load(labfile.lab_path("two-node-fresh-2012"), owner)
     hv_a = Node.objects.get(lab=lab, name="HV-A")
     client.force_login(owner)
@@ -367,4 +369,4 @@ def test_replication_configuration_of_a_standalone_server(client, owner):
          authorized="*.contoso.com, E:\\Replica, CONTOSO", firewall_http="on")
     server = ReplicaServer.objects.get(node=hv_a)
     assert server.enabled and not server.allow_any and server.authorizations.get().trust_group == "CONTOSO"
-    assert rep_engine.find_server(lab, "hv-a.contoso.com") == server
+    assert replication_effects.find_server(lab, "hv-a.contoso.com") == server

@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 SETUP = """
-from fcm.engine import failures, services
+from fcm.engine.commands import moves, nodes
 from fcm.engine.models import Operation
 from fcm.inventory import owners
 from fcm.inventory.generate import generate
@@ -25,8 +25,8 @@ Lab.objects.filter(pk=lab.pk).update(speed=3)
 VirtualMachine.objects.filter(lab=lab).update(state="Running", memory_mb=16384, workload="database")
 hv = list(Node.objects.filter(lab=lab).order_by("name"))
 roles = list(Role.objects.filter(owner_node=hv[1]).select_related("cluster", "virtual_machine__host_node"))
-services.request_moves(admin, roles[:2], Operation.Kind.LIVE_MIGRATION, hv[2])
-failures.pause_node(admin, hv[0], drain=True)
+moves.request_moves(admin, roles[:2], Operation.Kind.LIVE_MIGRATION, hv[2])
+nodes.pause_node(admin, hv[0], drain=True)
 print(Operation.objects.filter(state__in=Operation.ACTIVE).count())
 """
 

@@ -6,7 +6,9 @@ import pytest
 from django.urls import reverse
 
 from fcm.engine.models import Operation
-from fcm.engine.roles import RoleError, make_highly_available, request_power
+from fcm.engine.effects.power import request_power
+from fcm.engine.effects.roles import make_highly_available
+from fcm.engine.errors import RoleError
 from fcm.engine.runner import Runner
 from fcm.inventory.models import Cluster, ClusterDisk, Node, Resource, Role, VirtualMachine
 from fcm.wizards.models import WizardDraft
@@ -180,7 +182,7 @@ def test_properties_are_validated_stored_and_used_by_placement(owner_client, mak
     assert role.name == "SQL-A" and role.priority == 3000 and role.failover_threshold == 2
     assert list(role.preferred_owner_entries.values_list("node__name", flat=True)) == ["HV03", "HV02"]
     assert (role.failback, role.failback_window_start, role.failback_window_end) == ("Allow", 1, 5)
-    from fcm.engine.services import best_node_for
+    from fcm.engine.planning import best_node_for
     assert best_node_for(Role.objects.select_related("cluster", "virtual_machine__host_node").get(pk=role.pk),
                          Operation.Kind.LIVE_MIGRATION).name == "HV03"
 

@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from fcm.inventory import labfile
+from fcm.engine import labfile
 from fcm.inventory.models import Disk, Domain, Node
 
 pytestmark = pytest.mark.django_db

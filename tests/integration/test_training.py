@@ -6,12 +6,13 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
-from fcm.engine import failures, services
 from fcm.engine.models import Operation
 from fcm.engine.runner import Runner
 from fcm.inventory.models import ClusterEvent, Lab, Node, Role, VirtualMachine
 from fcm.training import catalogue, classroom
 from fcm.training.models import TRAINERS_GROUP, TimelineFrame, Trainee, TrainingSession
+from fcm.engine.commands import faults
+from fcm.engine import outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +198,7 @@ def test_the_event_history_of_the_lab_file_does_not_count(trainer):
     Runner().tick()
     t.refresh_from_db()
     assert "crashed" not in t.met
-    failures.crash_node(t.user, Node.objects.get(lab=t.lab, name="HQ-HV2"))
+    faults.crash_node(t.user, Node.objects.get(lab=t.lab, name="HQ-HV2"))
     tick(t.lab, 30)
     Runner().tick()
     t.refresh_from_db()
@@ -218,7 +219,7 @@ def test_broadcast_clock_reset_end_and_export(client, session, trainer):
     r = client.post(url("clock"), {"speed": "7"})
     assert "Choose pause or one of the speeds." in r.content.decode()
     old_lab = ann.lab_id
-    services.mark(old_lab, "exercise")
+    outbox.mark(old_lab, "exercise")
     client.post(reverse("training:reset", args=[session.pk, ann.pk]))
     ann.refresh_from_db()
     assert ann.lab_id != old_lab and not Lab.objects.filter(pk=old_lab).exists() and ann.met == {}
@@ -253,7 +254,7 @@ def test_hints_are_recorded(client, session):
 def test_replay_scrubs_through_the_timeline(client, session, trainer):
     ann = join(client, session, "Ann")
     Runner().tick()
-    failures.crash_node(ann.user, Node.objects.get(lab=ann.lab, name="contoso3"))
+    faults.crash_node(ann.user, Node.objects.get(lab=ann.lab, name="contoso3"))
     tick(ann.lab, 120)
     Runner().tick()
     frames = TimelineFrame.objects.filter(trainee=ann).count()

@@ -8,7 +8,8 @@ from django.urls import reverse
 from fcm.engine.models import Operation
 from fcm.engine.runner import Runner
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterNetwork, Node
-from fcm.wizards.models import ValidationReport, WizardDraft
+from fcm.engine.models import ValidationReport
+from fcm.wizards.models import WizardDraft
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true", "HX-Target": "dialog-host"}
@@ -22,7 +23,7 @@ def owner_client(client, owner):
 
 @pytest.fixture
 def fresh_lab(owner):
-    from fcm.inventory import labfile
+    from fcm.engine import labfile
     return labfile.load(labfile.lab_path("two-node-fresh-2012"), owner)
 
 

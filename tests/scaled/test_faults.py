@@ -60,14 +60,14 @@ def test_a_killed_daphne_process_loses_nothing(browser, processes):
 
 def test_a_killed_engine_resumes_a_drain(processes, orm):
     """kill -9 the engine mid-drain: restarted, every Operation resolves and the cluster is sound."""
-    from fcm.engine import failures
+    from fcm.engine import clock
+    from fcm.engine.commands import nodes
     from fcm.engine.models import Operation
     from fcm.inventory.models import Lab, Node, Role, VirtualMachine
-    from fcm.engine import services
     lab = Lab.objects.get(name="replica-dr-2012")
-    services.set_speed(lab, 10)
+    clock.set_speed(lab, 10)
     hv1 = Node.objects.get(lab=lab, name="HQ-HV1")
-    failures.pause_node(None, hv1, drain=True)
+    nodes.pause_node(None, hv1, drain=True)
     assert wait_for(lambda: Operation.objects.filter(lab=lab, state="running").exists(), 20)
     time.sleep(1)
     processes.kill("engine")
@@ -85,7 +85,7 @@ def test_a_killed_engine_resumes_a_drain(processes, orm):
         assert used <= node.memory_mb
     assert not Operation.objects.filter(lab=lab, state__in=["completed", "failed", "cancelled"],
                                         finished_at__isnull=True).exists()
-    failures.resume_node(None, hv1, fail_back=False)
+    nodes.resume_node(None, hv1, fail_back=False)
 
 
 def test_updates_resume_after_redis_restarts(browser, processes):

@@ -2,7 +2,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.test import RequestFactory
 
-from fcm.engine import clusters
+from fcm.engine import lifecycle
+from fcm.engine.commands import clusters
 from fcm.engine.models import Operation
 from fcm.inventory import owners
 from fcm.inventory.models import Lab
@@ -40,10 +41,9 @@ class Command(BaseCommand):
         op, rep = clusters.start_validation(owners.administrator(), lab_obj, [n.name for n in found],
                                             selected, cluster)
         # The shell does not wait for the lab's clock: the run completes at once.
-        Operation.objects.filter(pk=op.pk).update(state=Operation.State.COMPLETED, phase_index=len(op.phases),
-                                                  finished_at=op.started_at, next_due_at=None)
+        Operation.objects.filter(pk=op.pk).update(phase_index=len(op.phases))
         op.refresh_from_db()
-        clusters.finish_validation(op)
+        lifecycle.finish(op, Operation.State.COMPLETED, op.started_at)
         rep.refresh_from_db()
         width = max(len(r["name"]) for r in rep.results)
         for r in rep.results:

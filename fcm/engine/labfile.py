@@ -21,7 +21,11 @@ from django.db import transaction
 from fcm.sim import networks as netsim
 from fcm.sim.units import parse_size
 
-from . import models as m
+from fcm.inventory import models as m
+
+from .effects.broker import create_broker
+from .effects.roles import make_highly_available
+from .errors import ReplicationError, RoleError
 
 LABS_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios" / "labs"
 
@@ -325,7 +329,6 @@ class _Loader:
 
     def _replica_servers(self):
         """Replication Configuration of a server (`node`), or a cluster's Replica Broker (`cluster`, `name`, `ip`)."""
-        from fcm.engine.replication import ReplicationError, create_broker
 
         settings = ["enabled", "kerberos", "kerberos_port", "certificate", "certificate_port", "allow_any",
                     "default_storage", "firewall_http", "firewall_https"]
@@ -384,7 +387,6 @@ class _Loader:
                 self._make_highly_available(vm, e, where)
 
     def _make_highly_available(self, vm, e, where):
-        from fcm.engine.roles import RoleError, make_highly_available
 
         cluster = self._ref(self.clusters, e["cluster"], f"{where}.cluster", "cluster")
         priority = m.Role.Priority.__members__.get(

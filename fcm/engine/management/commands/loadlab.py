@@ -2,7 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from fcm.inventory import dump, labfile, owners
+from fcm.engine import dump, labfile
+from fcm.inventory import owners
 from fcm.inventory.models import Lab
 
 DEMO_LABS = ["quick-migration-2008", "live-migration-2008r2", "two-node-fresh-2012", "validation-troubleshooting",

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from fcm.inventory import dump
+from fcm.engine import dump
 from fcm.inventory.models import Lab
 
 

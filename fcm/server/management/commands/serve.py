@@ -29,13 +29,13 @@ class Command(BaseCommand):
         from daphne.endpoints import build_endpoint_description_strings
         from daphne.server import Server
 
-        from fcm.asgi import application
-        from fcm.engine import runner
         from fcm.live import watchdog
+        from fcm.server import loop
+        from fcm.server.asgi import application
 
         def ready():
             if not no_engine:
-                runner.start_on_daphne_loop()
+                loop.start_on_daphne_loop()
             watchdog.start_on_daphne_loop()
 
         base = f"http://{host}:{port}"

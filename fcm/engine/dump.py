@@ -21,7 +21,12 @@ from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.core.management.color import no_style
 from django.db.models import Max
+
+from fcm.inventory.models import Lab
+
+from .phases import with_keys
 
 FORMAT = "fcm-lab-dump"
 VERSION = 1
@@ -37,12 +42,27 @@ MODELS = [
     ("inventory.VirtualHardDisk", "virtual_machine__lab"), ("inventory.ClusterEvent", "lab"),
     ("inventory.WanLink", "lab"), ("inventory.ReplicaServer", "lab"), ("inventory.ReplicaAuthorization", "server__lab"),
     ("inventory.Replication", "lab"), ("inventory.RecoveryPoint", "replication__lab"),
-    ("engine.Operation", "lab"), ("wizards.ValidationReport", "lab"),
+    ("engine.Operation", "lab"), ("engine.ValidationReport", "lab"),
 ]
+
+
+#: Models that moved between apps since dumps were first written.
+MOVED = {"wizards.ValidationReport": "engine.ValidationReport"}
 
 
 class DumpError(ValueError):
     pass
+
+
+def _upgrade(record):
+    """A record of an older dump as this version stores it: moved models, phases with their keys."""
+    if not isinstance(record, dict) or "model" not in record:
+        raise DumpError("a record of the dump has no model")
+    record = {**record, "model": MOVED.get(record["model"], record["model"])}
+    fields = record.get("fields")
+    if record["model"] == "engine.Operation" and isinstance(fields, dict) and isinstance(fields.get("plan"), dict):
+        record["fields"] = {**fields, "plan": with_keys(fields.get("kind"), fields["plan"])}
+    return record
 
 
 def _user_fields(model):
@@ -80,8 +100,7 @@ def load(data, owner=None, name=None, replace=False):
         raise DumpError("not a lab dump (made by manage.py dumplab)")
     if data.get("version") != VERSION:
         raise DumpError(f"dump version {data.get('version')!r}; this version reads {VERSION}")
-    from .models import Lab
-    records = data["records"]
+    records = [_upgrade(r) for r in data["records"]]
     lab_records = [r for r in records if r["model"] == "inventory.Lab"]
     if len(lab_records) != 1:
         raise DumpError("a dump holds exactly one lab")
@@ -133,7 +152,6 @@ def load(data, owner=None, name=None, replace=False):
     for obj in serializers.deserialize("python", rewritten):
         obj.save()
     if connection.vendor == "postgresql":  # the sequences must move past the keys given here
-        from django.core.management.color import no_style
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [apps.get_model(label) for label in known]):
                 cursor.execute(sql)

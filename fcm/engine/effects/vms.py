@@ -1,4 +1,4 @@
-"""Creating virtual machines (New Virtual Machine wizard) and where their files can live."""
+"""Creating a virtual machine and where its files can live (a CSV path, a LUN's drive letter, a local disk)."""
 import re
 
 from django.db import IntegrityError, transaction
@@ -6,15 +6,14 @@ from django.db import IntegrityError, transaction
 from fcm.inventory.models import ClusterDisk, Disk, DiskPath, VirtualHardDisk, VirtualMachine
 from fcm.sim.units import GB
 
-from .errors import EngineError
-from .models import Operation, Outbox
+from ..errors import VmError
+from ..models import Outbox
+
 
 CSV_PATH = re.compile(r"^C:\\ClusterStorage\\Volume(\d+)(\\.*)?$", re.IGNORECASE)
+
+
 DRIVE_PATH = re.compile(r"^([A-Za-z]):\\(.*)$")
-
-
-class VmError(EngineError):
-    pass
 
 
 def resolve_location(node, path):
@@ -71,34 +70,3 @@ def create_vm(user, node, spec):
                 kind="Dynamic", controller="SCSI 0:0" if vm.generation == 2 else "IDE 0:0")
         Outbox.objects.create(lab_id=node.lab_id, kind=Outbox.Kind.NODE, object_id=node.pk)
     return vm
-
-
-def start_new_vm(user, node, spec):
-    """The wizard's Finish: a short Operation whose completion creates the VM."""
-    from . import services
-
-    lab = node.lab
-    sim_now = lab.sim_now()
-    with transaction.atomic():
-        op = Operation.objects.create(
-            lab=lab, kind=Operation.Kind.NEW_VM, cluster=node.cluster, source_node=node, target_node=node,
-            requested_by=user, was_running=False, state=Operation.State.RUNNING, queued_at=sim_now,
-            started_at=sim_now, next_due_at=sim_now,
-            plan={"phases": [{"name": "Creating the virtual machine", "start_s": 0.0, "end_s": 2.0, "state": "",
-                              "detail": ""}], "total_s": 2.0, "downtime_s": 0, "summary": spec["name"],
-                  "params": {**spec, "node": node.pk}})
-        services.mark(lab.pk, Outbox.Kind.OPERATION, op.pk)
-    services.advance(op, sim_now)
-    return op
-
-
-def complete_new_vm(op):
-    from fcm.inventory.models import Node
-
-    node = Node.objects.get(pk=op.plan["params"]["node"])
-    try:
-        vm = create_vm(op.requested_by, node, op.plan["params"])
-        op.result = {"vm": vm.pk, "name": vm.name}
-    except VmError as exc:
-        op.result = {"error": str(exc)}
-    Operation.objects.filter(pk=op.pk).update(result=op.result)

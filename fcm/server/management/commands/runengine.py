@@ -7,7 +7,7 @@ import asyncio
 
 from django.core.management.base import BaseCommand
 
-from fcm.engine.runner import TICK_S, Runner
+from fcm.server.loop import TICK_S, run
 
 
 class Command(BaseCommand):
@@ -19,6 +19,6 @@ class Command(BaseCommand):
     def handle(self, *args, interval, **options):
         self.stdout.write(f"Engine running (tick every {interval} s). Ctrl+C stops it.")
         try:
-            asyncio.run(Runner().run(interval=interval))
+            asyncio.run(run(interval=interval))
         except KeyboardInterrupt:
             pass

@@ -1,0 +1,74 @@
+"""A VM's state changes: Start, Save, Shut Down, Turn Off (also Start / Stop Role, and a failover's boot).
+
+Each is a short VM_POWER operation whose length comes from fcm.sim.vm_power
+(boot, restore, save and shutdown times); its phase shows the state the VM
+passes through (Starting, Saving, Stopping).
+"""
+from django.db import IntegrityError
+
+from fcm.inventory.models import VirtualMachine
+from fcm.sim import vm_power
+
+from .. import lifecycle, phases
+from ..errors import RoleError
+from ..facts import storage_problem
+from ..models import Operation
+
+
+START, SAVE, SHUTDOWN, TURN_OFF = "start", "save", "shutdown", "turnoff"
+
+
+POWER_LABELS = {START: "Start", SAVE: "Save", SHUTDOWN: "Shut Down", TURN_OFF: "Turn Off"}
+
+
+ALLOWED_FROM = {
+    START: (VirtualMachine.State.OFF, VirtualMachine.State.SAVED),
+    SAVE: (VirtualMachine.State.RUNNING, VirtualMachine.State.PAUSED),
+    SHUTDOWN: (VirtualMachine.State.RUNNING,),
+    TURN_OFF: (VirtualMachine.State.RUNNING, VirtualMachine.State.PAUSED, VirtualMachine.State.STARTING),
+}
+
+
+def power_plan(vm, action):
+    """How long the change takes on this VM (memory, storage, guest) and what it shows meanwhile."""
+    storage = vm.configuration_disk.throughput_mib_s if vm.configuration_disk_id else 100
+    if action == START:
+        if vm.state == VirtualMachine.State.SAVED:
+            name, seconds = "Restoring saved state", vm_power.restore_seconds(vm.memory_mb, storage)
+        else:
+            name, seconds = "Booting the guest operating system", vm_power.boot_seconds(
+                vm.guest_os, vm.guest_install_option, vm.generation)
+        state = "Starting"
+    elif action == SAVE:
+        name, seconds, state = "Saving memory to disk", vm_power.save_seconds(vm.memory_mb, storage), "Saving"
+    elif action == SHUTDOWN:
+        name, seconds, state = "Shutting down the guest", vm_power.shutdown_seconds(vm.guest_install_option), "Stopping"
+    else:
+        name, seconds, state = "Turning off", vm_power.TURN_OFF_S, "Stopping"
+    return lifecycle.make_plan([phases.phase(phases.POWER, name, 0.0, seconds, state)],
+                               f"{POWER_LABELS[action]}: about {seconds:.0f} s", action=action, from_state=vm.state)
+
+
+def request_power(user, vm, action, sim_now=None):
+    """Start / Save / Shut Down / Turn Off a VM (through its role when clustered).
+
+    `sim_now` is given when the engine itself acts (a failover), so the new
+    operation starts at the engine's time, not at the wall clock's."""
+    if action not in ALLOWED_FROM:
+        raise RoleError("Unknown action.")
+    vm = VirtualMachine.objects.select_related("role__cluster__lab", "host_node", "configuration_disk").get(pk=vm.pk)
+    if vm.state not in ALLOWED_FROM[action]:
+        raise RoleError(f"{POWER_LABELS[action]} is not possible while {vm.name} is {vm.get_state_display().lower()}.")
+    if vm.host_node.power_state != "On" or (vm.host_node.cluster_id and vm.host_node.state not in ("Up", "Paused")):
+        raise RoleError(f"{vm.host_node.name} is not running; {vm.name} cannot change state there.")
+    if action == START:
+        problem = storage_problem(vm)
+        if problem:
+            raise RoleError(problem)
+    try:
+        return lifecycle.begin(vm.lab, Operation.Kind.VM_POWER, power_plan(vm, action), sim_now=sim_now,
+                               role=vm.role, virtual_machine=vm, cluster=vm.role.cluster if vm.role_id else None,
+                               source_node=vm.host_node, target_node=vm.host_node, requested_by=user,
+                               was_running=vm.is_running)
+    except IntegrityError:
+        raise RoleError(f"{vm.name} is already changing state or moving; wait for it to finish.") from None

@@ -1,0 +1,54 @@
+"""A node restart: the host boots (or waits out a quarantine), then its Cluster service joins — or, when
+the cluster is down, tries to form it with quorum; a preferred owner back Up takes its roles back (failback)."""
+from fcm.inventory.models import Node
+
+from .. import phases
+from ..effects import membership
+from ..effects.drain import apply_failback
+from ..effects.storage import reconcile as reconcile_storage
+from ..models import Operation, Outbox
+from ..outbox import mark, mark_nodes
+from ..registry import OperationKind, register
+
+
+def complete(op, sim_time):
+    """Joined: Up (a majority again ends a forced quorum), storage and membership reconciled, failback."""
+    node = Node.objects.select_related("cluster__lab").get(pk=op.source_node_id)
+    cluster = node.cluster
+    if cluster is None:
+        Node.objects.filter(pk=node.pk).update(power_state="On", state="")
+        mark_nodes(op.lab_id, node)
+        return
+    cluster.refresh_from_db()
+    if cluster.state != "Running" or op.plan.get("force"):
+        if membership.try_form(cluster, node, sim_time, op.requested_by, forced=bool(op.plan.get("force"))):
+            reconcile_storage(cluster, sim_time)
+        return
+    Node.objects.filter(pk=node.pk).update(power_state="On", state=Node.State.UP, dynamic_weight=node.node_weight,
+                                           drain_status="", paused_at=None, service_stopped=False)
+    mark_nodes(op.lab_id, node)
+    if cluster.forced_quorum and membership.has_quorum(
+            cluster, list(Node.objects.filter(cluster=cluster, state__in=membership.MEMBERS, power_state="On")),
+            membership.quorum_total(cluster, [])):
+        type(cluster).objects.filter(pk=cluster.pk).update(forced_quorum=False)  # a majority again
+        mark(cluster.lab_id, Outbox.Kind.CLUSTER, cluster.pk)
+    reconcile_storage(cluster, sim_time)
+    membership.reconcile(cluster, sim_time, op.requested_by)  # still cut off? isolated again
+    node.refresh_from_db()
+    if node.state == Node.State.UP:
+        apply_failback(op.requested_by, node, sim_time)
+
+
+@register
+class NodeRestart(OperationKind):
+    kind = Operation.Kind.NODE_RESTART
+
+    def enter_phase(self, op, phase, sim_now):
+        # BOOT and QUARANTINED are waits.
+        if phase["key"] == phases.JOIN_CLUSTER and Node.objects.filter(
+                pk=op.source_node_id, cluster__isnull=False).update(power_state="On", state=Node.State.JOINING,
+                                                                    quarantined_until=None):
+            mark_nodes(op.lab_id, op.source_node)
+
+    def complete(self, op, sim_time):
+        complete(op, sim_time)

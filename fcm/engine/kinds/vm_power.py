@@ -1,0 +1,56 @@
+"""A VM's state change (Start, Save, Shut Down, Turn Off): the VM, its role and resources follow its phase."""
+from fcm.inventory.models import Resource, Role
+from fcm.inventory.models.vms import MigrationState, VirtualMachine
+
+from ..effects.moves import log_move_failure
+from ..effects.power import SAVE, START
+from ..models import Operation
+from ..registry import OperationKind, register
+
+
+def enter_power_phase(op, phase):
+    vm, role = op.virtual_machine, op.role
+    vm.state = phase["state"]
+    vm.save(update_fields=["state"])
+    if role is not None:
+        role.state = Role.State.PENDING
+        role.save(update_fields=["state"])
+        Resource.objects.filter(role=role, virtual_machine=vm).update(
+            state=Resource.State.ONLINE_PENDING if phase["state"] == "Starting" else Resource.State.OFFLINE_PENDING)
+
+
+def complete_power(op, sim_time):
+    vm, role = op.virtual_machine, op.role
+    action = op.plan["action"]
+    if action == START:
+        vm.state = VirtualMachine.State.RUNNING
+        if op.plan.get("from_state") != VirtualMachine.State.SAVED:
+            vm.started_at = sim_time  # a cold boot: uptime starts again
+    elif action == SAVE:
+        vm.state = VirtualMachine.State.SAVED
+    else:
+        vm.state = VirtualMachine.State.OFF
+        vm.started_at = None
+    vm.migration_state = MigrationState.NO_MIGRATION
+    vm.save(update_fields=["state", "started_at", "migration_state"])
+    if role is not None:
+        online = vm.state == VirtualMachine.State.RUNNING
+        role.state = Role.State.ONLINE if online else Role.State.OFFLINE
+        role.save(update_fields=["state"])
+        Resource.objects.filter(role=role, virtual_machine=vm).update(
+            state=Resource.State.ONLINE if online else Resource.State.OFFLINE)
+
+
+@register
+class VmPower(OperationKind):
+    kind = Operation.Kind.VM_POWER
+
+    def enter_phase(self, op, phase, sim_now):
+        enter_power_phase(op, phase)
+
+    def complete(self, op, sim_time):
+        complete_power(op, sim_time)
+
+    def finished(self, op, state, sim_time):
+        if state == Operation.State.FAILED:
+            log_move_failure(op, op.get_kind_display(), op.message, sim_time)

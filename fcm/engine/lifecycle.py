@@ -1,0 +1,142 @@
+"""The life of an Operation: begin, start from the queue, advance through its phases, finish.
+
+This is the engine's core. It never branches on an operation's kind: what a
+kind does when it plans, enters a phase, completes or finishes is its
+handler's (fcm/engine/registry.py). Every step commits the change with its
+Outbox row, and claims its transition with a conditional UPDATE, so two
+runners never apply one step twice and a restart resumes from the rows.
+"""
+from datetime import timedelta
+
+from django.db import transaction
+
+from . import registry
+from .errors import EngineError
+from .models import Operation
+from .outbox import mark_nodes, mark_operation, mark_role
+
+
+def make_plan(phases, summary, **extra):
+    """The stored plan of an operation begun running: its phases, total, summary and what its kind needs."""
+    return {"phases": phases, "total_s": phases[-1]["end_s"] if phases else 0.0, "downtime_s": 0,
+            "summary": summary, **extra}
+
+
+def begin(lab, kind, plan, *, sim_now=None, prepare=None, **fields):
+    """Create a running Operation with its plan and apply what is due at once.
+
+    `sim_now` is given when the engine itself acts inside a tick (a failover,
+    a drain), so the operation starts at the engine's time, not the wall
+    clock's. `prepare(op)` runs in the same transaction (a report to attach)."""
+    sim_now = sim_now or lab.sim_now()
+    with transaction.atomic():
+        op = Operation.objects.create(lab=lab, kind=kind, state=Operation.State.RUNNING, queued_at=sim_now,
+                                      started_at=sim_now, next_due_at=sim_now, plan=plan, **fields)
+        if prepare is not None:
+            prepare(op)
+        mark_operation(op)
+    advance(op, sim_now)
+    return op
+
+
+# -- the queue ----------------------------------------------------------------------
+
+def _busy_hosts(lab, group):
+    counts = {}
+    for src, dst in Operation.objects.filter(lab=lab, state=Operation.State.RUNNING,
+                                             kind__in=registry.kinds_in_group(group)) \
+            .values_list("source_node_id", "target_node_id"):
+        for host in {src, dst}:
+            counts[host] = counts.get(host, 0) + 1
+    return counts
+
+
+def start_queued(lab, sim_now=None, queue_changed=False):
+    """Start queued operations in order while the per-host limits allow.
+
+    The operations left waiting are re-rendered (their place in the queue)
+    only when the queue moved: something started, or the caller says an
+    operation left it."""
+    lab.refresh_from_db(fields=["sim_anchor", "wall_anchor", "speed"])
+    sim_now = sim_now or lab.sim_now()
+    started = []
+    queued = list(Operation.objects.filter(lab=lab, state=Operation.State.QUEUED)
+                  .select_related("role__cluster", "virtual_machine__host_node", "source_node",
+                                  "target_node", "target_disk__disk"))
+    if not queued:
+        return started
+    busy = {}
+    waiting = []
+    for op in queued:
+        handler = registry.handler(op.kind)
+        group, limit = handler.limit_group, handler.host_limit(op)
+        if group is not None and limit is not None:
+            counts = busy.setdefault(group, _busy_hosts(lab, group))
+            hosts = {op.source_node_id, op.target_node_id}
+            if any(counts.get(h, 0) >= limit for h in hosts):
+                waiting.append(op)
+                continue
+            for h in hosts:
+                counts[h] = counts.get(h, 0) + 1
+        _start(op, handler, sim_now)
+        started.append(op)
+    if started or queue_changed:
+        for op in waiting:
+            mark_role(op.role)
+    return started
+
+
+def _start(op, handler, sim_now):
+    with transaction.atomic():
+        try:
+            plan = handler.plan(op, sim_now)
+        except EngineError as exc:
+            finish(op, Operation.State.FAILED, sim_now, str(exc))
+            return
+        claimed = Operation.objects.filter(pk=op.pk, state=Operation.State.QUEUED).update(
+            state=Operation.State.RUNNING, plan=plan, started_at=sim_now, phase_index=0, next_due_at=sim_now)
+        if not claimed:
+            return
+        op.state, op.plan, op.started_at, op.phase_index = Operation.State.RUNNING, plan, sim_now, 0
+        mark_operation(op)
+    advance(op, sim_now)
+
+
+# -- phases -------------------------------------------------------------------------
+
+def advance(op, sim_now):
+    """Apply every transition of `op` due by `sim_now`, in one transaction."""
+    handler = registry.handler(op.kind)
+    with transaction.atomic():
+        elapsed = op.elapsed_s(sim_now)
+        phases = op.phases
+        entered = sum(1 for p in phases if p["start_s"] <= elapsed)
+        done = elapsed >= op.total_s
+        if entered == op.phase_index and not done:
+            return False
+        nxt = op.started_at + timedelta(seconds=phases[entered]["start_s"] if entered < len(phases) else op.total_s)
+        claimed = Operation.objects.filter(pk=op.pk, state=Operation.State.RUNNING,
+                                           phase_index=op.phase_index).update(
+            phase_index=entered, next_due_at=None if done else nxt)
+        if not claimed:
+            return False  # another runner applied it
+        for k in range(op.phase_index, entered):
+            handler.enter_phase(op, phases[k], sim_now)
+        op.phase_index = entered
+        if done:
+            end = op.started_at + timedelta(seconds=op.total_s)
+            handler.complete(op, end)
+            finish(op, Operation.State.COMPLETED, end)
+        mark_operation(op)
+    if done:
+        start_queued(op.lab, sim_now, queue_changed=True)
+    return True
+
+
+def finish(op, state, sim_time, message=""):
+    """End `op` (Completed, Failed, Cancelled) and let its kind react (a report, a failure event, a drain)."""
+    Operation.objects.filter(pk=op.pk).update(state=state, finished_at=sim_time, next_due_at=None, message=message)
+    op.state, op.finished_at, op.message = state, sim_time, message
+    registry.handler(op.kind).finished(op, state, sim_time)
+    mark_operation(op)
+    mark_nodes(op.lab_id, op.source_node, op.target_node)

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ServerConfig(AppConfig):
+    name = "fcm.server"
+    label = "server"
+    verbose_name = "Server"
+
+    def ready(self):
+        # The engine's pass grades trainees' labs and renders consoles' fragments through hooks: the
+        # engine may not import the apps above it, so the composition root hands them over.
+        from fcm.engine.runner import register_hooks
+        from fcm.live.fragments import render_changes
+        from fcm.training.grading import after_changes
+
+        register_hooks(grade=after_changes, render=render_changes)

@@ -1,0 +1,28 @@
+"""ASGI entry point: HTTP to Django, WebSockets through origin and session checks.
+
+`get_asgi_application()` must run before anything imports models, so the
+WebSocket routing is imported after it.
+"""
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fcm.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
+
+from fcm.live.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        # WebSockets bypass CSRF: the Origin check is the CSRF defence here. Each consumer reads the
+        # session's user in its own database step, with its permission check (fcm/live/auth.py).
+        "websocket": AllowedHostsOriginValidator(
+            SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)
