@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-integration test-browser test-scaled install bench soak clean
+.PHONY: run lint test test-unit test-integration test-browser test-scaled install bench soak clean
 
 $(STAMP): requirements.txt requirements-test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,14 @@ run: $(STAMP)
 	$(PY) manage.py loadlab --demo --if-empty
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
-## Install and run the whole suite: unit + integration, then the browser suite
+## The rules of the code (pyproject.toml): import contracts (layers of the apps, no Django in
+## fcm.sim, operation kinds independent of each other) and ruff over fcm/. Both run; either fails it.
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports; contracts=$$?; $(VENV)/bin/ruff check fcm && exit $$contracts
+
+## Install, lint, and run the whole suite: unit + integration, then the browser suite
 ## (a separate pytest run: Playwright's event loop and pytest-asyncio do not mix).
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest tests/unit tests/integration
 	$(PY) -m pytest tests/browser
 
@@ -51,4 +56,4 @@ soak: $(STAMP)
 	FCM_TEST_DB=var/soak.sqlite3 FCM_SOAK_EXAMPLES=300 $(PY) -m pytest tests/integration/test_invariants.py --hypothesis-show-statistics
 
 clean:
-	rm -rf $(VENV) var/test.sqlite3 .pytest_cache
+	rm -rf $(VENV) var/test.sqlite3 .pytest_cache .import_linter_cache .ruff_cache

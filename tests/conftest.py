@@ -1,6 +1,7 @@
 """Fixtures shared by the integration and browser suites."""
 import pytest
 from django.contrib.auth import get_user_model
+from django_ratelimit import core as ratelimit_core
 
 from fcm.engine import labfile
 from fcm.inventory.generate import generate
@@ -36,6 +37,34 @@ def make_generated_lab(owner):
 @pytest.fixture
 def replica_lab(owner):
     return labfile.load(labfile.lab_path("replica-dr-2012"), owner)
+
+
+class RateLimitClock:
+    """Stands in for the `time` module inside django_ratelimit.core, whose only use of it is `time.time()`
+    (the window a count falls in, and the seconds left in it)."""
+
+    #: 2026-01-01 00:00 UTC: any fixed instant will do; it never moves unless a test moves it.
+    START = 1_767_225_600.0
+
+    def __init__(self):
+        self.now = self.START
+
+    def time(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def ratelimit_clock(monkeypatch):
+    """django-ratelimit counts in fixed windows aligned to the wall clock (`_get_window` reads
+    `time.time()`): a window that ends while a test is making its attempts starts the count again, and
+    the test sees a success where it expected a refusal. Each test runs in one frozen window;
+    `ratelimit_clock.advance(seconds)` moves to a later one."""
+    clock = RateLimitClock()
+    monkeypatch.setattr(ratelimit_core, "time", clock)
+    return clock
 
 
 @pytest.fixture(autouse=True)

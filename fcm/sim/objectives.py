@@ -73,7 +73,8 @@ def validate(spec):
     required = {"role": "role", "vm": "vm", "node": "node", "cluster": "cluster", "event": "event_id",
                 "replication": "vm", "operation": "kind"}.get(check)
     if required and not spec.get(required):
-        raise ObjectiveError(f"objective {spec['id']!r}: {'an' if check[0] in 'aeiou' else 'a'} {check} check needs {required}")
+        article = "an" if check[0] in "aeiou" else "a"
+        raise ObjectiveError(f"objective {spec['id']!r}: {article} {check} check needs {required}")
 
 
 def evaluate(objectives, facts):

@@ -180,7 +180,7 @@ def dialogs(lab, cluster):
     ]
 
 
-def r2_world(client, lab):
+def r2_world(client, lab, request):
     """2008 R2: the first page of every wizard and every dialog; Validate (test selection) and Quorum whole."""
     cluster = lab.clusters.get()
     targets = first_pages(client, lab, cluster)
@@ -195,7 +195,7 @@ def r2_world(client, lab):
     return targets
 
 
-def world_2008(client, lab):
+def world_2008(client, lab, request):
     """2008: High Availability for a virtual machine, and New Virtual Machine, every page."""
     cluster = lab.clusters.get()
     guest7 = VirtualMachine.objects.get(lab=lab, name="Guest7")
@@ -208,9 +208,9 @@ def world_2008(client, lab):
             "install": {"install": "later"}})
 
 
-def fresh_world(client, lab):
+def fresh_world(client, lab, request):
     """2012, no cluster yet: Create Cluster every page; then a one-node cluster for Add Node, Quorum and a broker."""
-    from tests.integration.test_wizards import create_cluster_now
+    create_cluster_now = request.getfixturevalue("create_cluster_now")
     public = Network.objects.get(lab=lab, name="Public")
     targets = walk(client, lab, "create-cluster", answers={
         "servers": {"names": "HV-A;HV-B"}, "warning": {"run_validation": "no"},
@@ -225,7 +225,7 @@ def fresh_world(client, lab):
             "role": {"role_type": "Hyper-V Replica Broker"}, "access": {"name": "REPLICA-BRK", "ip": "10.10.0.80"}})
 
 
-def replica_world(client, lab):
+def replica_world(client, lab, request):
     """Replica: Enable Replication, every page, on 2012 and on a 2012 R2 copy (which asks for the frequency)."""
     from fcm.engine import labfile
     data = labfile.read(labfile.lab_path("replica-dr-2012"))
@@ -245,6 +245,8 @@ def replica_world(client, lab):
     return targets
 
 
+# Each world: the fixture of its lab, and its builder(client, lab, request) -> the targets (the test's
+# request gives a builder the other fixtures it needs).
 WORLDS = {"2008r2": ("r2_lab", r2_world), "2008": ("lab_2008", world_2008),
           "2012-fresh": ("fresh_lab", fresh_world), "2012-replica": ("replica_lab", replica_world)}
 _TARGETS = {}
@@ -266,7 +268,7 @@ def test_generated_values_everywhere_change_nothing_and_never_fail(request, clie
     fixture, build = WORLDS[world]
     lab = request.getfixturevalue(fixture)
     if (lab.pk, lab.created_at) not in _TARGETS:  # once per lab: the examples share its database state
-        _TARGETS[lab.pk, lab.created_at] = build(client, lab)
+        _TARGETS[lab.pk, lab.created_at] = build(client, lab, request)
     target = data.draw(st.sampled_from(_TARGETS[lab.pk, lab.created_at]), label="target")
     values = {name: data.draw(NASTY, label=name) for name in target.names}
     target.rewind()
@@ -283,13 +285,14 @@ def test_generated_values_everywhere_change_nothing_and_never_fail(request, clie
         assert 'class="field-error' in html or 'role="alert"' in html or "errorlist" in html, (target, values)
 
 
-def test_the_walk_reaches_every_form_page_of_every_wizard(client, owner, r2_lab, lab_2008, replica_lab, fresh_lab):
+def test_the_walk_reaches_every_form_page_of_every_wizard(request, client, owner, r2_lab, lab_2008, replica_lab,
+                                                           fresh_lab):
     """The generated posts above cover each wizard's every page that has a form, bar confirmations."""
     client.force_login(owner)
     reached = set()
     for fixture, build in WORLDS.values():
         lab = {"r2_lab": r2_lab, "lab_2008": lab_2008, "replica_lab": replica_lab, "fresh_lab": fresh_lab}[fixture]
-        for target in build(client, lab):
+        for target in build(client, lab, request):
             draft = WizardDraft.objects.filter(pk=target.draft).first()
             reached.add((draft.kind, target.key) if draft else None)
     expected = {(kind, step.key) for kind, wizard in WIZARDS.items() for step in wizard.steps

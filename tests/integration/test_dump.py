@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from fcm.engine.runner import Runner
 from fcm.engine import dump
 from fcm.inventory.models import Lab, Node, Role, VirtualMachine
 from fcm.engine.models import ValidationReport
@@ -15,22 +14,23 @@ from fcm.engine.commands import replication as rep_commands
 pytestmark = pytest.mark.django_db
 
 
-def busy_replica_lab(replica_lab, owner):
+@pytest.fixture
+def busy_replica_lab(replica_lab, owner, make_runner):
     """A lab with state worth keeping: replication running, a node crashed and failing over, events."""
     vm = VirtualMachine.objects.get(name="HQ-WEB01", host_node__site="HQ")
     rep_commands.enable(owner, vm, server_name="DR-BROKER.contoso.com", auth="Kerberos", port=80, compression=True,
                       vhd_ids=[], frequency_s=300, additional_points=0, vss_hours=None, initial_method="existing")
     faults.crash_node(owner, Node.objects.get(name="HQ-HV2"))
     replica_lab.refresh_from_db()
-    Runner().tick(to=replica_lab.wall_anchor + timedelta(seconds=30))
+    make_runner().tick(to=replica_lab.wall_anchor + timedelta(seconds=30))
     ValidationReport.objects.create(lab=replica_lab, nodes=["HQ-HV1"], results=[{"name": "x", "status": "Success"}],
                                     started_at=replica_lab.sim_anchor, completed_at=replica_lab.sim_anchor,
                                     outcome="success")
     return replica_lab
 
 
-def test_a_dumped_lab_loads_back_exactly(replica_lab, owner, tmp_path):
-    lab = busy_replica_lab(replica_lab, owner)
+def test_a_dumped_lab_loads_back_exactly(busy_replica_lab, tmp_path, make_runner):
+    lab = busy_replica_lab
     first = dump.dump(lab)
     models = {r["model"] for r in first["records"]}
     assert {"engine.Operation", "inventory.Replication", "inventory.ClusterEvent", "engine.ValidationReport",
@@ -51,7 +51,7 @@ def test_a_dumped_lab_loads_back_exactly(replica_lab, owner, tmp_path):
     assert Role.objects.filter(cluster__lab=copy).count() == Role.objects.filter(cluster__lab=lab).count()
     # ... and it runs: the engine carries on with its Operations.
     copy.refresh_from_db()
-    Runner().tick(to=copy.wall_anchor + timedelta(seconds=600))
+    make_runner().tick(to=copy.wall_anchor + timedelta(seconds=600))
     assert Node.objects.get(lab=copy, name="HQ-HV2").state == "Down"
 
 

@@ -4,7 +4,6 @@ from datetime import timedelta
 import pytest
 
 from fcm.engine.models import Operation, Outbox
-from fcm.engine.runner import Runner
 from fcm.inventory.models import ClusterDisk, ClusterEvent, DiskPath, Node, Role, VirtualMachine
 from fcm.engine import errors
 from fcm.engine.commands import moves
@@ -31,7 +30,7 @@ def role_named(lab, name):
     return Role.objects.select_related("cluster", "virtual_machine__host_node").get(cluster__lab=lab, name=name)
 
 
-def test_live_migration_walkthrough(r2_lab, owner):
+def test_live_migration_walkthrough(r2_lab, owner, make_runner):
     role = role_named(r2_lab, "vWS08-SQL01")
     s2 = Node.objects.get(name="WS08R2-S2")
     result = moves.request_moves(owner, [role], LIVE, s2)
@@ -44,7 +43,7 @@ def test_live_migration_walkthrough(r2_lab, owner):
     vm = VirtualMachine.objects.get(pk=role.virtual_machine.pk)
     assert vm.migration_state == 1  # Setup
 
-    runner = Runner()
+    runner = make_runner()
     out = runner.tick(to=wall(r2_lab, 20))
     vm.refresh_from_db()
     assert vm.migration_state == 2  # Data Transfer
@@ -64,12 +63,12 @@ def test_live_migration_walkthrough(r2_lab, owner):
     assert Outbox.objects.count() == 0
 
 
-def test_quick_migration_goes_through_the_2008_states(lab_2008, owner):
+def test_quick_migration_goes_through_the_2008_states(lab_2008, owner, make_runner):
     role = role_named(lab_2008, "Guest1")
     target = Node.objects.get(name="contoso4")
     moves.request_moves(owner, [role], QUICK, target)
     op = Operation.objects.get()
-    runner = Runner()
+    runner = make_runner()
     seen = []
     for t in range(0, int(op.plan["total_s"]) + 3):
         runner.tick(to=wall(lab_2008, t))
@@ -86,7 +85,7 @@ def test_quick_migration_goes_through_the_2008_states(lab_2008, owner):
     assert op.plan["downtime_s"] == op.plan["total_s"]
 
 
-def test_moves_queue_beyond_the_simultaneous_limit(make_generated_lab, owner):
+def test_moves_queue_beyond_the_simultaneous_limit(make_generated_lab, owner, make_runner):
     lab = make_generated_lab(nodes=2, vms=6)
     cluster = lab.clusters.get()
     cluster.simultaneous_live_migrations = 2
@@ -108,17 +107,17 @@ def test_moves_queue_beyond_the_simultaneous_limit(make_generated_lab, owner):
     attach_operations(lab, [queued_role])
     assert role_info({"sim_now": lab.sim_now()}, queued_role) == "Live Migration Queued (1st in queue)"
 
-    runner = Runner()
+    runner = make_runner()
     runner.tick(to=wall(lab, max(op.total_s for op in Operation.objects.filter(state="running")) + 1))
     states = list(Operation.objects.order_by("pk").values_list("state", flat=True))
     assert states == ["completed", "completed", "running"]
 
 
-def test_cancel_keeps_the_vm_on_the_source_and_logs_21502(r2_lab, owner):
+def test_cancel_keeps_the_vm_on_the_source_and_logs_21502(r2_lab, owner, make_runner):
     role = role_named(r2_lab, "vWS08-SQL01")
     moves.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
     op = Operation.objects.get()
-    runner = Runner()
+    runner = make_runner()
     runner.tick(to=wall(r2_lab, 10))
     moves.cancel(op, owner)
     pushed = runner.tick(to=wall(r2_lab, 11))[r2_lab.pk]
@@ -134,12 +133,12 @@ def test_cancel_keeps_the_vm_on_the_source_and_logs_21502(r2_lab, owner):
         moves.cancel(op, owner)
 
 
-def test_too_late_to_cancel_once_switching(r2_lab, owner):
+def test_too_late_to_cancel_once_switching(r2_lab, owner, make_runner):
     role = role_named(r2_lab, "vWS08-SQL01")
     moves.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
     op = Operation.objects.get()
     stop = next(p for p in op.plan["phases"] if p["name"] == "Stop-and-copy")
-    Runner().tick(to=wall_into(op, stop["start_s"] + 0.15))
+    make_runner().tick(to=wall_into(op, stop["start_s"] + 0.15))
     with pytest.raises(errors.MoveError, match="too late"):
         moves.cancel(op, owner)
 
@@ -174,7 +173,7 @@ def test_processor_mismatch_allows_quick_migration(r2_lab, owner):
     assert result.started and not result.refused
 
 
-def test_a_target_that_fails_before_the_move_starts_fails_the_move_with_event(make_generated_lab, owner):
+def test_a_target_that_fails_before_the_move_starts_fails_the_move_with_event(make_generated_lab, owner, tick_to):
     lab = make_generated_lab(nodes=2, vms=4)
     cluster = lab.clusters.get()
     cluster.simultaneous_live_migrations = 1
@@ -185,7 +184,7 @@ def test_a_target_that_fails_before_the_move_starts_fails_the_move_with_event(ma
     moves.request_moves(owner, roles, LIVE, hv2)
     Node.objects.filter(pk=hv2.pk).update(state="Paused")
     first = Operation.objects.order_by("pk").first()
-    Runner().tick(to=wall(lab, first.total_s + 1))
+    tick_to(lab, first.total_s + 1)
     second = Operation.objects.order_by("pk")[1]
     assert second.state == "failed" and "paused" in second.message
     assert ClusterEvent.objects.filter(event_id=21502, role=second.role).exists()
@@ -210,13 +209,13 @@ def test_a_vm_moves_once_at_a_time(r2_lab, owner, other_user):
     assert Operation.objects.count() == 1
 
 
-def test_a_restarted_engine_carries_on_and_two_runners_apply_a_step_once(r2_lab, owner):
+def test_a_restarted_engine_carries_on_and_two_runners_apply_a_step_once(r2_lab, owner, tick_to, make_runner):
     role = role_named(r2_lab, "vWS08-SQL01")
     moves.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
     op = Operation.objects.get()
-    Runner().tick(to=wall(r2_lab, 15))
+    tick_to(r2_lab, 15)
     # The process dies here; new runners start from the rows.
-    a, b = Runner(), Runner()
+    a, b = make_runner(), make_runner()
     end = wall(r2_lab, op.total_s + 1)
     a.tick(to=end)
     b.tick(to=end)
@@ -225,14 +224,14 @@ def test_a_restarted_engine_carries_on_and_two_runners_apply_a_step_once(r2_lab,
     assert a.stats["transitions"] == 1 and b.stats["transitions"] == 0
 
 
-def test_storage_migration_moves_the_files_without_downtime(make_generated_lab, owner):
+def test_storage_migration_moves_the_files_without_downtime(make_generated_lab, owner, tick_to):
     lab = make_generated_lab(nodes=2, vms=600)  # two CSVs
     cluster = lab.clusters.get()
     role = Role.objects.select_related("cluster", "virtual_machine__host_node").get(cluster=cluster, name="VM0001")
     dest = ClusterDisk.objects.get(cluster=cluster, csv_number=2)
     op = moves.request_storage_move(owner, role, dest)
     assert op.state == "running" and op.plan["downtime_s"] == 0
-    Runner().tick(to=wall(lab, op.plan["total_s"] + 1))
+    tick_to(lab, op.plan["total_s"] + 1)
     vm = VirtualMachine.objects.get(pk=role.virtual_machine.pk)
     assert vm.configuration_path == r"C:\ClusterStorage\Volume2\VM0001"
     assert vm.configuration_disk_id == dest.disk_id
@@ -241,11 +240,11 @@ def test_storage_migration_moves_the_files_without_downtime(make_generated_lab, 
         moves.request_storage_move(owner, role, dest)
 
 
-def test_a_paused_clock_stops_progress(r2_lab, owner):
+def test_a_paused_clock_stops_progress(r2_lab, owner, make_runner):
     role = role_named(r2_lab, "vWS08-SQL01")
     moves.request_moves(owner, [role], LIVE, Node.objects.get(name="WS08R2-S2"))
     r2_lab.refresh_from_db()
     r2_lab.sim_anchor, r2_lab.wall_anchor, r2_lab.speed = r2_lab.sim_now(), r2_lab.wall_anchor, 0
     r2_lab.save()
-    Runner().tick(to=r2_lab.wall_anchor + timedelta(hours=1))
+    make_runner().tick(to=r2_lab.wall_anchor + timedelta(hours=1))
     assert Operation.objects.get().state == "running"

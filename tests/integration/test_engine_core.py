@@ -1,8 +1,6 @@
 """The engine's core: one handler per operation kind, phases keyed for behaviour, keys for stored plans."""
 import importlib
 import json
-from datetime import timedelta
-
 import pytest
 from django.apps import apps
 
@@ -14,7 +12,6 @@ from fcm.engine.effects.power import SAVE, request_power
 from fcm.engine.errors import EngineError, MoveError
 from fcm.engine.kinds.live_migration import LiveMigration
 from fcm.engine.models import Operation
-from fcm.engine.runner import Runner
 from fcm.inventory.models import Lab, Node, Role, VirtualMachine
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +20,6 @@ key_migration = importlib.import_module("fcm.engine.migrations.0010_phase_keys")
 
 def role_named(lab, name):
     return Role.objects.select_related("cluster", "virtual_machine__host_node").get(cluster__lab=lab, name=name)
-
-
-def wall(lab, seconds):
-    lab.refresh_from_db()
-    return lab.wall_anchor + timedelta(seconds=seconds / lab.speed)
 
 
 def test_every_kind_has_exactly_one_handler():
@@ -66,7 +58,7 @@ def test_stored_phases_without_keys_get_the_keys_behaviour_uses(r2_lab, owner):
         assert key_migration.with_keys(op.kind, legacy) == op.plan
 
 
-def test_a_move_stored_before_keys_existed_still_completes(r2_lab, owner):
+def test_a_move_stored_before_keys_existed_still_completes(r2_lab, owner, tick_to):
     """The data migration gives a running live migration its keys; the restarted engine finishes it."""
     role = role_named(r2_lab, "vWS08-SQL01")
     s2 = Node.objects.get(lab=r2_lab, name="WS08R2-S2")
@@ -76,7 +68,7 @@ def test_a_move_stored_before_keys_existed_still_completes(r2_lab, owner):
     key_migration.add_keys(apps, None)
     op.refresh_from_db()
     assert [p["key"] for p in op.phases][-3:] == ["resume-on-target", "network-switch", "clean-up"]
-    Runner().tick(to=wall(r2_lab, op.total_s + 1))
+    tick_to(r2_lab, op.total_s + 1)
     op.refresh_from_db()
     role.refresh_from_db()
     assert op.state == "completed" and role.owner_node == s2
@@ -100,7 +92,7 @@ def test_an_older_dump_loads_with_keys_and_moved_models(r2_lab, owner):
     assert Lab.objects.filter(name="older-dump").exists()
 
 
-def test_a_failed_state_change_of_an_unclustered_vm_logs_nothing_and_ends(r2_lab, owner):
+def test_a_failed_state_change_of_an_unclustered_vm_logs_nothing_and_ends(r2_lab, owner, tick_to):
     """Its host crashes while an unclustered VM saves: the change fails (no cluster event to write), and the
     engine carries on."""
     role = role_named(r2_lab, "vWS08-SQL01")
@@ -109,6 +101,6 @@ def test_a_failed_state_change_of_an_unclustered_vm_logs_nothing_and_ends(r2_lab
     assert vm.role_id is None and vm.state == "Running"
     op = request_power(owner, vm, SAVE)
     faults.crash_node(owner, vm.host_node)
-    Runner().tick(to=wall(r2_lab, 1))
+    tick_to(r2_lab, 1)
     op.refresh_from_db()
     assert op.state == "failed" and "stopped responding" in op.message

@@ -1,11 +1,9 @@
 """Node crash, detection, quorum, failover, restart; Pause/Drain and Resume/Fail Roles Back."""
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
 from fcm.engine.models import Operation
-from fcm.engine.runner import Runner
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Node, Role, VirtualMachine
 from fcm.engine import errors
 from fcm.engine.commands import faults
@@ -14,12 +12,7 @@ from fcm.engine.commands import nodes
 pytestmark = pytest.mark.django_db
 
 
-def tick_to(lab, seconds_after_anchor):
-    lab.refresh_from_db()
-    Runner().tick(to=lab.wall_anchor + timedelta(seconds=seconds_after_anchor / lab.speed))
-
-
-def test_crash_detect_and_fail_over_guest1_to_contoso4(lab_2008, owner):
+def test_crash_detect_and_fail_over_guest1_to_contoso4(lab_2008, owner, tick_to):
     contoso3 = Node.objects.get(name="contoso3")
     role = Role.objects.get(name="Guest1")
     op = faults.crash_node(owner, contoso3)
@@ -50,7 +43,7 @@ def test_crash_detect_and_fail_over_guest1_to_contoso4(lab_2008, owner):
     assert Role.objects.get(pk=role.pk).owner_node.name == "contoso4"
 
 
-def test_losing_quorum_stops_the_cluster(make_generated_lab, owner):
+def test_losing_quorum_stops_the_cluster(make_generated_lab, owner, tick_to):
     lab = make_generated_lab(nodes=2, vms=2, os_version="2008R2")
     cluster = Cluster.objects.get(lab=lab)
     Cluster.objects.filter(pk=cluster.pk).update(quorum_type="NodeMajority")
@@ -63,7 +56,7 @@ def test_losing_quorum_stops_the_cluster(make_generated_lab, owner):
     assert not VirtualMachine.objects.filter(lab=lab, state="Running").exists()  # no split brain
 
 
-def test_no_capacity_leaves_the_role_failed_with_1205(lab_2008, owner):
+def test_no_capacity_leaves_the_role_failed_with_1205(lab_2008, owner, tick_to):
     Node.objects.filter(name="contoso4").update(memory_mb=2048)
     faults.crash_node(owner, Node.objects.get(name="contoso3"))
     tick_to(lab_2008, 6)
@@ -71,7 +64,7 @@ def test_no_capacity_leaves_the_role_failed_with_1205(lab_2008, owner):
     assert role.state == "Failed" and ClusterEvent.objects.filter(event_id=1205, role=role).exists()
 
 
-def test_drain_moves_roles_off_by_priority_and_fail_back_returns_them(make_generated_lab, owner):
+def test_drain_moves_roles_off_by_priority_and_fail_back_returns_them(make_generated_lab, owner, tick_to):
     lab = make_generated_lab(nodes=3, vms=6)
     cluster = Cluster.objects.get(lab=lab)
     VirtualMachine.objects.filter(lab=lab).update(state="Running", memory_mb=1024)
@@ -112,7 +105,7 @@ def test_node_actions_from_the_console(client, owner, lab_2008):
     assert Node.objects.get(pk=n3.pk).state == "Up"
 
 
-def test_guest_crash_restarts_in_place_then_fails_over_then_stays_failed(make_generated_lab, owner, client):
+def test_guest_crash_restarts_in_place_then_fails_over_then_stays_failed(make_generated_lab, owner, client, tick_to):
     lab = make_generated_lab(nodes=2, vms=2)
     cluster = Cluster.objects.get(lab=lab)
     role = Role.objects.get(cluster=cluster, name="VM0001")
@@ -141,7 +134,7 @@ def test_guest_crash_restarts_in_place_then_fails_over_then_stays_failed(make_ge
     assert ClusterEvent.objects.filter(event_id=1069, role=role).count() >= 3
 
 
-def test_node_and_role_details_show_their_recent_events(client, owner, lab_2008):
+def test_node_and_role_details_show_their_recent_events(client, owner, lab_2008, tick_to):
     client.force_login(owner)
     faults.crash_node(owner, Node.objects.get(name="contoso3"))
     tick_to(lab_2008, 6)
@@ -154,7 +147,7 @@ def test_node_and_role_details_show_their_recent_events(client, owner, lab_2008)
     assert "Recent events" in html and ">1135<" in html  # the 1135 of last night, logged by contoso3
 
 
-def test_failback_to_the_preferred_owner_when_it_returns(lab_2008, owner):
+def test_failback_to_the_preferred_owner_when_it_returns(lab_2008, owner, tick_to):
     contoso3 = Node.objects.get(name="contoso3")
     role = Role.objects.get(name="Guest1")
     role.preferred_owner_entries.create(node=contoso3, rank=1)
@@ -171,7 +164,7 @@ def test_failback_to_the_preferred_owner_when_it_returns(lab_2008, owner):
     assert role.owner_node == contoso3 and role.state == "Online"
 
 
-def test_stop_and_start_the_cluster_service(make_generated_lab, owner):
+def test_stop_and_start_the_cluster_service(make_generated_lab, owner, tick_to):
     lab = make_generated_lab(nodes=3, vms=3, os_version="2012R2")
     cluster = Cluster.objects.get(lab=lab)
     VirtualMachine.objects.filter(lab=lab).update(state="Running", memory_mb=1024)
@@ -189,7 +182,7 @@ def test_stop_and_start_the_cluster_service(make_generated_lab, owner):
     assert Node.objects.get(pk=hv1.pk).state == "Up"
 
 
-def test_incident_timeline(client, owner, lab_2008):
+def test_incident_timeline(client, owner, lab_2008, tick_to):
     client.force_login(owner)
     cluster = Cluster.objects.get(lab=lab_2008)
     url = reverse("console:incidents", args=[lab_2008.pk, cluster.pk])
@@ -202,7 +195,7 @@ def test_incident_timeline(client, owner, lab_2008):
     assert "<td>Guest1</td>" in html and "Running on contoso4" in html and "t + 65.0 s" in html
 
 
-def test_an_isolated_node_is_removed_and_its_roles_fail_over(r2_lab, owner, client):
+def test_an_isolated_node_is_removed_and_its_roles_fail_over(r2_lab, owner, client, tick_to):
     from fcm.inventory.models import ClusterNetwork, NetworkAdapter
     s1 = Node.objects.get(name="WS08R2-S1")
     # WS08R2-S2 holds the witness disk: in a one-to-one split the side that owns the witness keeps quorum.

@@ -1,5 +1,4 @@
 """Network, partition, resiliency, quarantine, Force Cluster Start and storage faults."""
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -7,7 +6,6 @@ from django.urls import reverse
 from fcm.engine.models import Operation
 from fcm.engine.effects.power import START, request_power
 from fcm.engine.errors import RoleError
-from fcm.engine.runner import Runner
 from fcm.inventory.models import (
     Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Disk, NetworkAdapter, Node, Role, VirtualMachine,
 )
@@ -18,11 +16,6 @@ from fcm.engine.commands import faults
 from fcm.engine.commands import nodes
 
 pytestmark = pytest.mark.django_db
-
-
-def tick_to(lab, seconds_after_anchor):
-    lab.refresh_from_db()
-    Runner().tick(to=lab.wall_anchor + timedelta(seconds=seconds_after_anchor / lab.speed))
 
 
 def ids(event_id):
@@ -40,7 +33,7 @@ def running_roles(node):
     return list(Role.objects.filter(owner_node=node, virtual_machine__state="Running").order_by("name"))
 
 
-def test_the_witness_owner_wins_a_one_to_one_split(r2_lab, owner):
+def test_the_witness_owner_wins_a_one_to_one_split(r2_lab, owner, tick_to):
     s1, s2 = Node.objects.get(name="WS08R2-S1"), Node.objects.get(name="WS08R2-S2")
     assert ClusterDisk.objects.get(assignment="witness").owner_node == s1
     faults.set_adapter(owner, NetworkAdapter.objects.get(node=s2, name="Public"), False)
@@ -50,7 +43,7 @@ def test_the_witness_owner_wins_a_one_to_one_split(r2_lab, owner):
     assert VirtualMachine.objects.get(name="vWS08-SQL01").state == "Running"  # never stopped
 
 
-def test_a_switch_failure_without_a_majority_stops_the_cluster_and_it_forms_again(make_generated_lab, owner):
+def test_a_switch_failure_without_a_majority_stops_the_cluster_and_it_forms_again(make_generated_lab, owner, tick_to):
     lab = make_generated_lab(nodes=4, vms=8, os_version="2012R2")
     cluster = Cluster.objects.get(lab=lab)
     Cluster.objects.filter(pk=cluster.pk).update(quorum_type="NodeMajority")
@@ -77,7 +70,7 @@ def test_a_switch_failure_without_a_majority_stops_the_cluster_and_it_forms_agai
     assert set(Role.objects.filter(cluster=cluster, state="Online").values_list("name", flat=True)) == online
 
 
-def test_a_brief_blip_under_the_threshold_changes_nothing(make_generated_lab, owner):
+def test_a_brief_blip_under_the_threshold_changes_nothing(make_generated_lab, owner, tick_to):
     lab = make_generated_lab(nodes=3, vms=6, os_version="2012R2")
     hv3 = Node.objects.get(lab=lab, name="HV03")
     cut(hv3)
@@ -90,7 +83,7 @@ def test_a_brief_blip_under_the_threshold_changes_nothing(make_generated_lab, ow
     assert not ids(1135).exists()
 
 
-def test_2016_isolated_node_keeps_its_vms_unmonitored_then_they_fail_over(make_generated_lab, owner):
+def test_2016_isolated_node_keeps_its_vms_unmonitored_then_they_fail_over(make_generated_lab, owner, tick_to):
     lab = make_generated_lab(nodes=3, vms=6, os_version="2016")
     hv3 = Node.objects.get(lab=lab, name="HV03")
     mine = running_roles(hv3)
@@ -112,7 +105,7 @@ def test_2016_isolated_node_keeps_its_vms_unmonitored_then_they_fail_over(make_g
     assert all(VirtualMachine.objects.get(role=r).state == "Running" for r in mine)
 
 
-def test_2016_isolation_that_ends_in_time_and_quarantine_on_the_third(make_generated_lab, owner, client):
+def test_2016_isolation_that_ends_in_time_and_quarantine_on_the_third(make_generated_lab, owner, client, tick_to):
     lab = make_generated_lab(nodes=3, vms=6, os_version="2016")
     hv3 = Node.objects.get(lab=lab, name="HV03")
     mine = running_roles(hv3)
@@ -147,7 +140,7 @@ def test_2016_isolation_that_ends_in_time_and_quarantine_on_the_third(make_gener
     assert hv3.state == "Up" and hv3.quarantined_until is None
 
 
-def test_force_cluster_start_runs_without_a_majority_until_nodes_return(make_generated_lab, owner, client):
+def test_force_cluster_start_runs_without_a_majority_until_nodes_return(make_generated_lab, owner, client, tick_to):
     lab = make_generated_lab(nodes=3, vms=3, os_version="2008R2")
     cluster = Cluster.objects.get(lab=lab)
     Cluster.objects.filter(pk=cluster.pk).update(quorum_type="NodeMajority")
@@ -198,7 +191,7 @@ def test_lost_storage_path_redirects_the_csv_and_moves_the_witness(r2_lab, owner
     assert not csv.redirected
 
 
-def test_a_failed_lun_stops_its_vms_and_repair_lets_them_start(r2_lab, owner):
+def test_a_failed_lun_stops_its_vms_and_repair_lets_them_start(r2_lab, owner, tick_to):
     role = Role.objects.get(name="vWS08-SQL01")
     faults.set_disk(owner, Disk.objects.get(name="VMs"), False)
     assert ids(1034).exists() and ids(5142).exists() and ids(1205).exists()
@@ -215,7 +208,7 @@ def test_a_failed_lun_stops_its_vms_and_repair_lets_them_start(r2_lab, owner):
     assert Role.objects.get(pk=role.pk).state == "Online"
 
 
-def test_a_role_disk_follows_the_node_that_still_sees_it(lab_2008, owner):
+def test_a_role_disk_follows_the_node_that_still_sees_it(lab_2008, owner, tick_to):
     contoso3, contoso4 = Node.objects.get(name="contoso3"), Node.objects.get(name="contoso4")
     faults.set_storage_paths(owner, contoso3, False)
     disk = ClusterDisk.objects.get(disk__name="Guest1")
@@ -227,7 +220,7 @@ def test_a_role_disk_follows_the_node_that_still_sees_it(lab_2008, owner):
     assert VirtualMachine.objects.get(name="Guest1").host_node == contoso4
 
 
-def test_losing_the_witness_disk_can_cost_quorum(r2_lab, owner):
+def test_losing_the_witness_disk_can_cost_quorum(r2_lab, owner, tick_to):
     s2 = Node.objects.get(name="WS08R2-S2")
     faults.set_disk(owner, Disk.objects.get(name="Quorum"), False)
     assert ClusterDisk.objects.get(assignment="witness").state == "Failed"
@@ -269,7 +262,7 @@ def test_console_actions_for_faults(client, owner, r2_lab):
     assert client.post(net_url + "?action=connect").status_code == 404
 
 
-def test_cluster_properties_tune_heartbeats_and_resiliency(client, owner, make_generated_lab):
+def test_cluster_properties_tune_heartbeats_and_resiliency(client, owner, make_generated_lab, tick_to):
     lab = make_generated_lab(nodes=3, vms=3, os_version="2016")
     cluster = Cluster.objects.get(lab=lab)
     client.force_login(owner)

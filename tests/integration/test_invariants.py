@@ -8,7 +8,6 @@ from django.db.models import F
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from fcm.engine.models import Operation
-from fcm.engine.runner import Runner
 from fcm.inventory.generate import generate
 from fcm.inventory.models import ClusterDisk, ClusterEvent, Lab, Node, Role, VirtualMachine
 from fcm.engine.commands import clusters as cluster_commands
@@ -27,6 +26,9 @@ STEPS = 25
 
 
 class ClusterMachine(RuleBasedStateMachine):
+    #: Hypothesis, not pytest, makes the machines: the `make_runner` fixture reaches them through the class.
+    make_runner = None
+
     def __init__(self):
         super().__init__()
         from django.contrib.auth import get_user_model
@@ -34,7 +36,7 @@ class ClusterMachine(RuleBasedStateMachine):
         self.user = get_user_model().objects.get_or_create(username="chaos")[0]
         self.lab = generate(self.user, nodes=4, vms=10, os_version="2016", name="chaos")
         self.lab.refresh_from_db()
-        self.runner = Runner()
+        self.runner = self.make_runner()
 
     def nodes(self):
         return list(Node.objects.filter(lab=self.lab).order_by("name"))
@@ -212,6 +214,11 @@ class ClusterMachine(RuleBasedStateMachine):
         assert len(blocked) == stuck.count(), [str(op) for op in stuck]
         times = list(ClusterEvent.objects.filter(lab=self.lab).order_by("pk").values_list("sim_time", flat=True))
         assert times == sorted(times), "event times went backwards"
+
+
+@pytest.fixture(autouse=True)
+def _machine_runner(make_runner, monkeypatch):
+    monkeypatch.setattr(ClusterMachine, "make_runner", staticmethod(make_runner))
 
 
 TestClusterMachine = ClusterMachine.TestCase

@@ -4,7 +4,6 @@ from datetime import timedelta
 import pytest
 
 from fcm.engine.models import Operation
-from fcm.engine.runner import Runner
 from fcm.inventory.models import (
     Node, RecoveryPoint, ReplicaAuthorization, ReplicaServer, Replication, Role, VirtualMachine, WanLink,
 )
@@ -16,11 +15,6 @@ from fcm.engine.effects import replication as replication_effects
 pytestmark = pytest.mark.django_db
 
 
-def tick_to(lab, seconds_after_anchor):
-    lab.refresh_from_db()
-    Runner().tick(to=lab.wall_anchor + timedelta(seconds=seconds_after_anchor / lab.speed))
-
-
 def enable(owner, name="HQ-WEB01", **kw):
     vm = VirtualMachine.objects.get(name=name, host_node__site="HQ")
     params = dict(server_name="DR-BROKER.contoso.com", auth="Kerberos", port=80, compression=True, vhd_ids=[],
@@ -29,19 +23,23 @@ def enable(owner, name="HQ-WEB01", **kw):
     return rep_commands.enable(owner, vm, **params)
 
 
-def replicating(lab, owner, **kw):
-    """Enable with an existing copy on the Replica server; returns (relationship, sim seconds when replicating)."""
-    rep, op = enable(owner, initial_method="existing", **kw)
-    assert op.total_s == rep.vhd_mib / replication_effects.COMPARE_MIB_S
-    lab.refresh_from_db()
-    t0 = (op.started_at - lab.sim_anchor).total_seconds() + op.total_s + 0.5  # however late it started
-    tick_to(lab, t0)
-    rep.refresh_from_db()
-    assert rep.state == "Replicating"
-    return rep, t0
+@pytest.fixture
+def replicating(tick_to):
+    """`replicating(lab, owner, **enable_args)`: enable with an existing copy on the Replica server and tick
+    until it replicates; returns (relationship, sim seconds when replicating)."""
+    def replicating(lab, owner, **kw):
+        rep, op = enable(owner, initial_method="existing", **kw)
+        assert op.total_s == rep.vhd_mib / replication_effects.COMPARE_MIB_S
+        lab.refresh_from_db()
+        t0 = (op.started_at - lab.sim_anchor).total_seconds() + op.total_s + 0.5  # however late it started
+        tick_to(lab, t0)
+        rep.refresh_from_db()
+        assert rep.state == "Replicating"
+        return rep, t0
+    return replicating
 
 
-def test_enable_creates_the_replica_and_sends_the_initial_copy(replica_lab, owner):
+def test_enable_creates_the_replica_and_sends_the_initial_copy(replica_lab, owner, tick_to):
     rep, op = enable(owner)
     replica = rep.replica_vm
     assert replica.name == "HQ-WEB01" and replica.host_node.site == "DR" and replica.state == "Off"
@@ -64,7 +62,7 @@ def test_enable_creates_the_replica_and_sends_the_initial_copy(replica_lab, owne
     assert RecoveryPoint.objects.filter(replication=rep).count() == 1  # only the latest is kept
 
 
-def test_refusals_in_the_products_words(replica_lab, owner):
+def test_refusals_in_the_products_words(replica_lab, owner, replicating):
     with pytest.raises(errors.ReplicationError, match="could not be resolved"):
         enable(owner, server_name="NOSUCH")
     with pytest.raises(errors.ReplicationError, match="not listening on port 443"):
@@ -87,7 +85,7 @@ def test_refusals_in_the_products_words(replica_lab, owner):
     assert Replication.objects.count() == 1
 
 
-def test_a_wan_outage_misses_cycles_and_health_turns_warning_then_recovers(replica_lab, owner):
+def test_a_wan_outage_misses_cycles_and_health_turns_warning_then_recovers(replica_lab, owner, tick_to, replicating):
     rep, t0 = replicating(replica_lab, owner)
     t = t0 + 10 * 300 + 30  # a cycle counts once its ~20 s transfer has ended
     tick_to(replica_lab, t)
@@ -110,7 +108,7 @@ def test_a_wan_outage_misses_cycles_and_health_turns_warning_then_recovers(repli
     assert replication_effects.health(rep, replica_lab.sim_now()).level == "Normal"
 
 
-def test_a_long_outage_requires_resynchronization(replica_lab, owner):
+def test_a_long_outage_requires_resynchronization(replica_lab, owner, tick_to, replicating):
     rep, _ = replicating(replica_lab, owner, name="HQ-SQL01")
     WanLink.objects.update(up=False)
     tick_to(replica_lab, 6 * 3600)  # 12 MiB/s of OLTP writes: the log passes half of 60 GB
@@ -126,7 +124,7 @@ def test_a_long_outage_requires_resynchronization(replica_lab, owner):
     assert rep.state == "Replicating" and rep.pending_mib == 0
 
 
-def test_test_failover_and_stop(replica_lab, owner):
+def test_test_failover_and_stop(replica_lab, owner, replicating):
     rep, _ = replicating(replica_lab, owner)
     point = RecoveryPoint.objects.filter(replication=rep).first()
     test = rep_commands.test_failover(owner, rep, point)
@@ -138,7 +136,7 @@ def test_test_failover_and_stop(replica_lab, owner):
     assert not VirtualMachine.objects.filter(name="HQ-WEB01 - Test").exists()
 
 
-def test_planned_failover_needs_the_primary_off_then_reverses(replica_lab, owner):
+def test_planned_failover_needs_the_primary_off_then_reverses(replica_lab, owner, tick_to, replicating):
     rep, t0 = replicating(replica_lab, owner)
     tick_to(replica_lab, t0 + 310)
     rep.refresh_from_db()
@@ -158,7 +156,7 @@ def test_planned_failover_needs_the_primary_off_then_reverses(replica_lab, owner
     assert VirtualMachine.objects.get(pk=rep.primary_vm_id).state == "Running"  # started after failover
 
 
-def test_unplanned_failover_to_a_recovery_point_shows_the_data_loss(replica_lab, owner):
+def test_unplanned_failover_to_a_recovery_point_shows_the_data_loss(replica_lab, owner, tick_to, replicating):
     rep, _ = replicating(replica_lab, owner, additional_points=2)
     tick_to(replica_lab, 3 * 3600)
     rep.refresh_from_db()
@@ -183,7 +181,7 @@ def test_unplanned_failover_to_a_recovery_point_shows_the_data_loss(replica_lab,
     assert rep.state == "Replicating"
 
 
-def test_initial_copy_on_external_media_waits_for_the_import(replica_lab, owner):
+def test_initial_copy_on_external_media_waits_for_the_import(replica_lab, owner, tick_to):
     rep, op = enable(owner, initial_method="media")
     tick_to(replica_lab, (op.started_at - replica_lab.sim_anchor).total_seconds() + op.total_s + 1)
     rep.refresh_from_db()
@@ -258,7 +256,7 @@ def test_enable_replication_wizard_step_by_step(client, owner, replica_lab):
     assert Operation.objects.filter(kind="initial-replication").count() == 1
 
 
-def test_replication_actions_tab_and_dialogs(client, owner, replica_lab):
+def test_replication_actions_tab_and_dialogs(client, owner, replica_lab, tick_to, replicating):
     from django.urls import reverse
 
     rep, t0 = replicating(replica_lab, owner)
@@ -321,7 +319,7 @@ def test_broker_settings_and_wan_link(client, owner, other_user, replica_lab):
     assert client.post(wan + "?action=connect").status_code == 403
 
 
-def test_configure_role_hyper_v_replica_broker(client, owner, make_generated_lab):
+def test_configure_role_hyper_v_replica_broker(client, owner, make_generated_lab, tick_to):
     from django.urls import reverse
 
     from fcm.inventory.models import Cluster

@@ -1,5 +1,4 @@
 """High Availability, role control and properties."""
-from datetime import timedelta
 from html import unescape
 
 import pytest
@@ -9,7 +8,6 @@ from fcm.engine.models import Operation
 from fcm.engine.effects.power import request_power
 from fcm.engine.effects.roles import make_highly_available
 from fcm.engine.errors import RoleError
-from fcm.engine.runner import Runner
 from fcm.inventory.models import Cluster, ClusterDisk, Node, Resource, Role, VirtualMachine
 from fcm.wizards.models import WizardDraft
 
@@ -24,32 +22,40 @@ def owner_client(client, owner):
     return client
 
 
-def run_all(lab, op):
-    lab.refresh_from_db()
-    op.refresh_from_db()
-    end = (op.started_at - lab.sim_anchor).total_seconds() + op.plan["total_s"] + 1
-    Runner().tick(to=lab.wall_anchor + timedelta(seconds=end / lab.speed))
-    op.refresh_from_db()
-    return op
+@pytest.fixture
+def run_all(tick_to):
+    """`run_all(lab, op)`: tick to just after `op` has run to its end (however late it started); returns it re-read."""
+    def run_all(lab, op):
+        lab.refresh_from_db()
+        op.refresh_from_db()
+        tick_to(lab, (op.started_at - lab.sim_anchor).total_seconds() + op.plan["total_s"] + 1)
+        op.refresh_from_db()
+        return op
+    return run_all
 
 
-def configure(client, lab, cluster, vm_names):
-    start = reverse("wizards:start", args=[lab.pk, "configure-role"]) + f"?cluster={cluster.pk}"
-    html = client.get(start, headers=HX).content.decode()
-    assert "High Availability Wizard" in html
-    client.post(start, {"action": "next", "cluster": cluster.pk}, headers=HX)
-    d = WizardDraft.objects.order_by("-created_at").first()
-    url = reverse("wizards:draft", args=[lab.pk, d.pk])
-    html = client.post(url, {"action": "next", "role_type": "Virtual Machine"}, headers=HX).content.decode()
-    assert "Host Server" in html
-    ids = list(VirtualMachine.objects.filter(lab=lab, name__in=vm_names).values_list("pk", flat=True))
-    html = client.post(url, {"action": "next", "vms": ids}, headers=HX).content.decode()
-    client.post(url, {"action": "next"}, headers=HX)
-    d.refresh_from_db()
-    return html, run_all(lab, d.operation), url
+@pytest.fixture
+def configure(run_all):
+    """`configure(client, lab, cluster, vm_names)`: the High Availability Wizard for those VMs, its operation run
+    to its end; returns (the page after choosing the VMs, the operation, the wizard's URL)."""
+    def configure(client, lab, cluster, vm_names):
+        start = reverse("wizards:start", args=[lab.pk, "configure-role"]) + f"?cluster={cluster.pk}"
+        html = client.get(start, headers=HX).content.decode()
+        assert "High Availability Wizard" in html
+        client.post(start, {"action": "next", "cluster": cluster.pk}, headers=HX)
+        d = WizardDraft.objects.order_by("-created_at").first()
+        url = reverse("wizards:draft", args=[lab.pk, d.pk])
+        html = client.post(url, {"action": "next", "role_type": "Virtual Machine"}, headers=HX).content.decode()
+        assert "Host Server" in html
+        ids = list(VirtualMachine.objects.filter(lab=lab, name__in=vm_names).values_list("pk", flat=True))
+        html = client.post(url, {"action": "next", "vms": ids}, headers=HX).content.decode()
+        client.post(url, {"action": "next"}, headers=HX)
+        d.refresh_from_db()
+        return html, run_all(lab, d.operation), url
+    return configure
 
 
-def test_2008_guest7_becomes_highly_available_and_comes_online(owner_client, lab_2008):
+def test_2008_guest7_becomes_highly_available_and_comes_online(owner_client, lab_2008, run_all, configure):
     cluster = Cluster.objects.get(lab=lab_2008)
     html, op, url = configure(owner_client, lab_2008, cluster, ["Guest7"])
     assert "Add-ClusterVirtualMachineRole -VMName Guest7" in html
@@ -72,7 +78,7 @@ def test_2008_guest7_becomes_highly_available_and_comes_online(owner_client, lab
     assert role.state == "Online" and role.virtual_machine.state == "Running"
 
 
-def test_2008_r2_refuses_a_running_vm_until_it_is_off(owner_client, r2_lab):
+def test_2008_r2_refuses_a_running_vm_until_it_is_off(owner_client, r2_lab, configure):
     cluster = Cluster.objects.get(lab=r2_lab)
     s2 = Node.objects.get(name="WS08R2-S2")
     from fcm.inventory.models import Disk
@@ -91,7 +97,7 @@ def test_2008_r2_refuses_a_running_vm_until_it_is_off(owner_client, r2_lab):
     assert request_power(None, role.virtual_machine, "start").plan["total_s"] == 50
 
 
-def test_a_vm_on_local_storage_is_reported_and_the_others_are_clustered(owner_client, make_generated_lab):
+def test_a_vm_on_local_storage_is_reported_and_the_others_are_clustered(owner_client, make_generated_lab, configure):
     lab = make_generated_lab(nodes=2, vms=1, os_version="2012")
     cluster = Cluster.objects.get(lab=lab)
     hv1 = Node.objects.get(cluster=cluster, name="HV01")
@@ -120,7 +126,7 @@ def test_two_users_configuring_the_same_vm_create_one_role(lab_2008):
     assert Role.objects.filter(name="Guest7").count() == 1
 
 
-def test_power_actions_states_and_refusals(owner_client, r2_lab):
+def test_power_actions_states_and_refusals(owner_client, r2_lab, run_all):
     cluster = Cluster.objects.get(lab=r2_lab)
     role = Role.objects.get(cluster=cluster)
     url = lambda a: reverse("console:role-power", args=[r2_lab.pk, cluster.pk, role.pk]) + f"?action={a}"  # noqa
@@ -198,7 +204,7 @@ def test_cluster_reserve_on_the_summary(owner_client, make_generated_lab):
     assert "would not restart (not enough memory on the other nodes)" in html
 
 
-def test_new_virtual_machine_wizard(owner_client, lab_2008):
+def test_new_virtual_machine_wizard(owner_client, lab_2008, run_all, configure):
     cluster = Cluster.objects.get(lab=lab_2008)
     start = reverse("wizards:start", args=[lab_2008.pk, "new-vm"]) + f"?cluster={cluster.pk}"
     owner_client.post(start, {"action": "next", "cluster": cluster.pk, "node": Node.objects.get(name="contoso4").pk},
@@ -251,7 +257,7 @@ def test_live_migration_settings_choose_the_network_and_the_limit(owner_client, 
     assert facts.migration_network(cluster, s1, s2)[0] is None
 
 
-def test_resources_go_online_and_offline_in_dependency_order(owner_client, lab_2008):
+def test_resources_go_online_and_offline_in_dependency_order(owner_client, lab_2008, run_all):
     cluster = Cluster.objects.get(lab=lab_2008)
     role = Role.objects.get(cluster=cluster, name="Guest1")
     res = {r.type: r for r in role.resources.all()}

@@ -63,6 +63,16 @@ def test_sign_in_failures_are_rate_limited(client, owner):
     assert other.post(url, {"username": "maria", "password": "another-horse-7"}).status_code == 302
 
 
+def test_a_sign_in_lockout_ends_with_its_window(client, owner, ratelimit_clock):
+    url = reverse("login")
+    for _ in range(10):
+        assert client.post(url, {"username": owner.username, "password": "wrong"}).status_code == 200
+    assert client.post(url, {"username": owner.username, "password": "correct-horse-9"}).status_code == 429
+    ratelimit_clock.advance(10 * 60)  # "Wait ten minutes": windows are ten minutes long, so this is a later one
+    r = client.post(url, {"username": owner.username, "password": "correct-horse-9"})
+    assert r.status_code == 302 and client.session["_auth_user_id"] == str(owner.pk)
+
+
 def test_the_admin_sign_in_is_the_same_guarded_form(client):
     assert client.get("/admin/login/?next=/admin/").status_code == 200
     assert reverse("admin-login") == "/admin/login/"

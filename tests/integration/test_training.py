@@ -1,5 +1,4 @@
 """Training sessions: joining, isolation of trainees' labs, grading after changes, trainer controls."""
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
@@ -7,7 +6,6 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from fcm.engine.models import Operation
-from fcm.engine.runner import Runner
 from fcm.inventory.models import ClusterEvent, Lab, Node, Role, VirtualMachine
 from fcm.training import catalogue, classroom
 from fcm.training.models import TRAINERS_GROUP, TimelineFrame, Trainee, TrainingSession
@@ -33,11 +31,6 @@ def join(client, session, name):
     response = client.post(reverse("training:join"), {"code": session.code, "name": name})
     assert response.status_code == 302, response.content.decode()[:2000]
     return Trainee.objects.get(session=session, display_name=name)
-
-
-def tick(lab, seconds):
-    lab.refresh_from_db()
-    Runner().tick(to=lab.wall_anchor + timedelta(seconds=seconds / (lab.speed or 1)))
 
 
 def test_every_exercise_in_the_catalogue_loads_and_clones(trainer):
@@ -146,7 +139,7 @@ def test_the_trainer_watches_a_trainees_console_read_only(client, session, train
     assert "read-only" in r.content.decode() and Node.objects.get(pk=node.pk).state == "Up"
 
 
-def test_objectives_tick_after_the_change_and_reach_the_trainer(client, session, trainer):
+def test_objectives_tick_after_the_change_and_reach_the_trainer(client, session, trainer, tick_to, make_runner):
     ann = join(client, session, "Ann")
     lab = ann.lab
     cluster = lab.clusters.get()
@@ -155,12 +148,12 @@ def test_objectives_tick_after_the_change_and_reach_the_trainer(client, session,
                     {"target": Node.objects.get(lab=lab, name="contoso4").pk})
     assert r.status_code in (200, 204, 302), r.content.decode()[:500]
     assert Operation.objects.filter(lab=lab, kind="quick-migration").exists()
-    out = Runner().tick()  # the click is graded at the next tick
+    out = make_runner().tick()  # the click is graded at the next tick
     ann.refresh_from_db()
     assert ann.last_action.startswith("Role move") and "moved" not in ann.met
     assert f"training.{session.pk}" in out and 'id="trainees"' in out[f"training.{session.pk}"]
-    tick(lab, 600)
-    out = Runner().tick()
+    tick_to(lab, 600)
+    out = make_runner().tick()
     ann.refresh_from_db()
     assert "moved" in ann.met and ann.progress == 33
     row = out.get(f"training.{session.pk}", "")
@@ -190,29 +183,29 @@ def test_fault_injection_reaches_only_the_chosen_lab(client, session, trainer):
     assert "Select a valid choice" in r.content.decode()
 
 
-def test_the_event_history_of_the_lab_file_does_not_count(trainer):
+def test_the_event_history_of_the_lab_file_does_not_count(trainer, tick_to, make_runner):
     s = classroom.start_session(trainer, "survive-host-failure")
     t = classroom.join(s, "Ann")
     assert ClusterEvent.objects.filter(lab=t.lab).exists() is False or t.first_event_id >= \
         ClusterEvent.objects.filter(lab=t.lab).order_by("-pk").values_list("pk", flat=True).first()
-    Runner().tick()
+    make_runner().tick()
     t.refresh_from_db()
     assert "crashed" not in t.met
     faults.crash_node(t.user, Node.objects.get(lab=t.lab, name="HQ-HV2"))
-    tick(t.lab, 30)
-    Runner().tick()
+    tick_to(t.lab, 30)
+    make_runner().tick()
     t.refresh_from_db()
     assert "crashed" in t.met and "restarted" not in t.met
 
 
-def test_broadcast_clock_reset_end_and_export(client, session, trainer):
+def test_broadcast_clock_reset_end_and_export(client, session, trainer, make_runner):
     ann = join(client, session, "Ann")
     client.force_login(trainer)
     url = lambda action: reverse("training:action", args=[session.pk, action])  # noqa: E731
     r = client.post(url("broadcast"), {"text": ""})
     assert "Type the message to send." in r.content.decode()
     client.post(url("broadcast"), {"text": "Break until 11:00"})
-    out = Runner().tick()
+    out = make_runner().tick()
     assert "Break until 11:00" in out[ann.lab_id] and "Break until 11:00" in out[session.demo_lab_id]
     client.post(url("clock"), {"speed": "0"})
     assert {Lab.objects.get(pk=ann.lab_id).speed, Lab.objects.get(pk=session.demo_lab_id).speed} == {0}
@@ -251,12 +244,12 @@ def test_hints_are_recorded(client, session):
     assert len(ann.hints_used) == 1
 
 
-def test_replay_scrubs_through_the_timeline(client, session, trainer):
+def test_replay_scrubs_through_the_timeline(client, session, trainer, tick_to, make_runner):
     ann = join(client, session, "Ann")
-    Runner().tick()
+    make_runner().tick()
     faults.crash_node(ann.user, Node.objects.get(lab=ann.lab, name="contoso3"))
-    tick(ann.lab, 120)
-    Runner().tick()
+    tick_to(ann.lab, 120)
+    make_runner().tick()
     frames = TimelineFrame.objects.filter(trainee=ann).count()
     assert frames >= 2
     first = client.get(reverse("training:replay", args=[ann.pk]), {"frame": 1}).content.decode()
@@ -303,7 +296,7 @@ def test_last_action_names_the_wizard(client, session):
     assert ann.last_action.startswith("Wizard validate")
 
 
-def test_the_dashboard_and_a_trainee_console_run_a_constant_number_of_queries(client, session, trainer):
+def test_the_dashboard_and_a_trainee_console_run_a_constant_number_of_queries(client, session, trainer, make_runner):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -320,5 +313,5 @@ def test_the_dashboard_and_a_trainee_console_run_a_constant_number_of_queries(cl
     few = count(dashboard, trainer), count(console, first.user)
     for name in ("Bob", "Cid", "Dee"):
         classroom.join(session, name)
-    Runner().tick()
+    make_runner().tick()
     assert (count(dashboard, trainer), count(console, first.user)) == few

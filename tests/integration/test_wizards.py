@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from fcm.engine.models import Operation
-from fcm.engine.runner import Runner
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterNetwork, Node
 from fcm.engine.models import ValidationReport
 from fcm.wizards.models import WizardDraft
@@ -38,13 +37,6 @@ def draft_url(lab):
     return reverse("wizards:draft", args=[lab.pk, d.pk]), d
 
 
-def finish_operation(lab, op):
-    lab.refresh_from_db()
-    Runner().tick(to=lab.wall_anchor + timedelta(seconds=op.plan["total_s"] / lab.speed + 2))
-    op.refresh_from_db()
-    return op
-
-
 def run_validation(client, lab, names):
     start = reverse("wizards:start", args=[lab.pk, "validate"])
     html = client.get(start, headers=HX).content.decode()
@@ -62,11 +54,11 @@ def run_validation(client, lab, names):
     return draft
 
 
-def test_validation_runs_test_by_test_and_stores_the_report(owner_client, fresh_lab):
+def test_validation_runs_test_by_test_and_stores_the_report(owner_client, fresh_lab, make_runner, finish_operation):
     draft = run_validation(owner_client, fresh_lab, "HV-A, HV-B")
     op = draft.operation
     assert op.kind == "validation" and op.state == "running"
-    runner = Runner()
+    runner = make_runner()
     lab = fresh_lab
     lab.refresh_from_db()
     out = runner.tick(to=lab.wall_anchor + timedelta(seconds=5))
@@ -116,7 +108,7 @@ def test_test_selection_shows_only_when_chosen(owner_client, fresh_lab):
     assert len(ValidationReport.objects.get(operation=draft.operation).results) == 1
 
 
-def test_cancel_changes_nothing_and_cancelling_validation_keeps_finished_results(owner_client, fresh_lab):
+def test_cancel_changes_nothing_and_cancelling_validation_keeps_finished_results(owner_client, fresh_lab, make_runner):
     start = reverse("wizards:start", args=[fresh_lab.pk, "validate"])
     step(owner_client, start, action="next")
     url, draft = draft_url(fresh_lab)
@@ -124,7 +116,7 @@ def test_cancel_changes_nothing_and_cancelling_validation_keeps_finished_results
     assert response["HX-Trigger"] == "wizardClosed" and not Operation.objects.exists()
     draft = run_validation(owner_client, fresh_lab, "HV-A,HV-B")
     fresh_lab.refresh_from_db()
-    Runner().tick(to=fresh_lab.wall_anchor + timedelta(seconds=4))
+    make_runner().tick(to=fresh_lab.wall_anchor + timedelta(seconds=4))
     url = reverse("wizards:draft", args=[fresh_lab.pk, draft.pk])
     html = step(owner_client, url, action="cancel")
     report = ValidationReport.objects.get(operation=draft.operation)
@@ -133,7 +125,7 @@ def test_cancel_changes_nothing_and_cancelling_validation_keeps_finished_results
     assert statuses[0] != "Canceled" and statuses[-1] == "Canceled"
 
 
-def test_create_cluster_end_to_end_and_finish_is_idempotent(owner_client, fresh_lab):
+def test_create_cluster_end_to_end_and_finish_is_idempotent(owner_client, fresh_lab, finish_operation):
     start = reverse("wizards:start", args=[fresh_lab.pk, "create-cluster"])
     step(owner_client, start, action="next")
     url, draft = draft_url(fresh_lab)
@@ -177,7 +169,7 @@ def test_create_cluster_end_to_end_and_finish_is_idempotent(owner_client, fresh_
     assert "CL2012.contoso.com" in report and "Forming cluster" in report and "Node and Disk Majority" in report
 
 
-def test_validation_summary_leads_to_create_cluster_without_the_warning(owner_client, fresh_lab):
+def test_validation_summary_leads_to_create_cluster_without_the_warning(owner_client, fresh_lab, finish_operation):
     draft = run_validation(owner_client, fresh_lab, "HV-A,HV-B")
     finish_operation(fresh_lab, draft.operation)
     url = reverse("wizards:draft", args=[fresh_lab.pk, draft.pk])
@@ -244,21 +236,7 @@ def test_2008_r2_enables_csv_with_its_notice(owner_client, r2_lab):
     assert ClusterDisk.objects.get(pk=sql.pk).volume_path == r"C:\ClusterStorage\Volume2"
 
 
-def create_cluster_now(client, lab, names="HV-A,HV-B", name="CL2012", ip="10.10.0.50"):
-    from fcm.inventory.models import Network
-    start = reverse("wizards:start", args=[lab.pk, "create-cluster"])
-    step(client, start, action="next")
-    url, draft = draft_url(lab)
-    step(client, url, action="next", names=names)
-    step(client, url, action="next", run_validation="no")
-    public = Network.objects.get(lab=lab, name="Public")
-    step(client, url, action="next", name=name, **{f"use_{public.pk}": "on", f"address_{public.pk}": ip})
-    step(client, url, action="next", add_storage="on")
-    finish_operation(lab, Operation.objects.filter(kind="create-cluster").latest("pk"))
-    return Cluster.objects.get(lab=lab, name=name)
-
-
-def test_add_node_evict_and_destroy(owner_client, fresh_lab):
+def test_add_node_evict_and_destroy(owner_client, fresh_lab, make_runner, finish_operation, create_cluster_now):
     from fcm.inventory.models import ClusterEvent
     cluster = create_cluster_now(owner_client, fresh_lab, names="HV-A")
     assert cluster.nodes.count() == 1
@@ -274,7 +252,8 @@ def test_add_node_evict_and_destroy(owner_client, fresh_lab):
     step(owner_client, url, action="next")
     op = Operation.objects.get(kind="add-node")
     fresh_lab.refresh_from_db()
-    Runner().tick(to=fresh_lab.wall_anchor + timedelta(seconds=(op.started_at - fresh_lab.sim_anchor).total_seconds() + 1))
+    started = (op.started_at - fresh_lab.sim_anchor).total_seconds()
+    make_runner().tick(to=fresh_lab.wall_anchor + timedelta(seconds=started + 1))
     assert Node.objects.get(name="HV-B").state == "Joining"
     finish_operation(fresh_lab, op)
     hv_b = Node.objects.get(name="HV-B")
@@ -302,7 +281,7 @@ def test_destroy_refuses_a_cluster_with_roles(owner_client, r2_lab):
     assert Cluster.objects.filter(pk=c.pk).exists()
 
 
-def test_quorum_wizard_2008_r2_modes_and_file_share(owner_client, r2_lab):
+def test_quorum_wizard_2008_r2_modes_and_file_share(owner_client, r2_lab, finish_operation):
     c = Cluster.objects.get(lab=r2_lab)
     start = reverse("wizards:start", args=[r2_lab.pk, "quorum"]) + f"?cluster={c.pk}"
     step(owner_client, start, action="next", cluster=c.pk)
@@ -327,7 +306,7 @@ def test_quorum_wizard_2008_r2_modes_and_file_share(owner_client, r2_lab):
     assert "Node and File Share Majority" in html
 
 
-def test_quorum_wizard_2012_witness_choices(owner_client, fresh_lab):
+def test_quorum_wizard_2012_witness_choices(owner_client, fresh_lab, finish_operation, create_cluster_now):
     cluster = create_cluster_now(owner_client, fresh_lab)
     start = reverse("wizards:start", args=[fresh_lab.pk, "quorum"]) + f"?cluster={cluster.pk}"
     step(owner_client, start, action="next", cluster=cluster.pk)

@@ -1,0 +1,68 @@
+"""Fixtures of the integration suite that drive the engine, and those that more than one module uses.
+
+The engine's Runner is imported here and nowhere else in the tests: tests get a Runner from
+`make_runner` and tick with `tick_to`, so a move of the engine's modules is one edit here.
+"""
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from fcm.engine.models import Operation
+from fcm.engine.runner import Runner
+from fcm.inventory.models import Cluster, Network
+from fcm.wizards.models import WizardDraft
+
+HX = {"HX-Request": "true", "HX-Target": "dialog-host"}
+
+
+@pytest.fixture
+def make_runner():
+    """`make_runner()` is a new engine Runner, as a (re)started engine process makes one: it has no
+    state of its own beyond its statistics and push bookkeeping; everything else is in the rows."""
+    return Runner
+
+
+@pytest.fixture
+def tick_to(make_runner):
+    """`tick_to(lab, seconds_after_anchor)`: one pass of a new Runner at the wall time at which the lab's
+    clock shows its anchor + `seconds_after_anchor` (read from the row: the lab's clock may have been
+    changed since `lab` was read). A paused clock (speed 0) counts the seconds as wall seconds.
+    Returns what the pass pushes, as `Runner.tick` does."""
+    def tick(lab, seconds_after_anchor):
+        lab.refresh_from_db()
+        return make_runner().tick(to=lab.wall_anchor + timedelta(seconds=seconds_after_anchor / (lab.speed or 1)))
+    return tick
+
+
+@pytest.fixture
+def finish_operation(make_runner):
+    """`finish_operation(lab, op)`: tick to two wall seconds after `op`'s planned length; returns it re-read."""
+    def finish_operation(lab, op):
+        lab.refresh_from_db()
+        make_runner().tick(to=lab.wall_anchor + timedelta(seconds=op.plan["total_s"] / lab.speed + 2))
+        op.refresh_from_db()
+        return op
+    return finish_operation
+
+
+@pytest.fixture
+def create_cluster_now(finish_operation):
+    """`create_cluster_now(client, lab, names=..., name=..., ip=...)`: the Create Cluster Wizard without
+    validation, run to its end; returns the cluster. (test_wizards and test_bad_input.)"""
+    def create_cluster_now(client, lab, names="HV-A,HV-B", name="CL2012", ip="10.10.0.50"):
+        def step(url, **data):
+            response = client.post(url, data, headers=HX)
+            assert response.status_code == 200, response.content[:500]
+
+        step(reverse("wizards:start", args=[lab.pk, "create-cluster"]), action="next")
+        draft = WizardDraft.objects.order_by("-created_at").first()
+        url = reverse("wizards:draft", args=[lab.pk, draft.pk])
+        step(url, action="next", names=names)
+        step(url, action="next", run_validation="no")
+        public = Network.objects.get(lab=lab, name="Public")
+        step(url, action="next", name=name, **{f"use_{public.pk}": "on", f"address_{public.pk}": ip})
+        step(url, action="next", add_storage="on")
+        finish_operation(lab, Operation.objects.filter(kind="create-cluster").latest("pk"))
+        return Cluster.objects.get(lab=lab, name=name)
+    return create_cluster_now
