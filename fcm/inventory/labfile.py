@@ -18,6 +18,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from fcm.engine.replication import ReplicationError, create_broker
+from fcm.engine.roles import RoleError, make_highly_available
 from fcm.sim import networks as netsim
 from fcm.sim.units import parse_size
 
@@ -249,7 +251,8 @@ class _Loader:
                 raise LabFileError(nw, f"{node.name} runs {node.get_os_version_display()}, "
                                        f"the cluster {cluster.get_os_version_display()}")
             node.cluster, node.node_id = cluster, i
-            node.state = entry.get("state", m.Node.State.UP if node.power_state == "On" else m.Node.State.DOWN)
+            powered = node.power_state == m.Node.PowerState.ON
+            node.state = entry.get("state", m.Node.State.UP if powered else m.Node.State.DOWN)
             node.node_weight = entry.get("vote", 1)
             node.dynamic_weight = node.node_weight if node.state == m.Node.State.UP else 0
             self._save(node, nw)
@@ -325,8 +328,6 @@ class _Loader:
 
     def _replica_servers(self):
         """Replication Configuration of a server (`node`), or a cluster's Replica Broker (`cluster`, `name`, `ip`)."""
-        from fcm.engine.replication import ReplicationError, create_broker
-
         settings = ["enabled", "kerberos", "kerberos_port", "certificate", "certificate_port", "allow_any",
                     "default_storage", "firewall_http", "firewall_https"]
         for where, e in self._entries(self.data, "replica_servers"):
@@ -384,8 +385,6 @@ class _Loader:
                 self._make_highly_available(vm, e, where)
 
     def _make_highly_available(self, vm, e, where):
-        from fcm.engine.roles import RoleError, make_highly_available
-
         cluster = self._ref(self.clusters, e["cluster"], f"{where}.cluster", "cluster")
         priority = m.Role.Priority.__members__.get(
             str(e.get("priority", "Medium")).upper().replace(" ", "_"))

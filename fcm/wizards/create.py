@@ -4,6 +4,7 @@ import ipaddress
 from django import forms
 
 from fcm.engine import clusters as cluster_services
+from fcm.engine.services import MoveError
 from fcm.inventory.models import Cluster, ClusterAddress, NetworkAdapter, Node, Role, VirtualMachine
 from fcm.sim.names import netbios_name_problem
 
@@ -155,7 +156,7 @@ def _needs_warning(wizard, draft):
     names = sorted((draft.data.get("servers") or {}).get("names") or [])
     if not names:
         return False
-    passing = ValidationReport.objects.filter(lab=wizard.lab, outcome__in=["success", "warnings"])
+    passing = ValidationReport.objects.filter(lab=wizard.lab, outcome__in=ValidationReport.PASSING)
     return not any(sorted(r.nodes) == names for r in passing)
 
 
@@ -209,7 +210,6 @@ class CreateClusterWizard(Wizard):
     def start_operation(self, draft):
         params = self.params(draft)
         if Cluster.objects.filter(lab=self.lab, name__iexact=params["name"]).exists():
-            from fcm.engine.services import MoveError
             raise MoveError(f"A cluster named {params['name']} already exists.")
         return cluster_services.start_create_cluster(self.user, self.lab, params)
 
