@@ -253,7 +253,8 @@ class _Loader:
                 raise LabFileError(nw, f"{node.name} runs {node.get_os_version_display()}, "
                                        f"the cluster {cluster.get_os_version_display()}")
             node.cluster, node.node_id = cluster, i
-            node.state = entry.get("state", m.Node.State.UP if node.power_state == "On" else m.Node.State.DOWN)
+            powered = node.power_state == m.Node.PowerState.ON
+            node.state = entry.get("state", m.Node.State.UP if powered else m.Node.State.DOWN)
             node.node_weight = entry.get("vote", 1)
             node.dynamic_weight = node.node_weight if node.state == m.Node.State.UP else 0
             self._save(node, nw)

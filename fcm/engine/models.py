@@ -11,6 +11,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
+from fcm.inventory.models import looks
+from fcm.sim import validation
+
 
 class Operation(models.Model):
     class Kind(models.TextChoices):
@@ -148,6 +151,25 @@ class Outbox(models.Model):
 class ValidationReport(models.Model):
     """A Failover Cluster Validation Report, stored with the lab."""
 
+    class Outcome(looks.PresentedTextChoices):
+        """The report's first sentence; blank while the tests run."""
+
+        SUCCESS = "success", "Success", looks.UP
+        WARNINGS = "warnings", "Warnings", looks.WARNING
+        FAILED = "failed", "Failed", looks.FAILED
+        CANCELED = "canceled", "Canceled", looks.WARNING
+
+    class TestStatus(looks.PresentedTextChoices):
+        """A test's result (fcm.sim.validation), and Running/Pending while the wizard runs them."""
+
+        SUCCESS = validation.SUCCESS, "Success", looks.UP
+        WARNING = validation.WARNING, "Warning", looks.WARNING
+        FAILED = validation.FAILED, "Failed", looks.FAILED
+        NOT_APPLICABLE = validation.NA, "Not Applicable", looks.BARE
+        CANCELED = validation.CANCELED, "Canceled", looks.BARE
+        RUNNING = "Running", "Running", looks.PENDING
+        PENDING = "Pending", "Pending", looks.BARE
+
     lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="validation_reports")
     cluster = models.ForeignKey("inventory.Cluster", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="validation_reports")
@@ -161,8 +183,11 @@ class ValidationReport(models.Model):
     results = models.JSONField(default=list)
     started_at = models.DateTimeField(help_text="Sim time")
     completed_at = models.DateTimeField(null=True, blank=True, help_text="Sim time")
-    #: success | warnings | failed | canceled; empty while running.
-    outcome = models.CharField(max_length=10, blank=True)
+    #: Outcomes a cluster may be created from without the validation warning.
+    PASSING = (Outcome.SUCCESS, Outcome.WARNINGS)
+
+    #: Empty while running.
+    outcome = models.CharField(max_length=10, blank=True, choices=Outcome.choices)
 
     class Meta:
         ordering = ["-started_at", "-pk"]

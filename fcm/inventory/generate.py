@@ -122,7 +122,7 @@ def generate(owner, nodes=8, vms=100, name=None, os_version="2019", seed=1, repl
         for vm in vm_objs], batch_size=1000)
     resources = []
     for vm in vm_objs:
-        state = m.Resource.State.ONLINE if vm.state == "Running" else m.Resource.State.OFFLINE
+        state = m.Resource.State.ONLINE if vm.state == m.VirtualMachine.State.RUNNING else m.Resource.State.OFFLINE
         resources.append(m.Resource(role_id=vm.role_id, name=f"Virtual Machine Configuration {vm.name}",
                                     type=m.Resource.Type.VM_CONFIGURATION, state=state, virtual_machine=vm))
         resources.append(m.Resource(role_id=vm.role_id, name=f"Virtual Machine {vm.name}",

@@ -17,6 +17,9 @@ HOST_RESERVE_MB = 2048
 LIVE = "live"
 QUICK = "quick"
 
+#: The node state a role may move to (the cluster's NodeState "Up").
+UP = "Up"
+
 
 @dataclass(frozen=True)
 class NodeFacts:
@@ -47,7 +50,7 @@ def ineligibility(vm, node, source, kind):
     """Why `vm` cannot move to `node` (the product's reasons), or None."""
     if node.name == vm.host:
         return f"{vm.name} is already on {node.name}."
-    if node.state != "Up":
+    if node.state != UP:
         return f"{node.name} is {node.state.lower()}: a role can move only to a node that is up."
     if vm.running and vm.memory_mb > node.free_memory_mb:
         return (f"{node.name} does not have enough free memory: {vm.name} needs {vm.memory_mb} MB, "
@@ -125,7 +128,7 @@ def reserve(nodes, vms, failures=1):
     priority order (High, Medium, Low; No Auto Start stays off), each on the
     surviving node with the most free memory. Returns the worst case.
     """
-    up = [n for n in nodes if n.state == "Up"]
+    up = [n for n in nodes if n.state == UP]
     by_host = {}
     for vm in vms:
         by_host.setdefault(vm.host, []).append(vm)

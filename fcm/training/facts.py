@@ -38,9 +38,10 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
                             "addresses": addresses.get(c.pk, [])}
     events = tuple((eid, node or "", role or "") for eid, node, role in ClusterEvent.objects.filter(
         lab=lab, pk__gt=first_event_id).order_by("sim_time", "pk").values_list("event_id", "node__name", "role__name"))
-    validations = tuple({"nodes": r.nodes, "failed": _count(r.results, "Failed"),
-                         "warnings": _count(r.results, "Warning")}
-                        for r in ValidationReport.objects.filter(lab=lab).exclude(outcome__in=("", "canceled"))
+    validations = tuple({"nodes": r.nodes, "failed": _count(r.results, ValidationReport.TestStatus.FAILED),
+                         "warnings": _count(r.results, ValidationReport.TestStatus.WARNING)}
+                        for r in ValidationReport.objects.filter(lab=lab).exclude(
+                            outcome__in=("", ValidationReport.Outcome.CANCELED))
                         .only("nodes", "results"))
     replications = {rep.primary_vm.name: {"state": rep.state,
                                           "health": health(rep, sim_now).level}

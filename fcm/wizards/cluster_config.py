@@ -42,7 +42,7 @@ def _add_needs_warning(wizard, draft):
     if not new:
         return False
     everyone = sorted(set(new) | set(Node.objects.filter(cluster=wizard.cluster).values_list("name", flat=True)))
-    passing = ValidationReport.objects.filter(lab=wizard.lab, outcome__in=["success", "warnings"])
+    passing = ValidationReport.objects.filter(lab=wizard.lab, outcome__in=ValidationReport.PASSING)
     return not any(sorted(r.nodes) == everyone for r in passing)
 
 

@@ -158,7 +158,7 @@ def _needs_warning(wizard, draft):
     names = sorted((draft.data.get("servers") or {}).get("names") or [])
     if not names:
         return False
-    passing = ValidationReport.objects.filter(lab=wizard.lab, outcome__in=["success", "warnings"])
+    passing = ValidationReport.objects.filter(lab=wizard.lab, outcome__in=ValidationReport.PASSING)
     return not any(sorted(r.nodes) == names for r in passing)
 
 

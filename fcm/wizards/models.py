@@ -3,6 +3,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from fcm.inventory.models import looks
+
 
 class WizardDraft(models.Model):
     """One run of a wizard: its step and what was typed, keyed by an id in the URL.
@@ -27,3 +29,12 @@ class WizardDraft(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class PhaseStatus(looks.PresentedTextChoices):
+    """A step of a wizard's operation, as its progress page lists it."""
+
+    COMPLETED = "Completed", "Completed", looks.UP
+    IN_PROGRESS = "In progress", "In progress", looks.PENDING
+    CANCELED = "Canceled", "Canceled", looks.BARE
+    PENDING = "Pending", "Pending", looks.BARE

@@ -16,7 +16,7 @@ class NodeForm(forms.Form):
 
     def __init__(self, *args, cluster=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["node"].choices = [(n.pk, n.name) for n in Node.objects.filter(cluster=cluster, state="Up")
+        self.fields["node"].choices = [(n.pk, n.name) for n in Node.objects.filter(cluster=cluster, state=Node.State.UP)
                                        .order_by("name")]
 
 
@@ -136,7 +136,7 @@ class NewVmWizard(Wizard):
     def node(self, draft):
         pk = ((draft.data.get("node") or {}).get("node")) if draft else None
         return Node.objects.filter(cluster=self.cluster, pk=pk).first() or \
-            Node.objects.filter(cluster=self.cluster, state="Up").order_by("name").first()
+            Node.objects.filter(cluster=self.cluster, state=Node.State.UP).order_by("name").first()
 
     def form_kwargs(self, draft, step):
         if step.key == "node":

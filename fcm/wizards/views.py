@@ -12,8 +12,12 @@ from fcm.engine.errors import EngineError
 from fcm.engine.models import Operation, ValidationReport
 from fcm.inventory.models import Cluster, Lab
 
-from .models import WizardDraft
+from .models import PhaseStatus, WizardDraft
 from .registry import CLUSTER_WIZARDS, WIZARDS
+
+TestStatus = ValidationReport.TestStatus
+#: The report summary's worst result of a category, mildest first.
+SEVERITY = (TestStatus.SUCCESS, TestStatus.NOT_APPLICABLE, TestStatus.CANCELED, TestStatus.WARNING, TestStatus.FAILED)
 
 
 def lab_for(request, lab):
@@ -152,13 +156,13 @@ def phase_rows(op):
     rows = []
     for i, p in enumerate(op.phases, start=1):
         if op.state == Operation.State.COMPLETED or i < op.phase_index:
-            status = "Completed"
+            status = PhaseStatus.COMPLETED
         elif i == op.phase_index and op.state == Operation.State.RUNNING:
-            status = "In progress"
+            status = PhaseStatus.IN_PROGRESS
         elif op.state in (Operation.State.FAILED, Operation.State.CANCELLED):
-            status = "Canceled"
+            status = PhaseStatus.CANCELED
         else:
-            status = "Pending"
+            status = PhaseStatus.PENDING
         rows.append({"name": p["name"], "status": status})
     return rows
 
@@ -171,11 +175,11 @@ def validation_rows(op, report):
     done = len(report.results) if op.state != Operation.State.RUNNING else max(op.phase_index - 1, 0)
     for i, r in enumerate(report.results):
         if i < done or report.completed_at:
-            status = r["status"]
+            status = TestStatus.coerce(r["status"]) or r["status"]
         elif i == done and op.state == Operation.State.RUNNING:
-            status = "Running"
+            status = TestStatus.RUNNING
         else:
-            status = "Pending"
+            status = TestStatus.PENDING
         rows.append({"category": r["category"], "name": r["name"], "status": status})
     return rows
 
@@ -214,9 +218,7 @@ class ReportView(LoginRequiredMixin, View):
             counts = {}
             for t in tests:
                 counts[t["status"]] = counts.get(t["status"], 0) + 1
-            worst = max((t["status"] for t in tests), key=lambda s: ("Success", "Not Applicable", "Canceled",
-                                                                    "Warning", "Failed").index(s)
-                        if s in ("Success", "Not Applicable", "Canceled", "Warning", "Failed") else 0)
+            worst = max((t["status"] for t in tests), key=lambda s: SEVERITY.index(s) if s in SEVERITY else 0)
             summary.append({"name": name, "worst": worst, "counts": counts, "anchor": f"cat-{len(summary)}"})
         html = render_to_string("wizards/report.html", {
             "report": report, "lab": lab_obj, "categories": categories.items(), "summary": summary,

@@ -4,6 +4,9 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from fcm.engine.status import information, status_override
+from fcm.inventory.models import Role, VirtualMachine, looks
+from fcm.sim.migration import describe_seconds
 from fcm.sim.units import format_capacity
 
 register = template.Library()
@@ -45,26 +48,26 @@ def uptime(started_at, now):
     return f"{days}.{clock}" if days else clock
 
 
-NODE_STATE_ICONS = {"Up": "up", "Down": "down", "Paused": "paused", "Joining": "pending", "Isolated": "warning",
-                    "Quarantined": "failed"}
-VM_STATE_ICONS = {"Running": "up", "Off": "off", "Saved": "off", "Paused": "paused",
-                  "Starting": "pending", "Stopping": "pending", "Saving": "pending", "Resuming": "pending"}
-GENERIC_ICONS = {"Online": "up", "Offline": "down", "Failed": "failed", "Up": "up", "Down": "down",
-                 "Partitioned": "warning", "Unavailable": "down", "Online Pending": "pending",
-                 "Offline Pending": "pending"}
-
-
 @register.filter
-def state_icon(state):
-    return NODE_STATE_ICONS.get(state) or GENERIC_ICONS.get(state) or VM_STATE_ICONS.get(state, "info")
+def state_icon(state, choices=None):
+    """The icon of a state, as its enum presents it.
+
+    `n.state|state_icon:n.State` coerces a field's value to its enum; an
+    enum member needs no argument. A blank or unknown value shows "info".
+    """
+    if choices is not None:
+        state = choices.coerce(state)
+    elif state and not isinstance(state, looks.Presented):
+        raise TypeError(f"state_icon needs the enum of {state!r}: value|state_icon:obj.State")
+    return state.icon if isinstance(state, looks.Presented) else looks.INFO.icon
 
 
 @register.filter
 def role_icon(role):
     """Roles show the VM's state icon from 2012; the group's state before."""
-    vm = getattr(role, "virtual_machine", None) if role.type == "Virtual Machine" else None
-    if vm is not None and role.cluster.version.order >= 3 and role.state != "Failed":
-        return VM_STATE_ICONS.get(vm.state, "info")
+    vm = getattr(role, "virtual_machine", None) if role.type == Role.Type.VIRTUAL_MACHINE else None
+    if vm is not None and role.cluster.version.order >= 3 and role.state != Role.State.FAILED:
+        return state_icon(vm.state, VirtualMachine.State)
     return role.status_icon
 
 
@@ -94,20 +97,17 @@ def row_attrs(context, url, obj):
 @register.simple_tag
 def role_status(role):
     """Status column: the product's wording, 'Live Migrating' while memory moves."""
-    from fcm.engine.status import status_override
     return status_override(role, getattr(role, "operation", None)) or role.status_text
 
 
 @register.simple_tag(takes_context=True)
 def role_info(context, role):
     """Information column: 'Live Migrating, 37% completed', queue places..."""
-    from fcm.engine.status import information
     return information(role, getattr(role, "operation", None), context.get("sim_now"))
 
 
 @register.filter
 def seconds(value):
-    from fcm.sim.migration import describe_seconds
     try:
         return describe_seconds(float(value))
     except (TypeError, ValueError):

@@ -27,7 +27,9 @@ class Migration(migrations.Migration):
                         ("results", models.JSONField(default=list)),
                         ("started_at", models.DateTimeField(help_text="Sim time")),
                         ("completed_at", models.DateTimeField(blank=True, help_text="Sim time", null=True)),
-                        ("outcome", models.CharField(blank=True, max_length=10)),
+                        ("outcome", models.CharField(blank=True, max_length=10, choices=[
+                            ("success", "Success"), ("warnings", "Warnings"), ("failed", "Failed"),
+                            ("canceled", "Canceled")])),
                         ("cluster", models.ForeignKey(blank=True, null=True,
                                                       on_delete=django.db.models.deletion.SET_NULL,
                                                       related_name="validation_reports", to="inventory.cluster")),

@@ -3,9 +3,10 @@ from django.db import models
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from fcm.sim import migration, versions
+from fcm.sim import migration, storage_paths, versions
 from fcm.sim.names import fqdn
 
+from . import looks
 from .servers import Domain, Disk, Network, Node, validate_ipv4, validate_netbios_name
 
 
@@ -19,9 +20,9 @@ class Cluster(models.Model):
         DISK_ONLY = "DiskOnly", "No Majority: Disk Only"
         CLOUD_WITNESS = "NodeAndCloudMajority", "Node and Cloud Witness Majority"
 
-    class State(models.TextChoices):
-        RUNNING = "Running", "Running"
-        DOWN = "Down", "Down"
+    class State(looks.PresentedTextChoices):
+        RUNNING = "Running", "Running", looks.UP
+        DOWN = "Down", "Down", looks.DOWN
 
     lab = models.ForeignKey("Lab", on_delete=models.CASCADE, related_name="clusters")
     name = models.CharField(max_length=15, validators=[validate_netbios_name])
@@ -128,11 +129,11 @@ class ClusterNetwork(models.Model):
         CLUSTER_ONLY = 1, "Cluster Only"
         CLUSTER_AND_CLIENT = 3, "Cluster and Client"
 
-    class State(models.TextChoices):
-        UP = "Up", "Up"
-        PARTITIONED = "Partitioned", "Partitioned"
-        DOWN = "Down", "Down"
-        UNAVAILABLE = "Unavailable", "Unavailable"
+    class State(looks.PresentedTextChoices):
+        UP = "Up", "Up", looks.UP
+        PARTITIONED = "Partitioned", "Partitioned", looks.WARNING
+        DOWN = "Down", "Down", looks.DOWN
+        UNAVAILABLE = "Unavailable", "Unavailable", looks.DOWN
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="cluster_networks")
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="cluster_networks")
@@ -165,12 +166,19 @@ class ClusterDisk(models.Model):
         CSV = "csv", "Cluster Shared Volume"
         ROLE = "role", "Role"
 
-    class State(models.TextChoices):
-        ONLINE = "Online", "Online"
-        OFFLINE = "Offline", "Offline"
-        FAILED = "Failed", "Failed"
-        ONLINE_PENDING = "Online Pending", "Online Pending"
-        OFFLINE_PENDING = "Offline Pending", "Offline Pending"
+    class State(looks.PresentedTextChoices):
+        ONLINE = "Online", "Online", looks.UP
+        OFFLINE = "Offline", "Offline", looks.DOWN
+        FAILED = "Failed", "Failed", looks.FAILED
+        ONLINE_PENDING = "Online Pending", "Online Pending", looks.PENDING
+        OFFLINE_PENDING = "Offline Pending", "Offline Pending", looks.PENDING
+
+    class Access(looks.PresentedTextChoices):
+        """How a node reaches a Cluster Shared Volume (fcm.sim.storage_paths); not stored."""
+
+        DIRECT = storage_paths.DIRECT, "Direct", looks.UP
+        REDIRECTED = storage_paths.REDIRECTED, "Redirected", looks.WARNING
+        NO_ACCESS = storage_paths.NO_ACCESS, "No access", looks.FAILED
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="cluster_disks")
     disk = models.OneToOneField(Disk, on_delete=models.CASCADE, related_name="cluster_disk")

@@ -1,18 +1,19 @@
 from django.db import models
 
+from . import looks
 from .servers import Node
 
 
 class ClusterEvent(models.Model):
     """An event as the Cluster Events view lists it (System log, FailoverClustering)."""
 
-    class Level(models.IntegerChoices):
+    class Level(looks.PresentedIntegerChoices):
         # Windows event levels; lower is more severe.
-        CRITICAL = 1, "Critical"
-        ERROR = 2, "Error"
-        WARNING = 3, "Warning"
-        INFORMATION = 4, "Information"
-        VERBOSE = 5, "Verbose"
+        CRITICAL = 1, "Critical", looks.CRITICAL
+        ERROR = 2, "Error", looks.FAILED
+        WARNING = 3, "Warning", looks.WARNING
+        INFORMATION = 4, "Information", looks.INFO
+        VERBOSE = 5, "Verbose", looks.INFO
 
     lab = models.ForeignKey("Lab", on_delete=models.CASCADE, related_name="events")
     cluster = models.ForeignKey(
@@ -41,4 +42,5 @@ class ClusterEvent(models.Model):
 
     @property
     def level_icon(self):
-        return {1: "critical", 2: "failed", 3: "warning"}.get(self.level, "info")
+        level = self.Level.coerce(self.level)
+        return level.icon if level is not None else looks.INFO.icon

@@ -2,6 +2,9 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from fcm.sim import replication as sim_replication
+
+from . import looks
 from .servers import Node
 from .vms import VirtualMachine
 
@@ -78,20 +81,27 @@ class ReplicaAuthorization(models.Model):
 class Replication(models.Model):
     """One VM's replication relationship, from the primary's point of view."""
 
-    class State(models.TextChoices):
+    class State(looks.PresentedTextChoices):
         """The PowerShell ReplicationState names; the console words them (see state_text)."""
 
-        READY = "ReadyForInitialReplication", "Pending Initial Replication"
-        WAITING = "WaitingForInitialReplication", "Waiting for Initial Replication"
-        INITIAL = "InitialReplicationInProgress", "Initial Replication in Progress"
-        REPLICATING = "Replicating", "Replication Enabled"
-        PREPARED = "PreparedForFailover", "Prepared for planned failover"
-        FAILED_OVER_WAITING = "FailOverWaitingCompletion", "Failover Complete"
-        FAILED_OVER = "FailedOver", "Failed over"
-        SUSPENDED = "Suspended", "Replication Paused"
-        ERROR = "Error", "Replication Error"
-        RESYNC_REQUIRED = "WaitingForStartResynchronize", "Resynchronization required"
-        RESYNCHRONIZING = "Resynchronizing", "Resynchronizing"
+        READY = "ReadyForInitialReplication", "Pending Initial Replication", looks.PENDING
+        WAITING = "WaitingForInitialReplication", "Waiting for Initial Replication", looks.PENDING
+        INITIAL = "InitialReplicationInProgress", "Initial Replication in Progress", looks.PENDING
+        REPLICATING = "Replicating", "Replication Enabled", looks.UP
+        PREPARED = "PreparedForFailover", "Prepared for planned failover", looks.PENDING
+        FAILED_OVER_WAITING = "FailOverWaitingCompletion", "Failover Complete", looks.WARNING
+        FAILED_OVER = "FailedOver", "Failed over", looks.INFO
+        SUSPENDED = "Suspended", "Replication Paused", looks.PAUSED
+        ERROR = "Error", "Replication Error", looks.FAILED
+        RESYNC_REQUIRED = "WaitingForStartResynchronize", "Resynchronization required", looks.WARNING
+        RESYNCHRONIZING = "Resynchronizing", "Resynchronizing", looks.PENDING
+
+    class Health(looks.PresentedTextChoices):
+        """Replication Health (fcm.sim.replication's levels); computed, not stored."""
+
+        NORMAL = sim_replication.NORMAL, "Normal", looks.UP
+        WARNING = sim_replication.WARNING, "Warning", looks.WARNING
+        CRITICAL = sim_replication.CRITICAL, "Critical", looks.CRITICAL
 
     class Auth(models.TextChoices):
         KERBEROS = "Kerberos", "Kerberos (HTTP)"

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from . import looks
 from .servers import Node
 
 
@@ -14,14 +15,14 @@ class Role(models.Model):
         DTC = "Distributed Transaction Coordinator", "Distributed Transaction Coordinator"
         REPLICA_BROKER = "Hyper-V Replica Broker", "Hyper-V Replica Broker"
 
-    class State(models.TextChoices):
+    class State(looks.PresentedTextChoices):
         """CLUSTER_GROUP_STATE. The console words it per version (see status_text)."""
 
-        ONLINE = "Online", "Online"
-        OFFLINE = "Offline", "Offline"
-        FAILED = "Failed", "Failed"
-        PARTIAL_ONLINE = "PartialOnline", "Partially Online"
-        PENDING = "Pending", "Pending"
+        ONLINE = "Online", "Online", looks.UP
+        OFFLINE = "Offline", "Offline", looks.DOWN
+        FAILED = "Failed", "Failed", looks.FAILED
+        PARTIAL_ONLINE = "PartialOnline", "Partially Online", looks.WARNING
+        PENDING = "Pending", "Pending", looks.PENDING
 
     class Priority(models.IntegerChoices):
         HIGH = 3000, "High"
@@ -93,13 +94,8 @@ class Role(models.Model):
 
     @property
     def status_icon(self):
-        return {
-            self.State.ONLINE: "up",
-            self.State.OFFLINE: "down",
-            self.State.FAILED: "failed",
-            self.State.PARTIAL_ONLINE: "warning",
-            self.State.PENDING: "pending",
-        }[self.state]
+        """The group state's icon (role_icon shows the VM's instead from 2012)."""
+        return self.State(self.state).icon
 
     def clean(self):
         if self.owner_node_id and self.owner_node.cluster_id != self.cluster_id:
@@ -134,12 +130,12 @@ class Resource(models.Model):
         DTC = "Distributed Transaction Coordinator", "Distributed Transaction Coordinator"
         REPLICA_BROKER = "Virtual Machine Replication Broker", "Virtual Machine Replication Broker"
 
-    class State(models.TextChoices):
-        ONLINE = "Online", "Online"
-        OFFLINE = "Offline", "Offline"
-        FAILED = "Failed", "Failed"
-        ONLINE_PENDING = "Online Pending", "Online Pending"
-        OFFLINE_PENDING = "Offline Pending", "Offline Pending"
+    class State(looks.PresentedTextChoices):
+        ONLINE = "Online", "Online", looks.UP
+        OFFLINE = "Offline", "Offline", looks.DOWN
+        FAILED = "Failed", "Failed", looks.FAILED
+        ONLINE_PENDING = "Online Pending", "Online Pending", looks.PENDING
+        OFFLINE_PENDING = "Offline Pending", "Offline Pending", looks.PENDING
 
     class RestartAction(models.IntegerChoices):
         NO_RESTART = 0, "If resource fails, do not restart"

@@ -6,6 +6,8 @@ from django.db import models
 from fcm.sim import versions, workload  # noqa: F401  (workload used by vms)
 from fcm.sim.names import fqdn, netbios_name_problem
 
+from . import looks
+
 
 def validate_netbios_name(value):
     problem = netbios_name_problem(value)
@@ -107,21 +109,28 @@ class Node(models.Model):
         INTEL = "GenuineIntel", "Intel"
         AMD = "AuthenticAMD", "AMD"
 
-    class PowerState(models.TextChoices):
-        ON = "On", "On"
-        OFF = "Off", "Off"
+    class PowerState(looks.PresentedTextChoices):
+        ON = "On", "On", looks.UP
+        OFF = "Off", "Off", looks.OFF
 
-    class State(models.TextChoices):
+    class State(looks.PresentedTextChoices):
         """Cluster node state (the Nodes list's Status column)."""
 
-        UP = "Up", "Up"
-        DOWN = "Down", "Down"
-        PAUSED = "Paused", "Paused"
-        JOINING = "Joining", "Joining"
+        UP = "Up", "Up", looks.UP
+        DOWN = "Down", "Down", looks.DOWN
+        PAUSED = "Paused", "Paused", looks.PAUSED
+        JOINING = "Joining", "Joining", looks.PENDING
         #: 2016+: cut off by a transient fault, still running its VMs (Unmonitored) during the resiliency period.
-        ISOLATED = "Isolated", "Isolated"
+        ISOLATED = "Isolated", "Isolated", looks.WARNING
         #: 2016+: isolated too often; may not join until the quarantine ends.
-        QUARANTINED = "Quarantined", "Quarantined"
+        QUARANTINED = "Quarantined", "Quarantined", looks.FAILED
+
+    class DrainStatus(models.TextChoices):
+        """Pause -> Drain Roles progress (the Nodes list's Information column)."""
+
+        IN_PROGRESS = "In Progress", "Draining"
+        COMPLETED = "Completed", "Drain Completed"
+        FAILED = "Failed", "Drain Failed"
 
     lab = models.ForeignKey("Lab", on_delete=models.CASCADE, related_name="nodes")
     name = models.CharField(max_length=15, validators=[validate_netbios_name])
@@ -165,8 +174,7 @@ class Node(models.Model):
         "current vote", default=1, help_text="DynamicWeight (2012+ dynamic quorum)."
     )
     drain_status = models.CharField(
-        max_length=12, blank=True, choices=[("In Progress", "Draining"), ("Completed", "Drain Completed"),
-                                            ("Failed", "Drain Failed")],
+        max_length=12, blank=True, choices=DrainStatus.choices,
         help_text="Pause -> Drain Roles progress, shown in the Information column.")
     paused_at = models.DateTimeField(null=True, blank=True, help_text="Sim time the node was paused")
     stopping_service = models.BooleanField(default=False, help_text="Stop Cluster Service: Down once drained")

@@ -3,6 +3,7 @@ from django.db import models
 
 from fcm.sim import workload
 
+from . import looks
 from .servers import Disk, Node
 
 
@@ -20,15 +21,15 @@ class MigrationState(models.IntegerChoices):
 class VirtualMachine(models.Model):
     """A Hyper-V virtual machine on a host; clustered when it has a role."""
 
-    class State(models.TextChoices):
-        OFF = "Off", "Off"
-        STARTING = "Starting", "Starting"
-        RUNNING = "Running", "Running"
-        SAVING = "Saving", "Saving"
-        SAVED = "Saved", "Saved"
-        STOPPING = "Stopping", "Stopping"
-        PAUSED = "Paused", "Paused"
-        RESUMING = "Resuming", "Resuming"
+    class State(looks.PresentedTextChoices):
+        OFF = "Off", "Off", looks.OFF
+        STARTING = "Starting", "Starting", looks.PENDING
+        RUNNING = "Running", "Running", looks.UP
+        SAVING = "Saving", "Saving", looks.PENDING
+        SAVED = "Saved", "Saved", looks.OFF
+        STOPPING = "Stopping", "Stopping", looks.PENDING
+        PAUSED = "Paused", "Paused", looks.PAUSED
+        RESUMING = "Resuming", "Resuming", looks.PENDING
 
     lab = models.ForeignKey("Lab", on_delete=models.CASCADE, related_name="virtual_machines")
     name = models.CharField(max_length=100)
@@ -68,7 +69,7 @@ class VirtualMachine(models.Model):
     def __str__(self):
         return self.name
 
-    RUNNING_STATES = ("Running", "Starting", "Saving", "Paused", "Resuming", "Stopping")
+    RUNNING_STATES = (State.RUNNING, State.STARTING, State.SAVING, State.PAUSED, State.RESUMING, State.STOPPING)
 
     @property
     def is_running(self):

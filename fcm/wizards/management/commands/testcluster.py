@@ -4,11 +4,13 @@ from django.test import RequestFactory
 
 from fcm.engine import lifecycle
 from fcm.engine.commands import clusters
-from fcm.engine.models import Operation
+from fcm.engine.models import Operation, ValidationReport
 from fcm.inventory import owners
 from fcm.inventory.models import Lab
 from fcm.sim import validation
+
 from fcm.wizards.validate import resolve_names
+from fcm.wizards.views import ReportView
 
 
 class Command(BaseCommand):
@@ -54,12 +56,11 @@ class Command(BaseCommand):
                         self.stdout.write(f"{'':<22}   - {line}")
         self.stdout.write(f"Result: {rep.outcome}")
         if report:
-            from fcm.wizards.views import ReportView
             request = RequestFactory().get("/", {"download": "1"})
             request.user = owners.administrator()
             response = ReportView.as_view()(request, lab=lab_obj.pk, pk=rep.pk)
             with open(report, "wb") as fh:
                 fh.write(response.content)
             self.stdout.write(f"Report written to {report}")
-        if rep.outcome == "failed":
+        if rep.outcome == ValidationReport.Outcome.FAILED:
             raise SystemExit(1)
