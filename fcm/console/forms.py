@@ -15,11 +15,23 @@ class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, strip=True, label="Search")
 
 
+def whole_number(text):
+    """A whole number posted as digits 0-9 (at most 18 of them, what a row id can be); None for
+    anything else. (str.isdigit alone lets through '²', which int() refuses.)"""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def whole_numbers(texts):
+    """The whole numbers among `texts`, in order (the rest dropped)."""
+    return [n for n in map(whole_number, texts) if n is not None]
+
+
 def _parse_event_ids(value):
     """'1135, 1069 1177' -> [1135, 1069, 1177]; a clear error for anything else."""
     ids = []
     for part in value.replace(",", " ").split():
-        if not part.isdigit() or not 0 < int(part) < 65536:
+        if whole_number(part) is None or not 0 < int(part) < 65536:
             raise ValidationError(
                 f"'{part}' is not an event ID. Type numbers from 1 to 65535, separated by commas.",
                 code="invalid_event_id",

@@ -12,7 +12,7 @@ from fcm.engine.models import Operation
 
 from . import selectors
 from .base import ClusterMixin, VmRoleMixin, close_dialog, refused
-from .forms import MoveTargetForm
+from .forms import MoveTargetForm, whole_number, whole_numbers
 from .presenters import role_details, roles_selection
 
 KINDS = {"live": Operation.Kind.LIVE_MIGRATION, "quick": Operation.Kind.QUICK_MIGRATION}
@@ -95,7 +95,7 @@ class RoleStorageMoveView(VmRoleMixin, View):
 
     def post(self, request, lab, cluster, pk):
         self.load(request, lab, cluster, pk)
-        disk = selectors.cluster_disk_in(self.cluster, request.POST.get("target") or 0)
+        disk = selectors.cluster_disk_in(self.cluster, whole_number(request.POST.get("target")) or 0)
         if disk is None:
             return self.dialog(request, self.template, error="Select the destination volume.", **self.context())
         error = refused(lambda: services.request_storage_move(request.user, self.role, disk))
@@ -123,7 +123,7 @@ class CancelMoveView(VmRoleMixin, View):
 def _selected_ids(request):
     """The roles named by ?ids=1,2,3 (at most 500)."""
     raw = request.GET.get("ids") or request.POST.get("ids") or ""
-    return [int(x) for x in raw.split(",") if x.strip().isdigit()][:500]
+    return whole_numbers(raw.split(","))[:500]
 
 
 class SelectedRolesMixin(ClusterMixin):
@@ -168,7 +168,7 @@ class MultiMoveView(SelectedRolesMixin, View):
         choice = request.POST.get("target", "")
         target = None
         if choice != "best":
-            target = selectors.node_in(self.cluster, choice if choice.isdigit() else 0)
+            target = selectors.node_in(self.cluster, whole_number(choice) or 0)
             if target is None:
                 return self.dialog(request, self.template, error="Choose Best Possible Node or one of the nodes.",
                                    **self.context(kind))

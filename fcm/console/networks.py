@@ -7,6 +7,7 @@ from fcm.engine import membership, properties
 
 from . import menus, selectors
 from .base import ClusterMixin, ConsoleView, ListPage, refused
+from .forms import whole_number, whole_numbers
 
 
 class NetworksPage(ListPage):
@@ -44,11 +45,10 @@ class LiveMigrationSettingsView(ClusterMixin, View):
 
     def post(self, request, lab, cluster):
         self.load(request, lab, cluster)
-        order = [int(x) for x in request.POST.getlist("order") if x.isdigit()]
-        allowed = {int(x) for x in request.POST.getlist("allowed") if x.isdigit()}
-        limit = request.POST.get("simultaneous", "")
-        error = refused(lambda: properties.set_live_migration_settings(
-            self.cluster, order, allowed, int(limit) if limit.isdigit() else None))
+        order = whole_numbers(request.POST.getlist("order"))
+        allowed = set(whole_numbers(request.POST.getlist("allowed")))
+        limit = whole_number(request.POST.get("simultaneous"))
+        error = refused(lambda: properties.set_live_migration_settings(self.cluster, order, allowed, limit))
         if error:
             return self.dialog(request, self.template, networks=selectors.live_migration_networks(self.cluster),
                                error=error)
