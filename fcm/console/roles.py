@@ -48,7 +48,7 @@ class RolePowerView(VmRoleMixin, View):
         return role_details(request, lab, cluster, pk)
 
 
-class ResourceStateView(VmRoleMixin, View):
+class ResourceStateView(RoleMixin, View):
     """Resources tab: Bring Online / Take Offline a single resource."""
 
     def post(self, request, lab, cluster, pk, resource, state):
@@ -83,7 +83,7 @@ class RoleRemoveView(VmRoleMixin, View):
         return HttpResponseClientRedirect(reverse("console:roles", args=[lab, cluster]))
 
 
-class RolePropertiesView(VmRoleMixin, View):
+class RolePropertiesView(RoleMixin, View):
     template = "console/dialogs/role_properties.html"
 
     def form(self, data=None):
