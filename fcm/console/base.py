@@ -25,7 +25,6 @@ from django_htmx.http import HttpResponseClientRefresh, retarget
 
 from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.engine.errors import EngineError
-from fcm.inventory.models import Cluster, Lab
 from fcm.training import panel as training
 
 from . import selectors
@@ -37,12 +36,12 @@ from .forms import SearchForm
 def lab_for(user, pk):
     """The lab `pk` if `user` may open it (their own, shared with them, ...: Lab.objects.visible_to);
     anything else is a 404, so a foreign lab looks like no lab."""
-    return get_object_or_404(Lab.objects.visible_to(user), pk=pk)
+    return get_object_or_404(selectors.visible_labs(user), pk=pk)
 
 
 def cluster_in(lab, pk):
     """Cluster `pk` of `lab` (with its domain and lab, which every cluster page shows); else a 404."""
-    return get_object_or_404(Cluster.objects.select_related("domain", "lab"), lab=lab, pk=pk)
+    return get_object_or_404(selectors.clusters_shown(), lab=lab, pk=pk)
 
 
 def role_in(cluster, pk):

@@ -58,7 +58,7 @@ class IncidentView(ClusterMixin, View):
         incidents = selectors.node_failures(self.cluster)
         chosen = None
         if pk is not None:
-            chosen = incidents.filter(pk=pk).first()
+            chosen = selectors.node_failure(self.cluster, pk)
             if chosen is None:
                 raise Http404("No such incident.")
         elif incidents:

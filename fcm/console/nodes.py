@@ -34,7 +34,7 @@ class NodesPage(ListPage):
         if pk is not None:
             self.select(lambda: selectors.node_detail(self.cluster, pk))
             self.selected.current_vote = votes.node_votes.get(self.selected.name, 0)
-            ctx["recent_events"] = list(selectors.events(self.cluster).filter(node=self.selected)[:5])
+            ctx["recent_events"] = selectors.recent_events(self.cluster, node=self.selected)
             ctx.update(self.tabs(("summary", "Summary"), ("network", "Network Connections")))
         return ctx
 

@@ -71,7 +71,7 @@ class RolesPage(ListPage):
         ctx.update(self.tabs(*tabs))
         ctx["resource_groups"] = group_resources(role.resources.all())
         attach_last_operations([role], self.sim_now)
-        ctx["recent_events"] = list(selectors.events(self.cluster).filter(role=role)[:5])
+        ctx["recent_events"] = selectors.recent_events(self.cluster, role=role)
         return ctx
 
     def action_groups(self, context):

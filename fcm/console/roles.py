@@ -53,7 +53,7 @@ class ResourceStateView(RoleMixin, View):
 
     def post(self, request, lab, cluster, pk, resource, state):
         role = self.load(request, lab, cluster, pk)
-        res = role.resources.filter(pk=resource).first()
+        res = next((r for r in role.resources.all() if r.pk == resource), None)
         if res is None or state not in ("online", "offline"):
             raise Http404("No such resource.")
         error = refused(lambda: role_services.set_resource_state(request.user, res, state == "online"))

@@ -134,6 +134,11 @@ def events(cluster):
     return ClusterEvent.objects.filter(cluster=cluster).select_related("node", "role")
 
 
+def recent_events(cluster, **about):
+    """The five latest events about a role or a node (its details' Recent Cluster Events)."""
+    return list(events(cluster).filter(**about)[:5])
+
+
 def event_detail(cluster, pk):
     return ClusterEvent.objects.select_related("node", "role").get(cluster=cluster, pk=pk)
 
@@ -225,6 +230,21 @@ def wan_link(lab, pk):
 
 
 # -- one thing of a cluster, by the pk a URL or a form gives (None when it is not there) -----------
+
+def visible_labs(user):
+    """Labs the user may open (Lab.objects.visible_to: their own, shared with them, ...)."""
+    return Lab.objects.visible_to(user)
+
+
+def clusters_shown():
+    """Clusters with what every cluster page shows of them (domain, lab)."""
+    return Cluster.objects.select_related("domain", "lab")
+
+
+def cluster_row(cluster):
+    """The cluster read again (a form edits a copy, not the one the page shows)."""
+    return Cluster.objects.get(pk=cluster.pk)
+
 
 def node_in(cluster, pk):
     return Node.objects.filter(cluster=cluster, pk=pk).first()
@@ -324,6 +344,10 @@ def node_failures(cluster):
         .select_related("source_node").order_by("-started_at")
 
 
+def node_failure(cluster, pk):
+    return node_failures(cluster).filter(pk=pk).first()
+
+
 def roles_failed_at(cluster, declared):
     """Events 1069 logged when a node was declared down: one per role it held."""
     return ClusterEvent.objects.filter(cluster=cluster, event_id=1069, sim_time=declared) \
@@ -339,8 +363,3 @@ def first_boot_after(role, since):
 def role_could_not_be_placed(role, at):
     """Event 1205 at `at`: no node could bring the role online."""
     return ClusterEvent.objects.filter(role=role, event_id=1205, sim_time=at).exists()
-
-
-def cluster_row(cluster):
-    """The cluster read again (a form edits a copy, not the one the page shows)."""
-    return Cluster.objects.get(pk=cluster.pk)
