@@ -103,8 +103,8 @@ def set_role_properties(role, *, name, priority, failover_threshold, failover_pe
     only between two hours of the day), and its preferred owners in order (node pks, first tried first).
 
     Only these columns change: the role's state and owner, which the engine moves meanwhile, are
-    left as they are. The rename is checked under the cluster's lock, so two roles cannot end up
-    with one name."""
+    left as they are. The name is checked under the cluster's lock, so two renames at once cannot
+    give two roles one name."""
     name = (name or "").strip()
     if not name:
         raise PropertyError("Type a name for the role.", "name")
@@ -126,7 +126,7 @@ def set_role_properties(role, *, name, priority, failover_threshold, failover_pe
         raise PropertyError("Give each preferred owner a different position (1 is tried first).")
     with transaction.atomic():
         Cluster.objects.select_for_update().filter(pk=role.cluster_id).first()
-        role = Role.objects.select_for_update().select_related("cluster").get(pk=role.pk)
+        role = Role.objects.select_for_update(of=("self",)).select_related("cluster").get(pk=role.pk)
         if Role.objects.filter(cluster_id=role.cluster_id, name__iexact=name).exclude(pk=role.pk).exists():
             raise PropertyError(f"Another role of this cluster is named {name}.", "name")
         nodes = set(Node.objects.filter(cluster_id=role.cluster_id, pk__in=preferred).values_list("pk", flat=True))
@@ -144,7 +144,6 @@ def set_role_properties(role, *, name, priority, failover_threshold, failover_pe
         PreferredOwner.objects.bulk_create([PreferredOwner(role=role, node_id=node_id, rank=i)
                                             for i, node_id in enumerate(preferred, start=1)])
         Outbox.objects.create(lab_id=role.cluster.lab_id, kind=Outbox.Kind.ROLE, object_id=role.pk)
-    return role
 
 
 def set_replica_server(server, settings, authorized):
@@ -172,7 +171,6 @@ def set_replica_server(server, settings, authorized):
             Outbox.objects.create(lab_id=server.lab_id, kind=Outbox.Kind.ROLE, object_id=server.broker_role_id)
         else:
             Outbox.objects.create(lab_id=server.lab_id, kind=Outbox.Kind.NODE, object_id=server.node_id)
-    return server
 
 
 def set_clock(lab, speed):
