@@ -1,8 +1,12 @@
-"""Forms behind the console's search box and the Cluster Events query."""
+"""Forms behind the console: the search box, the Cluster Events query, and the dialogs' fields."""
 from django import forms
 from django.core.exceptions import ValidationError
 
-from fcm.inventory.models import Cluster, ClusterEvent
+from fcm.engine.commands import properties
+from fcm.engine.clock import CLOCK_SPEEDS
+from fcm.inventory.models import Cluster, ClusterEvent, ReplicaServer, Role
+
+from . import selectors
 
 
 class SearchForm(forms.Form):
@@ -11,11 +15,23 @@ class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, strip=True, label="Search")
 
 
+def whole_number(text):
+    """A whole number posted as digits 0-9 (at most 18 of them, what a row id can be); None for
+    anything else. (str.isdigit alone lets through '²', which int() refuses.)"""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def whole_numbers(texts):
+    """The whole numbers among `texts`, in order (the rest dropped)."""
+    return [n for n in map(whole_number, texts) if n is not None]
+
+
 def _parse_event_ids(value):
     """'1135, 1069 1177' -> [1135, 1069, 1177]; a clear error for anything else."""
     ids = []
     for part in value.replace(",", " ").split():
-        if not part.isdigit() or not 0 < int(part) < 65536:
+        if whole_number(part) is None or not 0 < int(part) < 65536:
             raise ValidationError(
                 f"'{part}' is not an event ID. Type numbers from 1 to 65535, separated by commas.",
                 code="invalid_event_id",
@@ -86,21 +102,13 @@ class ClusterPropertiesForm(forms.ModelForm):
     """Heartbeat thresholds and (2016+) compute resiliency: the cluster common properties
     an administrator tunes with (Get-Cluster).<Property> = <value>.
 
-    Ranges follow the failover clustering team's tuning guidance (fcm.md section 8.1).
+    Ranges follow the failover clustering team's tuning guidance (fcm.md section 8.1); the
+    engine holds them (fcm.engine.commands.properties.CLUSTER_PROPERTIES).
     """
 
-    RANGES = {
-        "same_subnet_delay_ms": (250, 2000), "cross_subnet_delay_ms": (250, 4000),
-        "same_subnet_threshold": (3, 120), "cross_subnet_threshold": (3, 120),
-        "resiliency_period_s": (0, 3600), "quarantine_threshold": (0, 100), "quarantine_duration_s": (0, 86400),
-    }
+    RANGES = {name: (low, high) for name, (_, low, high) in properties.CLUSTER_PROPERTIES.items()}
     #: The PowerShell property behind each field.
-    PROPERTIES = {
-        "same_subnet_delay_ms": "SameSubnetDelay", "same_subnet_threshold": "SameSubnetThreshold",
-        "cross_subnet_delay_ms": "CrossSubnetDelay", "cross_subnet_threshold": "CrossSubnetThreshold",
-        "resiliency_period_s": "ResiliencyDefaultPeriod", "quarantine_threshold": "QuarantineThreshold",
-        "quarantine_duration_s": "QuarantineDuration",
-    }
+    PROPERTIES = {name: label for name, (label, _, _) in properties.CLUSTER_PROPERTIES.items()}
 
     class Meta:
         model = Cluster
@@ -115,9 +123,9 @@ class ClusterPropertiesForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.version.order < 5:  # compute resiliency came with Windows Server 2016
-            for name in ("resiliency_period_s", "quarantine_threshold", "quarantine_duration_s"):
-                del self.fields[name]
+        present = properties.cluster_property_names(self.instance)  # compute resiliency came with 2016
+        for name in [n for n in self.fields if n not in present]:
+            del self.fields[name]
         for name, field in self.fields.items():
             low, high = self.RANGES[name]
             field.help_text = f"{self.PROPERTIES[name]}, {low} to {high}"
@@ -130,3 +138,146 @@ class ClusterPropertiesForm(forms.ModelForm):
             if value is not None and not low <= value <= high:
                 self.add_error(name, f"{self.fields[name].label} must be from {low} to {high}.")
         return data
+
+
+class RolePropertiesForm(forms.Form):
+    """A role's Properties: General (name, priority, preferred owners), Failover (threshold, failback)."""
+
+    name = forms.CharField(max_length=120)
+    priority = forms.TypedChoiceField(choices=Role.Priority.choices, coerce=int)
+    failover_threshold = forms.IntegerField(required=False, min_value=0, max_value=4294967295,
+                                            label="Maximum failures in the specified period")
+    failover_period_hours = forms.IntegerField(min_value=1, max_value=1193, label="Period (hours)")
+    failback = forms.ChoiceField(choices=[("prevent", "Prevent failback"), ("immediately", "Allow failback: Immediately"),
+                                          ("window", "Allow failback: Failback between")])
+    window_start = forms.IntegerField(required=False, min_value=0, max_value=23)
+    window_end = forms.IntegerField(required=False, min_value=0, max_value=23)
+
+    def __init__(self, *args, role=None, nodes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role, self.nodes = role, list(nodes)
+        for n in self.nodes:
+            self.fields[f"owner_{n.pk}"] = forms.IntegerField(required=False, min_value=1, max_value=len(self.nodes))
+
+    @classmethod
+    def of(cls, role, nodes, data=None):
+        """The form showing the role as it is (bound to `data` when posted)."""
+        ranks = {p.node_id: p.rank for p in role.preferred_owner_entries.all()}
+        initial = {
+            "name": role.name, "priority": role.priority, "failover_threshold": role.failover_threshold,
+            "failover_period_hours": role.failover_period_hours,
+            "failback": "prevent" if role.failback == Role.Failback.PREVENT else (
+                "window" if role.failback_window_start is not None else "immediately"),
+            "window_start": role.failback_window_start, "window_end": role.failback_window_end,
+            **{f"owner_{pk}": rank for pk, rank in ranks.items()},
+        }
+        return cls(data, initial=initial, role=role, nodes=nodes)
+
+    def owner_rows(self):
+        return [(n, self[f"owner_{n.pk}"]) for n in self.nodes]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if selectors.role_name_taken(self.role.cluster, name, self.role):
+            raise forms.ValidationError(f"Another role of this cluster is named {name}.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        ranks = {n.pk: data.get(f"owner_{n.pk}") for n in self.nodes if data.get(f"owner_{n.pk}")}
+        if len(set(ranks.values())) != len(ranks):
+            raise forms.ValidationError("Give each preferred owner a different position (1 is tried first).")
+        data["preferred"] = [pk for pk, _ in sorted(ranks.items(), key=lambda kv: kv[1])]
+        if data.get("failback") == "window":
+            if data.get("window_start") is None or data.get("window_end") is None:
+                self.add_error("window_start", "Type the hours (0-23) between which failback may happen.")
+        return data
+
+    def properties(self):
+        """The cleaned values as fcm.engine.commands.properties.set_role_properties takes them."""
+        d = self.cleaned_data
+        window = d["failback"] == "window"
+        return {"name": d["name"], "priority": d["priority"], "failover_threshold": d["failover_threshold"],
+                "failover_period_hours": d["failover_period_hours"],
+                "failback": Role.Failback.PREVENT if d["failback"] == "prevent" else Role.Failback.ALLOW,
+                "failback_window": (d["window_start"], d["window_end"]) if window else None,
+                "preferred_owners": d["preferred"]}
+
+
+class MoveTargetForm(forms.Form):
+    """Move > ... > Best Possible Node, or Select Node... and the node."""
+
+    target = forms.IntegerField(required=False)
+    best = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("best") and not data.get("target"):
+            raise forms.ValidationError("Select the node to move the virtual machine to.")
+        return data
+
+
+class RecoveryPointForm(forms.Form):
+    """(Test) Failover...: the recovery point to fail over to."""
+
+    point = forms.IntegerField(error_messages={"required": "Select a recovery point."})
+
+    def __init__(self, *args, points=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.points = {p.pk: p for p in points}
+
+    def clean_point(self):
+        pk = self.cleaned_data["point"]
+        if pk not in self.points:
+            raise forms.ValidationError("That recovery point no longer exists; choose another.")
+        return self.points[pk]
+
+
+class ReplicaServerForm(forms.ModelForm):
+    """Replication Settings (a broker) / Replication Configuration (a server)."""
+
+    authorized = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Allow replication from the specified servers (one per line: primary server, storage location, "
+              "trust group)")
+
+    class Meta:
+        model = ReplicaServer
+        fields = list(properties.REPLICA_SERVER_SETTINGS)
+
+    def clean_authorized(self):
+        rows = []
+        for n, line in enumerate(self.cleaned_data["authorized"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split(",")]
+            if len(parts) < 2 or not parts[0] or not parts[1]:
+                raise forms.ValidationError(f"Line {n}: give the primary server and its storage location, "
+                                            "separated by a comma.")
+            if any(c in parts[0] for c in " /\\"):
+                raise forms.ValidationError(f"Line {n}: '{parts[0]}' is not a server name (FQDN or *.domain).")
+            rows.append((parts[0], parts[1], parts[2] if len(parts) > 2 and parts[2] else "DEFAULT"))
+        return rows
+
+    def clean(self):
+        data = super().clean()
+        if data.get("enabled"):
+            if not data.get("kerberos") and not data.get("certificate"):
+                self.add_error("kerberos", "Choose at least one authentication type.")
+            if data.get("allow_any") and not data.get("default_storage"):
+                self.add_error("default_storage", "Specify the default location to store Replica files.")
+            if not data.get("allow_any") and not data.get("authorized"):
+                self.add_error("authorized", "Add at least one primary server, or allow any authenticated server.")
+        return data
+
+    def settings(self):
+        """The cleaned settings as fcm.engine.commands.properties.set_replica_server takes them."""
+        return {name: self.cleaned_data[name] for name in properties.REPLICA_SERVER_SETTINGS}
+
+
+class ClockForm(forms.Form):
+    """The status bar's clock: pause, resume, or one of the speeds."""
+
+    action = forms.ChoiceField(choices=[("pause", "Pause"), ("resume", "Resume")], required=False)
+    speed = forms.TypedChoiceField(choices=[(s, s) for s in CLOCK_SPEEDS], coerce=int, required=False,
+                                   empty_value=None)

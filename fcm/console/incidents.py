@@ -7,14 +7,14 @@ total outage of the role.
 """
 from datetime import timedelta
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views import View
 
 from fcm.engine.models import Operation
-from fcm.inventory.models import Cluster, ClusterEvent, Lab
+
+from . import selectors
+from .base import ClusterMixin
 
 CHART_W = 640
 
@@ -23,14 +23,11 @@ def timeline(op):
     t0 = op.started_at
     detect = op.plan["phases"][-1]["start_s"]
     declared = t0 + timedelta(seconds=detect)
-    failures = ClusterEvent.objects.filter(cluster=op.cluster, event_id=1069, sim_time=declared) \
-        .select_related("role").order_by("role__name")
     rows = []
-    for ev in failures:
+    for ev in selectors.roles_failed_at(op.cluster, declared):
         role = ev.role
-        boot = Operation.objects.filter(role=role, kind=Operation.Kind.VM_POWER, started_at__gte=declared) \
-            .select_related("target_node").order_by("started_at").first()
-        failed = ClusterEvent.objects.filter(role=role, event_id=1205, sim_time=declared).exists()
+        boot = selectors.first_boot_after(role, declared)
+        failed = selectors.role_could_not_be_placed(role, declared)
         row = {"role": role.name if role else "", "failed_at": 0.0, "declared": detect,
                "placed_on": boot.target_node.name if boot else "", "boot_start": None, "online": None,
                "outcome": "Failed: no node could host it" if failed else ("Left off (No Auto Start)" if not boot
@@ -55,19 +52,17 @@ def timeline(op):
     return {"t0": t0, "declared": declared, "detect_s": detect, "rows": rows, "end_s": end, "width": CHART_W}
 
 
-class IncidentView(LoginRequiredMixin, View):
+class IncidentView(ClusterMixin, View):
     def get(self, request, lab, cluster, pk=None):
-        lab_obj = get_object_or_404(Lab.objects.visible_to(request.user), pk=lab)
-        cluster_obj = get_object_or_404(Cluster.objects.select_related("domain"), lab=lab_obj, pk=cluster)
-        incidents = Operation.objects.filter(cluster=cluster_obj, kind=Operation.Kind.NODE_FAILURE) \
-            .select_related("source_node").order_by("-started_at")
+        self.load(request, lab, cluster)
+        incidents = selectors.node_failures(self.cluster)
         chosen = None
         if pk is not None:
-            chosen = incidents.filter(pk=pk).first()
+            chosen = selectors.node_failure(self.cluster, pk)
             if chosen is None:
                 raise Http404("No such incident.")
         elif incidents:
             chosen = incidents[0]
         return TemplateResponse(request, "console/reports/incident.html", {
-            "lab": lab_obj, "cluster": cluster_obj, "incidents": incidents, "incident": chosen,
+            "lab": self.lab, "cluster": self.cluster, "incidents": incidents, "incident": chosen,
             "timeline": timeline(chosen) if chosen and chosen.state == Operation.State.COMPLETED else None})

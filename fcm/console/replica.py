@@ -1,46 +1,33 @@
-"""Replication ▸ on a VM role, the Replica Broker's Replication Settings, the WAN link (Simulate)."""
+"""Replication ▸ on a VM role, the Replica Broker's Replication Settings, a server's Replication
+Configuration, and the WAN link (Simulate)."""
 import csv
 from io import StringIO
 
-from django import forms
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views import View
-from django_htmx.http import HttpResponseClientRefresh, retarget
+from django_htmx.http import HttpResponseClientRefresh
 
-from fcm.engine import replication as rep_engine
-from fcm.inventory.models import Lab, Node, RecoveryPoint, ReplicaServer, WanLink
+from fcm.engine.commands import properties
 from fcm.sim import replication as model
+from fcm.engine.commands import faults
+from fcm.engine.commands import replication as rep_commands
+from fcm.engine.effects import replication as replication_effects
 
-from .actions import replication_of
-from .moves import RoleActionMixin
-from .storage import ClusterMixin
+from . import selectors
+from .base import ClusterMixin, LabMixin, VmRoleMixin, refused
+from .forms import RecoveryPointForm, ReplicaServerForm
+from .presenters import replication_health, role_details
 
 
-class ReplicationMixin(RoleActionMixin):
+class ReplicationMixin(VmRoleMixin):
     def load_replication(self, request, lab, cluster, pk):
         self.load(request, lab, cluster, pk)
-        self.rep, self.side = replication_of(self.role)
+        self.rep, self.side = selectors.replication_of(self.role)
         if self.rep is None:
             raise Http404("Replication is not enabled for this virtual machine.")
         return self.rep
-
-    def fail(self, request, title, exc):
-        return self.dialog(request, "console/dialogs/error.html", {"title": title}, error=str(exc))
-
-
-def health_context(rep, side, sim_now):
-    h = rep_engine.health(rep, sim_now)
-    return {
-        "rep": rep, "side": side, "health": h, "sim_now": sim_now,
-        "frequency": model.frequency_label(rep.frequency_s),
-        "pending_gb": rep.pending_mib / 1024,
-    }
 
 
 class ReplicationHealthView(ReplicationMixin, View):
@@ -53,16 +40,16 @@ class ReplicationHealthView(ReplicationMixin, View):
         sim_now = self.lab.sim_now()
         if request.GET.get("format") == "csv":
             return self.csv(rep, sim_now)
-        return self.dialog(request, self.template, health_context(rep, self.side, sim_now))
+        return self.dialog(request, self.template, **replication_health(rep, self.side, sim_now))
 
     def post(self, request, lab, cluster, pk):
         rep = self.load_replication(request, lab, cluster, pk)
-        rep_engine.reset_statistics(rep)
+        rep_commands.reset_statistics(rep)
         rep.refresh_from_db()
-        return self.dialog(request, self.template, health_context(rep, self.side, self.lab.sim_now()))
+        return self.dialog(request, self.template, **replication_health(rep, self.side, self.lab.sim_now()))
 
     def csv(self, rep, sim_now):
-        h = rep_engine.health(rep, sim_now)
+        h = replication_effects.health(rep, sim_now)
         out = StringIO()
         w = csv.writer(out)
         w.writerow(["Name", "Replication State", "Replication Health", "Primary Server", "Replica Server",
@@ -90,36 +77,21 @@ class ReplicationActionView(ReplicationMixin, View):
         action = request.GET.get("action", "")
         user = request.user
         handlers = {
-            "pause": lambda: rep_engine.set_paused(user, rep, True),
-            "resume": lambda: rep_engine.set_paused(user, rep, False),
-            "resync": lambda: rep_engine.resynchronize(user, rep),
-            "remove": lambda: rep_engine.remove(user, rep),
-            "stop-test": lambda: rep_engine.stop_test_failover(user, rep),
-            "cancel-failover": lambda: rep_engine.cancel_failover(user, rep),
-            "reverse": lambda: rep_engine.reverse_replication(user, rep),
-            "import": lambda: rep_engine.import_initial_replica(user, rep),
+            "pause": lambda: rep_commands.set_paused(user, rep, True),
+            "resume": lambda: rep_commands.set_paused(user, rep, False),
+            "resync": lambda: rep_commands.resynchronize(user, rep),
+            "remove": lambda: rep_commands.remove(user, rep),
+            "stop-test": lambda: rep_commands.stop_test_failover(user, rep),
+            "cancel-failover": lambda: rep_commands.cancel_failover(user, rep),
+            "reverse": lambda: rep_commands.reverse_replication(user, rep),
+            "import": lambda: rep_commands.import_initial_replica(user, rep),
         }
         if action not in handlers:
             raise Http404("No such action.")
-        try:
-            handlers[action]()
-        except rep_engine.ReplicationError as exc:
-            return self.fail(request, self.TITLES[action], exc)
-        return self.details(request, lab, cluster, pk)
-
-
-class RecoveryPointForm(forms.Form):
-    point = forms.IntegerField(error_messages={"required": "Select a recovery point."})
-
-    def __init__(self, *args, points=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.points = {p.pk: p for p in points}
-
-    def clean_point(self):
-        pk = self.cleaned_data["point"]
-        if pk not in self.points:
-            raise forms.ValidationError("That recovery point no longer exists; choose another.")
-        return self.points[pk]
+        error = refused(handlers[action])
+        if error:
+            return self.error_dialog(request, self.TITLES[action], error)
+        return role_details(request, lab, cluster, pk)
 
 
 class FailoverView(ReplicationMixin, View):
@@ -129,33 +101,32 @@ class FailoverView(ReplicationMixin, View):
 
     def context(self, rep, test, form=None):
         sim_now = self.lab.sim_now()
-        points = list(RecoveryPoint.objects.filter(replication=rep))
+        points = list(selectors.recovery_points(rep))
         rows = [(p, model.data_loss_s(sim_now, p.sim_time)) for p in points]
         return {"rep": rep, "test": test, "rows": rows, "form": form or RecoveryPointForm(points=points),
                 "sim_now": sim_now, "latest_loss": rows[0][1] if rows else None}
 
-    def get(self, request, lab, cluster, pk):
+    def load_replica(self, request, lab, cluster, pk):
         rep = self.load_replication(request, lab, cluster, pk)
         if self.side != "Replica":
             raise Http404("Failover is done on the Replica virtual machine.")
-        return self.dialog(request, self.template, self.context(rep, request.GET.get("test") == "1"))
+        return rep
+
+    def get(self, request, lab, cluster, pk):
+        rep = self.load_replica(request, lab, cluster, pk)
+        return self.dialog(request, self.template, **self.context(rep, request.GET.get("test") == "1"))
 
     def post(self, request, lab, cluster, pk):
-        rep = self.load_replication(request, lab, cluster, pk)
-        if self.side != "Replica":
-            raise Http404("Failover is done on the Replica virtual machine.")
+        rep = self.load_replica(request, lab, cluster, pk)
         test = request.GET.get("test") == "1"
-        form = RecoveryPointForm(request.POST, points=RecoveryPoint.objects.filter(replication=rep))
+        form = RecoveryPointForm(request.POST, points=selectors.recovery_points(rep))
         if not form.is_valid():
-            return self.dialog(request, self.template, self.context(rep, test, form))
-        try:
-            if test:
-                rep_engine.test_failover(request.user, rep, form.cleaned_data["point"])
-            else:
-                rep_engine.failover(request.user, rep, form.cleaned_data["point"])
-        except rep_engine.ReplicationError as exc:
-            return self.dialog(request, self.template, self.context(rep, test, form), error=str(exc))
-        return self.details(request, lab, cluster, pk)
+            return self.dialog(request, self.template, **self.context(rep, test, form))
+        fail_over = rep_commands.test_failover if test else rep_commands.failover
+        error = refused(lambda: fail_over(request.user, rep, form.cleaned_data["point"]))
+        if error:
+            return self.dialog(request, self.template, error=error, **self.context(rep, test, form))
+        return role_details(request, lab, cluster, pk)
 
 
 class PlannedFailoverView(ReplicationMixin, View):
@@ -165,55 +136,16 @@ class PlannedFailoverView(ReplicationMixin, View):
 
     def get(self, request, lab, cluster, pk):
         rep = self.load_replication(request, lab, cluster, pk)
-        return self.dialog(request, self.template, {"rep": rep, "checks": rep_engine.planned_failover_checks(rep)})
+        return self.dialog(request, self.template, rep=rep, checks=replication_effects.planned_failover_checks(rep))
 
     def post(self, request, lab, cluster, pk):
         rep = self.load_replication(request, lab, cluster, pk)
-        try:
-            rep_engine.planned_failover(request.user, rep, start_replica=request.POST.get("start_replica") == "on")
-        except rep_engine.ReplicationError as exc:
-            return self.dialog(request, self.template, {"rep": rep, "checks": rep_engine.planned_failover_checks(rep)},
-                               error=str(exc))
-        return self.details(request, lab, cluster, pk)
-
-
-class ReplicaServerForm(forms.ModelForm):
-    """Replication Settings (a broker) / Replication Configuration (a server)."""
-
-    authorized = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        label="Allow replication from the specified servers (one per line: primary server, storage location, "
-              "trust group)")
-
-    class Meta:
-        model = ReplicaServer
-        fields = ["enabled", "kerberos", "kerberos_port", "certificate", "certificate_port", "allow_any",
-                  "default_storage", "firewall_http", "firewall_https"]
-
-    def clean_authorized(self):
-        rows = []
-        for n, line in enumerate(self.cleaned_data["authorized"].splitlines(), start=1):
-            if not line.strip():
-                continue
-            parts = [p.strip() for p in line.split(",")]
-            if len(parts) < 2 or not parts[0] or not parts[1]:
-                raise forms.ValidationError(f"Line {n}: give the primary server and its storage location, "
-                                            "separated by a comma.")
-            if any(c in parts[0] for c in " /\\"):
-                raise forms.ValidationError(f"Line {n}: '{parts[0]}' is not a server name (FQDN or *.domain).")
-            rows.append((parts[0], parts[1], parts[2] if len(parts) > 2 and parts[2] else "DEFAULT"))
-        return rows
-
-    def clean(self):
-        data = super().clean()
-        if data.get("enabled"):
-            if not data.get("kerberos") and not data.get("certificate"):
-                self.add_error("kerberos", "Choose at least one authentication type.")
-            if data.get("allow_any") and not data.get("default_storage"):
-                self.add_error("default_storage", "Specify the default location to store Replica files.")
-            if not data.get("allow_any") and not data.get("authorized"):
-                self.add_error("authorized", "Add at least one primary server, or allow any authenticated server.")
-        return data
+        error = refused(lambda: rep_commands.planned_failover(
+            request.user, rep, start_replica=request.POST.get("start_replica") == "on"))
+        if error:
+            return self.dialog(request, self.template, error=error, rep=rep,
+                               checks=replication_effects.planned_failover_checks(rep))
+        return role_details(request, lab, cluster, pk)
 
 
 class ReplicaSettingsMixin:
@@ -236,11 +168,9 @@ class ReplicaSettingsMixin:
         form = ReplicaServerForm(request.POST, instance=server)
         if not form.is_valid():
             return self.show(request, server, url, form)
-        with transaction.atomic():
-            form.save()
-            server.authorizations.all().delete()
-            for primary, storage, group in form.cleaned_data["authorized"]:
-                server.authorizations.create(primary_server=primary, storage_location=storage, trust_group=group)
+        if refused(lambda: properties.set_replica_server(server, form.settings(), form.cleaned_data["authorized"]),
+                   form, "authorized"):
+            return self.show(request, server, url, form)
         return HttpResponseClientRefresh()
 
 
@@ -250,7 +180,7 @@ class BrokerSettingsView(ReplicaSettingsMixin, ClusterMixin, View):
     def server(self, request, lab, cluster, pk):
         self.load(request, lab, cluster)
         try:
-            server = ReplicaServer.objects.get(broker_role__cluster=self.cluster, broker_role_id=pk)
+            server = selectors.broker_server(self.cluster, pk)
         except ObjectDoesNotExist:
             raise Http404("No Replica Broker here.") from None
         return server, reverse("console:broker-settings", args=[lab, cluster, pk])
@@ -262,19 +192,15 @@ class BrokerSettingsView(ReplicaSettingsMixin, ClusterMixin, View):
         return self.save(request, *self.server(request, lab, cluster, pk))
 
 
-class ServerReplicationView(ReplicaSettingsMixin, LoginRequiredMixin, View):
+class ServerReplicationView(ReplicaSettingsMixin, LabMixin, View):
     """Servers -> a Hyper-V server -> Hyper-V Settings -> Replication Configuration."""
 
     def server(self, request, lab, pk):
-        self.lab = get_object_or_404(Lab.objects.visible_to(request.user), pk=lab)
-        node = get_object_or_404(Node, lab=self.lab, pk=pk, cluster__isnull=True, hyperv_installed=True)
-        server = ReplicaServer.objects.filter(node=node).first() or ReplicaServer(
-            lab=self.lab, node=node, name=node.name)
-        return server, reverse("console:server-replication", args=[lab, pk])
-
-    def dialog(self, request, template, **context):
-        return retarget(TemplateResponse(request, template, {"lab": self.lab, "cluster": None, **context}),
-                        "#dialog-host")
+        self.load(request, lab)
+        node = selectors.standalone_hyperv_server(self.lab, pk)
+        if node is None:
+            raise Http404("No such Hyper-V server.")
+        return selectors.replica_server_of(self.lab, node), reverse("console:server-replication", args=[lab, pk])
 
     def get(self, request, lab, pk):
         return self.show(request, *self.server(request, lab, pk))
@@ -287,10 +213,9 @@ class WanLinkView(ClusterMixin, View):
     """Simulate -> Disconnect / Reconnect WAN link (the link between the sites)."""
 
     def post(self, request, lab, cluster, pk):
-        from .storage import _simulate
-
         self.load(request, lab, cluster)
-        link = get_object_or_404(WanLink, lab=self.lab, pk=pk)
+        link = selectors.wan_link(self.lab, pk)
+        if link is None:
+            raise Http404("No such WAN link.")
         up = request.GET.get("action") == "connect"
-        return _simulate(self, request, link.name, lambda: rep_engine.set_wan_link(request.user, link, up))
-
+        return self.simulate(request, link.name, lambda: faults.set_wan_link(request.user, link, up))

@@ -7,10 +7,12 @@ the console stays constant in queries with 8,000 roles.
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from fcm.engine.models import Operation
 from fcm.inventory.models import (
     Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, DiskPath, Lab, NetworkAdapter,
-    Node, PreferredOwner, Resource, Role, VirtualMachine,
+    Node, PreferredOwner, RecoveryPoint, ReplicaServer, Replication, Resource, Role, VirtualMachine, WanLink,
 )
+from fcm.engine.models import ValidationReport
 
 
 def labs_for(user):
@@ -132,6 +134,11 @@ def events(cluster):
     return ClusterEvent.objects.filter(cluster=cluster).select_related("node", "role")
 
 
+def recent_events(cluster, **about):
+    """The five latest events about a role or a node (its details' Recent Cluster Events)."""
+    return list(events(cluster).filter(**about)[:5])
+
+
 def event_detail(cluster, pk):
     return ClusterEvent.objects.select_related("node", "role").get(cluster=cluster, pk=pk)
 
@@ -169,3 +176,190 @@ def server_disk_counts(nodes_page):
     rows = (DiskPath.objects.filter(node__in=nodes_page).values("node_id")
             .annotate(n=Count("id")).values_list("node_id", "n"))
     return dict(rows)
+
+
+# -- the root and the cluster summary ------------------------------------------------------------
+
+def lab_os_versions(lab):
+    """The OS versions of the lab's servers (the root's wording follows the newest)."""
+    return list(lab.nodes.values_list("os_version", flat=True).distinct())
+
+
+def cluster_summary(cluster):
+    """What the cluster's summary lists and counts."""
+    return {
+        "summary_nodes": list(nodes(cluster)[:64]),
+        "core_addresses": list(cluster.addresses.select_related("network")),
+        "witness": ClusterDisk.objects.filter(
+            cluster=cluster, assignment=ClusterDisk.Assignment.WITNESS).select_related("disk").first(),
+        "role_count": cluster.roles.count(),
+        "recent_problem_count": cluster.events.filter(level__lte=ClusterEvent.Level.ERROR).count(),
+        "network_count": cluster.cluster_networks.count(),
+        "disk_count": cluster.cluster_disks.count(),
+    }
+
+
+def voting_node_count(cluster):
+    """Nodes with a vote assigned (NodeWeight 1)."""
+    return cluster.nodes.filter(node_weight=1).count()
+
+
+def up_node_weights(cluster):
+    """{node name: assigned vote} of the nodes that are Up."""
+    return dict(Node.objects.filter(cluster=cluster, state=Node.State.UP).values_list("name", "node_weight"))
+
+
+def running_vm_loads(cluster):
+    """(name, host node name, memory MB, role priority) of the cluster's running VMs."""
+    return list(VirtualMachine.objects.filter(role__cluster=cluster, state__in=VirtualMachine.RUNNING_STATES)
+                .values_list("name", "host_node__name", "memory_mb", "role__priority"))
+
+
+def last_validation_report(cluster):
+    return ValidationReport.objects.filter(cluster=cluster).order_by("-pk").first()
+
+
+def wan_links_of(cluster):
+    """The WAN links between the cluster's sites and others."""
+    sites = set(cluster.nodes.exclude(site="").values_list("site", flat=True))
+    return [w for w in WanLink.objects.filter(lab_id=cluster.lab_id) if {w.site_a, w.site_b} & sites]
+
+
+def wan_link(lab, pk):
+    return WanLink.objects.filter(lab=lab, pk=pk).first()
+
+
+# -- one thing of a cluster, by the pk a URL or a form gives (None when it is not there) -----------
+
+def visible_labs(user):
+    """Labs the user may open (Lab.objects.visible_to: their own, shared with them, ...)."""
+    return Lab.objects.visible_to(user)
+
+
+def clusters_shown():
+    """Clusters with what every cluster page shows of them (domain, lab)."""
+    return Cluster.objects.select_related("domain", "lab")
+
+
+def cluster_row(cluster):
+    """The cluster read again (a form edits a copy, not the one the page shows)."""
+    return Cluster.objects.get(pk=cluster.pk)
+
+
+def node_in(cluster, pk):
+    return Node.objects.filter(cluster=cluster, pk=pk).first()
+
+
+def node_count(cluster):
+    return cluster.nodes.count()
+
+
+def cluster_disk(cluster, pk):
+    """Raises ObjectDoesNotExist when the disk is not the cluster's."""
+    return ClusterDisk.objects.select_related("disk", "cluster").get(cluster=cluster, pk=pk)
+
+
+def cluster_disk_in(cluster, pk):
+    return ClusterDisk.objects.filter(cluster=cluster, pk=pk).first()
+
+
+def available_disks(cluster):
+    """Disks in Available Storage (they can become Cluster Shared Volumes)."""
+    return ClusterDisk.objects.filter(cluster=cluster, assignment=ClusterDisk.Assignment.AVAILABLE) \
+        .select_related("disk").order_by("name")
+
+
+def cluster_network_in(cluster, pk):
+    return ClusterNetwork.objects.filter(cluster=cluster, pk=pk).first()
+
+
+def live_migration_networks(cluster):
+    """The cluster's networks in live migration preference order (ranked first, then by metric)."""
+    nets = list(ClusterNetwork.objects.filter(cluster=cluster).select_related("network"))
+    return sorted(nets, key=lambda n: (n.live_migration_rank is None, n.live_migration_rank or 0, n.metric))
+
+
+def adapter_in(cluster, node_pk, pk):
+    """A network adapter of a node of the cluster."""
+    return NetworkAdapter.objects.filter(node__cluster=cluster, node_id=node_pk, pk=pk).first()
+
+
+def role_name_taken(cluster, name, role):
+    """Whether another role of the cluster has that name (case aside)."""
+    return Role.objects.filter(cluster=cluster, name__iexact=name).exclude(pk=role.pk).exists()
+
+
+def roles_by_pk(cluster, pks):
+    """The cluster's roles among `pks` (others are dropped), as the list orders them."""
+    return list(roles(cluster).filter(pk__in=pks).select_related("virtual_machine__host_node"))
+
+
+def nodes_by_name(cluster):
+    return {n.name: n for n in Node.objects.filter(cluster=cluster)}
+
+
+# -- moves and replication -----------------------------------------------------------------------
+
+def active_operation(role):
+    """The operation under way on the role (a move, a power change), if any."""
+    return Operation.objects.filter(role=role, state__in=Operation.ACTIVE).first()
+
+
+def replication_of(role):
+    """(relationship, side) for a VM role: side is 'Primary' or 'Replica'; (None, '') if not replicated.
+    One query, remembered on the role (the details, the Actions pane and pushes all ask)."""
+    if hasattr(role, "_replication_of"):
+        return role._replication_of
+    vm = getattr(role, "virtual_machine", None)
+    # No select_related: its joins cost more to build than the few lazy reads of a replicated VM.
+    rep = None if vm is None else Replication.objects.filter(Q(primary_vm=vm) | Q(replica_vm=vm)).first()
+    role._replication_of = (rep, "Primary" if rep.primary_vm_id == vm.pk else "Replica") if rep else (None, "")
+    return role._replication_of
+
+
+def recovery_points(rep):
+    return RecoveryPoint.objects.filter(replication=rep)
+
+
+def broker_server(cluster, role_pk):
+    """The Replica Broker role's settings; raises ObjectDoesNotExist when the role is no broker of the cluster."""
+    return ReplicaServer.objects.get(broker_role__cluster=cluster, broker_role_id=role_pk)
+
+
+def standalone_hyperv_server(lab, pk):
+    """A Hyper-V server of the lab that is in no cluster (its Replication Configuration is its own)."""
+    return Node.objects.filter(lab=lab, pk=pk, cluster__isnull=True, hyperv_installed=True).first()
+
+
+def replica_server_of(lab, node):
+    """The server's Replication Configuration (unsaved, the defaults, when it was never configured)."""
+    return ReplicaServer.objects.filter(node=node).first() or ReplicaServer(lab=lab, node=node, name=node.name)
+
+
+# -- incidents -----------------------------------------------------------------------------------
+
+def node_failures(cluster):
+    """The cluster's node failures, newest first (the incident timeline's list)."""
+    return Operation.objects.filter(cluster=cluster, kind=Operation.Kind.NODE_FAILURE) \
+        .select_related("source_node").order_by("-started_at")
+
+
+def node_failure(cluster, pk):
+    return node_failures(cluster).filter(pk=pk).first()
+
+
+def roles_failed_at(cluster, declared):
+    """Events 1069 logged when a node was declared down: one per role it held."""
+    return ClusterEvent.objects.filter(cluster=cluster, event_id=1069, sim_time=declared) \
+        .select_related("role").order_by("role__name")
+
+
+def first_boot_after(role, since):
+    """The role's first VM start at or after `since` (where a failover placed it)."""
+    return Operation.objects.filter(role=role, kind=Operation.Kind.VM_POWER, started_at__gte=since) \
+        .select_related("target_node").order_by("started_at").first()
+
+
+def role_could_not_be_placed(role, at):
+    """Event 1205 at `at`: no node could bring the role online."""
+    return ClusterEvent.objects.filter(role=role, event_id=1205, sim_time=at).exists()

@@ -45,3 +45,11 @@ class VmError(EngineError):
 
 class ReplicationError(EngineError):
     """A Hyper-V Replica action the product refuses."""
+
+
+class PropertyError(EngineError):
+    """A property value the product refuses; the message says why, `field` which value it is about."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field

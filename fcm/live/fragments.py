@@ -5,9 +5,10 @@ kept current by pushes shows what a fresh page load would.
 """
 from django.template.loader import render_to_string
 
-from fcm.console.actions import replication_of, role_group
+from fcm.console.menus import role_group
+from fcm.console.presenters import replication_health
 from fcm.engine.clock import CLOCK_SPEEDS
-from fcm.console.selectors import with_load_counts
+from fcm.console.selectors import replication_of, with_load_counts
 from fcm.engine.models import Operation, Outbox
 from fcm.engine.status import attach_last_operations, attach_operations
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Node, Role
@@ -52,8 +53,7 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
         if role.full or role.pk in replication_ids:
             rep, side = replication_of(role)
             if rep is not None:
-                from fcm.console.replica import health_context
-                role.replication = health_context(rep, side, sim_now)
+                role.replication = replication_health(rep, side, sim_now)
     return render_to_string("live/fragments.html", {
         "lab": lab, "sim_now": sim_now, "roles": roles, "nodes": nodes,
         "event_groups": sorted(by_cluster.items()), "clock": Outbox.Kind.CLOCK in changes,

@@ -298,3 +298,31 @@ def test_the_walk_reaches_every_form_page_of_every_wizard(request, client, owner
     expected = {(kind, step.key) for kind, wizard in WIZARDS.items() for step in wizard.steps
                 if step.form_class and step.key not in (wizard.confirm_step, wizard.steps[0].key)}
     assert expected - reached == set()
+
+
+def test_digits_that_are_not_numbers_are_refused_not_a_500(client, owner, r2_lab):
+    """'²' passes str.isdigit but not int(); 5,000 digits pass neither int() nor a row id. Every dialog
+    that reads a number from a post refuses them as it refuses any other non-number."""
+    client.force_login(owner)
+    cluster = r2_lab.clusters.get()
+    c = [r2_lab.pk, cluster.pk]
+    vm = Role.objects.filter(cluster=cluster, type=Role.Type.VIRTUAL_MACHINE).order_by("pk").first()
+    net = cluster.cluster_networks.order_by("pk").first()
+    before = fingerprint(r2_lab.pk)
+    sel = {"HX-Request": "true", "HX-Target": "selection"}
+    settings_url = reverse("console:live-migration-settings", args=c)
+    for data, message in (({"allowed": ["\u00b2"], "simultaneous": "2"}, "Select at least one network"),
+                          ({"allowed": [net.pk], "simultaneous": "\u00b2"}, "from 1 to 64"),
+                          ({"allowed": [net.pk], "simultaneous": "9" * 5000}, "from 1 to 64"),
+                          ({"order": ["\u00b2"], "allowed": [net.pk], "simultaneous": "9" * 19}, "from 1 to 64")):
+        response = client.post(settings_url, data, headers=HX)
+        assert response.status_code == 200 and message in response.content.decode()
+    response = client.post(reverse("console:role-move-storage", args=[*c, vm.pk]), {"target": "abc"}, headers=sel)
+    assert "Select the destination volume." in response.content.decode()
+    assert client.get(reverse("console:roles-selection", args=c) + "?ids=\u00b2", headers=sel).status_code == 404
+    move_many = reverse("console:roles-move", args=[*c, "live"]) + f"?ids={vm.pk},\u00b2"
+    response = client.post(move_many, {"target": "\u00b2"}, headers=sel)
+    assert "Choose Best Possible Node or one of the nodes." in response.content.decode()
+    events = client.get(reverse("console:events", args=c) + "?event_id=\u00b2", headers=HX).content.decode()
+    assert "is not an event ID" in events
+    assert fingerprint(r2_lab.pk) == before

@@ -277,3 +277,20 @@ def test_resources_go_online_and_offline_in_dependency_order(owner_client, lab_2
     assert role.state == "PartialOnline"
     body = owner_client.get(reverse("console:role", args=[lab_2008.pk, cluster.pk, role.pk]) + "?tab=resources")
     assert "Bring Online" in body.content.decode() and "Take Offline" in body.content.decode()
+
+
+def test_properties_and_resources_of_a_role_that_is_no_virtual_machine(owner_client, replica_lab):
+    """The Actions pane offers Properties, and the Resources tab Take Offline, for every role (here the
+    Hyper-V Replica Broker), so they answer for every role."""
+    broker = Role.objects.get(cluster__lab=replica_lab, type=Role.Type.REPLICA_BROKER, replica_server__name="DR-BROKER")
+    args = [replica_lab.pk, broker.cluster_id, broker.pk]
+    page = owner_client.get(reverse("console:role", args=args) + "?tab=resources").content.decode()
+    url = reverse("console:role-properties", args=args)
+    assert url in page and "Take Offline" in page
+    assert "Preferred Owners" in owner_client.get(url, headers=HX).content.decode()
+    html = owner_client.post(url, {"name": broker.name, "priority": 1000, "failover_period_hours": 6,
+                                   "failback": "prevent"}, headers=SEL).content.decode()
+    assert Role.objects.get(pk=broker.pk).priority == 1000 and broker.name in html
+    top = broker.resources.get(type="Virtual Machine Replication Broker")
+    owner_client.post(reverse("console:resource-state", args=[*args, top.pk, "offline"]), headers=SEL)
+    assert Resource.objects.get(pk=top.pk).state == "Offline"

@@ -1,4 +1,4 @@
-"""The Actions pane (and the right-click menu, which shows the same list).
+"""The menus: the Actions pane and the right-click menu, which shows the same list.
 
 Only actions whose capability exists are listed: the product's other
 actions appear here as the issues that build them land. An action is
@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from .selectors import replication_of
 
 
 @dataclass(frozen=True)
@@ -207,22 +208,6 @@ def power_actions(cluster, role, operation=None):
                   Action(stop_role, "down", url=url("save"), post=True, menu=more,
                          command=f"Stop-ClusterGroup -Name {role.name}")]
     return items
-
-
-def replication_of(role):
-    """(relationship, side) for a VM role: side is 'Primary' or 'Replica'; (None, '') if not replicated.
-    One query, remembered on the role (the details, the Actions pane and pushes all ask)."""
-    from django.db.models import Q
-
-    from fcm.inventory.models import Replication
-
-    if hasattr(role, "_replication_of"):
-        return role._replication_of
-    vm = getattr(role, "virtual_machine", None)
-    # No select_related: its joins cost more to build than the few lazy reads of a replicated VM.
-    rep = None if vm is None else Replication.objects.filter(Q(primary_vm=vm) | Q(replica_vm=vm)).first()
-    role._replication_of = (rep, "Primary" if rep.primary_vm_id == vm.pk else "Replica") if rep else (None, "")
-    return role._replication_of
 
 
 def replication_actions(cluster, role, operation=None):
