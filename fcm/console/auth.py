@@ -3,25 +3,10 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django_ratelimit.core import get_usage, is_ratelimited
-
 from fcm.inventory.models import LoginToken
-
-#: Failed sign-ins allowed per address in ten minutes (a classroom shares one address), and per user name.
-SIGN_IN_FAILURES_PER_ADDRESS = "30/10m"
-SIGN_IN_FAILURES_PER_NAME = "10/10m"
-
-
-def failures_exceeded(request, group, rate, key="ip"):
-    """True once as many failed attempts as `rate` allows (counted by `count_failure`) were made in its
-    window; this attempt is not counted."""
-    usage = get_usage(request, group=group, key=key, rate=rate, increment=False)
-    return usage is not None and usage["count"] >= usage["limit"]
-
-
-def count_failure(request, group, rate, key="ip"):
-    is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
-
+from fcm.inventory.throttle import (
+    SIGN_IN_FAILURES_PER_ADDRESS, SIGN_IN_FAILURES_PER_NAME, count_failure, failures_exceeded,
+)
 
 class LoginView(auth_views.LoginView):
     """Django's sign-in form; after too many failures from one address or for one user name, refused

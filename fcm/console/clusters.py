@@ -19,7 +19,8 @@ from .forms import ClusterPropertiesForm
 def reserve_of(cluster):
     """Can the cluster sustain a node failure (and two, from 8 nodes)? From memory and priorities."""
     nodes = list(node_facts(cluster).values())
-    vms = [ReserveVm(name, host, memory, priority) for name, host, memory, priority in selectors.running_vm_loads(cluster)]
+    vms = [ReserveVm(name, host, memory, priority)
+           for name, host, memory, priority in selectors.running_vm_loads(cluster)]
     checks = [(1, reserve(nodes, vms, 1))]
     if len(nodes) >= 8:
         checks.append((2, reserve(nodes, vms, 2)))

@@ -148,7 +148,8 @@ class RolePropertiesForm(forms.Form):
     failover_threshold = forms.IntegerField(required=False, min_value=0, max_value=4294967295,
                                             label="Maximum failures in the specified period")
     failover_period_hours = forms.IntegerField(min_value=1, max_value=1193, label="Period (hours)")
-    failback = forms.ChoiceField(choices=[("prevent", "Prevent failback"), ("immediately", "Allow failback: Immediately"),
+    failback = forms.ChoiceField(choices=[("prevent", "Prevent failback"),
+                                          ("immediately", "Allow failback: Immediately"),
                                           ("window", "Allow failback: Failback between")])
     window_start = forms.IntegerField(required=False, min_value=0, max_value=23)
     window_end = forms.IntegerField(required=False, min_value=0, max_value=23)

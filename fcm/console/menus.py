@@ -160,7 +160,8 @@ def move_actions(cluster, role, operation=None):
                          menu=live, command=cmd),
                   Action("Select Node...", "node", url=url("role-move", "live"), fetch_dialog=True, menu=live,
                          command=cmd + " -Node <node>")]
-    items += [Action("Best Possible Node", "vm", url=url("role-move", "quick") + "?best=1", fetch_dialog=True, menu=quick),
+    items += [Action("Best Possible Node", "vm", url=url("role-move", "quick") + "?best=1", fetch_dialog=True,
+                     menu=quick),
               Action("Select Node...", "node", url=url("role-move", "quick"), fetch_dialog=True, menu=quick)]
     if version.order >= 3:
         items.append(Action("Virtual Machine Storage", "storage", url=url("role-move-storage"),
@@ -245,7 +246,8 @@ def replication_actions(cluster, role, operation=None):
                                     command=f"Stop-VMFailover -VMName {role.name}"))
             else:
                 items.append(Action("Test Failover...", "replica", url=url("role-failover") + "?test=1",
-                                    fetch_dialog=True, menu=menu, command=f"Start-VMFailover -VMName {role.name} -AsTest"))
+                                    fetch_dialog=True, menu=menu,
+                                    command=f"Start-VMFailover -VMName {role.name} -AsTest"))
             items.append(Action("Failover...", "failed", url=url("role-failover"), fetch_dialog=True, menu=menu,
                                 command=f"Start-VMFailover -VMName {role.name}"))
         if rep.state == S.FAILED_OVER_WAITING:

@@ -177,7 +177,8 @@ class MultiMoveView(SelectedRolesMixin, View):
         result = move_commands.request_moves(request.user, self.roles, kind_value, target)
         if result.refused:
             # What could move is moving; the dialog lists what could not, and why.
-            return self.dialog(request, self.template, error=f"{len(result.started)} of {len(self.roles)} moves started.",
+            return self.dialog(request, self.template,
+                               error=f"{len(result.started)} of {len(self.roles)} moves started.",
                                **self.context(kind, refusals=result.refused))
         self.load(request, lab, cluster)  # the roles as they are now: moving
         return close_dialog(roles_selection(request, self.lab, self.cluster, self.roles))

@@ -25,7 +25,8 @@ def node_facts(cluster, exclude_op=None):
                     .values_list("target_node").annotate(total=Sum("virtual_machine__memory_mb"))
                     .values_list("target_node", "total"))
     reach = defaultdict(set)
-    for node_id, lun in DiskPath.objects.filter(node__cluster=cluster, online=True, disk__online=True).values_list("node_id", "disk__name"):
+    for node_id, lun in (DiskPath.objects.filter(node__cluster=cluster, online=True, disk__online=True)
+                         .values_list("node_id", "disk__name")):
         reach[node_id].add(lun)
     return {n.name: placement.NodeFacts(
         n.name, n.state if n.power_state == "On" else "Down", n.memory_mb,

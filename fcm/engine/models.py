@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
-from fcm.inventory.models import looks
+from fcm.inventory import looks
 from fcm.sim import validation
 
 
@@ -139,6 +139,8 @@ class Outbox(models.Model):
         REPLICATION = "replication", "Replication figures"
         #: A trainee's lab changed in a way only the exercise panel shows (hint, message): grade and push it.
         EXERCISE = "exercise", "Exercise"
+        #: A trainee's lab was replaced by a fresh copy (object_id: the old lab, whose consoles are told).
+        LAB_REPLACED = "lab-replaced", "Lab replaced"
 
     lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices)

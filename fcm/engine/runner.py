@@ -30,8 +30,9 @@ class Hooks:
 
     #: grade(lab ids that changed, wall now, emit) -> {push key: HTML} (trainers' tables, exercise panels).
     grade: Callable = lambda lab_ids, now, emit: {}
-    #: render(lab, {outbox kind: object ids}, sim now, roles in progress) -> HTML for the lab's consoles.
-    render: Callable = lambda lab, changes, sim_now, progress: ""
+    #: render(lab, {outbox kind: object ids}, sim now, roles in progress) -> {push key: HTML}: the lab's
+    #: consoles' fragments (key: the lab id), and any other consoles this lab's changes concern.
+    render: Callable = lambda lab, changes, sim_now, progress: {}
 
 
 hooks = Hooks()
@@ -74,7 +75,8 @@ class Runner:
             self._apply_due(lab, sim_now)
             run_due_cycles(lab, sim_now)
             if lab.speed > 0:
-                progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING, role__isnull=False)
+                progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING,
+                                                                role__isnull=False)
                                        .values_list("role_id", flat=True))
         changes = self._take_outbox(progress)
         graded = hooks.grade([lab_id for lab_id, kinds in changes.items() if kinds], now, emit)
@@ -122,9 +124,9 @@ class Runner:
         now, changes, progress, graded_labs = pending
         out = {}
         for lab in Lab.objects.filter(pk__in=changes):
-            html = hooks.render(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ()))
-            if html:
-                out[lab.pk] = html
+            for key, html in hooks.render(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ())).items():
+                if html:
+                    out[key] = out.get(key, "") + html
         self._record_pushes(set(out) | set(graded_labs))
         self.stats["tick_s"] += time.perf_counter() - started
         return out

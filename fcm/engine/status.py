@@ -94,7 +94,8 @@ def _chart(op):
         x, w = phase["start_s"] * scale_x, max((phase["end_s"] - phase["start_s"]) * scale_x, 1.5)
         h = r["sent_mib"] * scale_y
         bars.append({"x": round(x, 1), "y": round(CHART_BASE - h, 1), "w": round(w, 1), "h": round(h, 1),
-                     "kind": "sent", "title": f"Round {r['index'] + 1}: {r['sent_mib']:.0f} MiB in {r['seconds']:.2f} s"})
+                     "kind": "sent",
+                     "title": f"Round {r['index'] + 1}: {r['sent_mib']:.0f} MiB in {r['seconds']:.2f} s"})
         dh = r["dirtied_mib"] * scale_y
         bars.append({"x": round(x + w * 0.6, 1), "y": round(CHART_BASE - dh, 1), "w": round(max(w * 0.4, 1), 1),
                      "h": round(dh, 1), "kind": "dirtied", "title": f"{r['dirtied_mib']:.0f} MiB dirtied meanwhile"})
@@ -102,7 +103,8 @@ def _chart(op):
     h = max(plan["remainder_mib"] * scale_y, 1)
     bars.append({"x": round(stop["start_s"] * scale_x, 1), "y": round(CHART_BASE - h, 1),
                  "w": round(max((stop["end_s"] - stop["start_s"]) * scale_x, 2), 1), "h": round(h, 1),
-                 "kind": "blackout", "title": f"Stop-and-copy: {plan['remainder_mib']:.0f} MiB, downtime {plan['downtime_s'] * 1000:.0f} ms"})
+                 "kind": "blackout", "title": f"Stop-and-copy: {plan['remainder_mib']:.0f} MiB, "
+                                              f"downtime {plan['downtime_s'] * 1000:.0f} ms"})
     cursor = None
     if op.state == Operation.State.RUNNING:
         cursor = round(min(op.elapsed, total) * scale_x, 1)

@@ -7,11 +7,21 @@ from django.template.loader import render_to_string
 
 from fcm.console.menus import role_group
 from fcm.console.presenters import replication_health
-from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.console.selectors import replication_of, with_load_counts
+from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.engine.models import Operation, Outbox
 from fcm.engine.status import attach_last_operations, attach_operations
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Node, Role
+from fcm.wizards.views import render_operation_fragment
+
+
+def render_pushes(lab, changes, sim_now, progress_role_ids=()):
+    """{push key: HTML} for one lab's changes in a pass: its consoles' fragments, and for a trainee's
+    lab that replaced another (a reset), the notice the old lab's open consoles get."""
+    out = {lab.pk: render_changes(lab, changes, sim_now, progress_role_ids)}
+    for old_lab in changes.get(Outbox.Kind.LAB_REPLACED, ()):
+        out[old_lab] = render_to_string("training/_lab_reset.html", {"oob": True})
+    return out
 
 
 def render_changes(lab, changes, sim_now, progress_role_ids=()):
@@ -36,7 +46,6 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
         by_cluster.setdefault(e.cluster_id, []).insert(0, e)
     operations = []
     if op_ids:
-        from fcm.wizards.views import render_operation_fragment
         operations = [render_operation_fragment(op) for op in Operation.objects.filter(
             pk__in=op_ids, lab=lab).select_related("lab", "cluster")]
     disks = list(ClusterDisk.objects.filter(pk__in=changes.get(Outbox.Kind.DISK, ()), cluster__lab=lab)

@@ -1,8 +1,7 @@
 from django.urls import path
 
-from fcm.training.consumers import SessionConsumer
-
 from .consumers import LabConsumer
+from .dashboard import SessionConsumer
 
 websocket_urlpatterns = [
     path("ws/labs/<int:lab>/", LabConsumer.as_asgi()),

@@ -16,7 +16,7 @@ from fcm.inventory.models import Lab
 
 from fcm.wizards.models import WizardDraft
 
-from .models import Trainee
+from .models import TRAINERS_GROUP, Trainee
 
 
 def trainee_of(lab_id, user):
@@ -72,3 +72,8 @@ def _refuse(request, title, message):
     response = TemplateResponse(request, "console/dialogs/error.html", {"title": title, "error": message},
                                 status=200 if request.htmx else 403)
     return retarget(response, "#dialog-host") if request.htmx else response
+
+
+def is_trainer(user):
+    """Trainers (the Trainers group) and administrators run training sessions."""
+    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=TRAINERS_GROUP).exists())

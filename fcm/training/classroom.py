@@ -87,7 +87,8 @@ def _give_lab(trainee):
     trainee.variables = objectives.choose_variables(exercise["variables"], f"{session.pk}-{trainee.pk}")
     trainee.first_event_id = ClusterEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     trainee.lab = _clone(exercise, trainee.variables, trainee.user,
-                         f"{session.code}-{trainee.pk}-{exercise['lab']}", f"{exercise['title']}: {trainee.display_name}")
+                         f"{session.code}-{trainee.pk}-{exercise['lab']}",
+                         f"{exercise['title']}: {trainee.display_name}")
     # Events before the lab's own history was loaded cannot be the trainee's; nor can the history.
     trainee.first_event_id = ClusterEvent.objects.filter(lab=trainee.lab).order_by("-pk").values_list(
         "pk", flat=True).first() or trainee.first_event_id
@@ -107,6 +108,7 @@ def reset(trainee):
     with transaction.atomic():
         trainee = Trainee.objects.select_for_update(of=("self",)).select_related("session__demo_lab").get(pk=trainee.pk)
         old = trainee.lab
+        old_id = old.pk if old is not None else None
         trainee.lab = None
         trainee.save(update_fields=["lab"])
         if old is not None:
@@ -117,6 +119,9 @@ def reset(trainee):
         trainee.save()
         TimelineFrame.objects.filter(trainee=trainee).delete()
         _give_lab(trainee)
+        if old_id is not None:
+            # The trainee's open console shows a lab that is gone: the engine's pass tells it where the new one is.
+            mark(trainee.lab_id, Outbox.Kind.LAB_REPLACED, old_id)
     return trainee
 
 
@@ -177,7 +182,8 @@ def fault_targets(session):
         "crash-node": nodes, "disconnect-storage": nodes,
         "disconnect-adapter": [f"{n} / {a}" for n, a in NetworkAdapter.objects.filter(node__lab=lab)
                                .values_list("node__name", "name")],
-        "disconnect-network": sorted(set(ClusterNetwork.objects.filter(cluster__lab=lab).values_list("name", flat=True))),
+        "disconnect-network": sorted(set(ClusterNetwork.objects.filter(cluster__lab=lab)
+                                         .values_list("name", flat=True))),
         "fail-disk": list(Disk.objects.filter(lab=lab).values_list("name", flat=True)),
         "disconnect-wan": list(WanLink.objects.filter(lab=lab).values_list("name", flat=True)),
     }
@@ -226,14 +232,14 @@ def inject_into(lab, user, fault):
                 faults.set_storage_paths(user, node, False)
             else:
                 faults.set_adapter(user, NetworkAdapter.objects.get(node=node, name__iexact=fault["adapter"]),
-                                       False)
+                                   False)
         elif kind == "disconnect-network":
             faults.set_network(user, ClusterNetwork.objects.get(cluster__lab=lab, name__iexact=fault["network"]),
-                                   False)
+                               False)
         elif kind == "fail-disk":
             cd = ClusterDisk.objects.filter(cluster__lab=lab, name__iexact=fault["disk"]).select_related("disk").first()
             faults.set_disk(user, cd.disk if cd else Disk.objects.get(lab=lab, name__iexact=fault["disk"]),
-                                    False)
+                            False)
         elif kind == "disconnect-wan":
             faults.set_wan_link(user, WanLink.objects.get(lab=lab, name__iexact=fault["link"]), False)
         else:

@@ -93,7 +93,8 @@ def trainee_table(session, now=None, oob=True):
     """The dashboard's whole table (pushed whole: a trainee who just joined has no row to replace yet)."""
     rows = list(session.trainees.all())
     links = {name: _link(*route) for name, route in (
-        ("watch", ("console:root", 0)), ("replay", ("training:replay", 0)), ("reset", ("training:reset", session.pk, 0)))}
+        ("watch", ("console:root", 0)), ("replay", ("training:replay", 0)),
+        ("reset", ("training:reset", session.pk, 0)))}
     contexts = []
     for t in rows:
         t.session = session

@@ -3,13 +3,11 @@ import csv
 import io
 
 import segno
-from asgiref.sync import async_to_sync
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -18,20 +16,16 @@ from django.views.decorators.cache import never_cache
 from django.utils.decorators import method_decorator
 
 from fcm.engine.clock import CLOCK_SPEEDS
-from fcm.console.auth import count_failure, failures_exceeded
+from fcm.inventory.throttle import count_failure, failures_exceeded
 from fcm.inventory.models import ClusterEvent
-from fcm.live.push import push
 
 from . import catalogue, classroom, grading
+from .access import is_trainer
 from .forms import BroadcastForm, ClockForm, InjectForm, JoinForm, StartForm
-from .models import TRAINERS_GROUP, AuditEntry, TimelineFrame, Trainee, TrainingSession
+from .models import AuditEntry, TimelineFrame, Trainee, TrainingSession
 
 #: Wrong join codes allowed per address (a classroom often shares one) before it must wait.
 JOIN_GUESS_RATE = "20/10m"
-
-
-def is_trainer(user):
-    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=TRAINERS_GROUP).exists())
 
 
 class TrainerMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -169,12 +163,8 @@ class TraineeActionView(TrainerMixin, View):
     def post(self, request, pk, trainee):
         session = self.session(pk)
         t = get_object_or_404(session.trainees, pk=trainee)
-        old_lab = t.lab_id
         classroom.reset(t)
         AuditEntry.record(request, "reset lab", session, t.display_name)
-        if old_lab:
-            # The trainee's open console shows a lab that is gone: tell it where the new one is.
-            async_to_sync(push)(old_lab, render_to_string("training/_lab_reset.html", {"oob": True}))
         return controls(request, session, notice=f"{t.display_name}'s lab was reset.")
 
 

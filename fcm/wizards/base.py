@@ -12,6 +12,8 @@ from typing import Callable, Optional
 from django import forms
 from django.db import transaction
 
+from .models import WizardDraft
+
 
 @dataclass(frozen=True)
 class Step:
@@ -78,8 +80,6 @@ class Wizard:
 
     def finish(self, draft):
         """Start the wizard's Operation exactly once for this draft."""
-        from .models import WizardDraft
-
         with transaction.atomic():
             draft.refresh_from_db()
             if draft.operation_id:

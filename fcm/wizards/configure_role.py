@@ -4,7 +4,7 @@ from django import forms
 from fcm.engine.commands.roles import start_configure_broker, start_configure_role
 from fcm.engine.effects.broker import broker_problems
 from fcm.engine.effects.roles import ha_problems
-from fcm.inventory.models import VirtualMachine
+from fcm.inventory.models import ReplicaServer, VirtualMachine
 
 from .base import Step, Wizard
 
@@ -19,7 +19,6 @@ class SelectRoleForm(forms.Form):
 
     def __init__(self, *args, cluster=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from fcm.inventory.models import ReplicaServer
         # Hyper-V Replica came with 2012; a cluster has at most one broker.
         if cluster is not None and cluster.version.order >= 3 and \
                 not ReplicaServer.objects.filter(broker_role__cluster=cluster).exists():

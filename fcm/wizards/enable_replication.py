@@ -75,8 +75,8 @@ class PointsForm(forms.Form):
     keep = forms.ChoiceField(widget=forms.RadioSelect, choices=[
         ("latest", "Maintain only the latest recovery point"),
         ("hourly", "Create additional hourly recovery points")])
-    additional = forms.IntegerField(required=False, min_value=1, label="Coverage provided by additional recovery points "
-                                    "(in hours)")
+    additional = forms.IntegerField(required=False, min_value=1,
+                                    label="Coverage provided by additional recovery points (in hours)")
     vss = forms.BooleanField(required=False, label="Volume Shadow Copy Service (VSS) frequency")
     vss_hours = forms.IntegerField(required=False, min_value=1, max_value=12,
                                    label="Replicate incremental VSS copy every (hours)")

@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from fcm.inventory.models import looks
+from fcm.inventory import looks
 
 
 class WizardDraft(models.Model):

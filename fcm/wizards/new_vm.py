@@ -40,7 +40,7 @@ class NameForm(forms.Form):
     def clean(self):
         data = super().clean()
         folder = (data.get("location") or "").strip() if data.get("other_location") else \
-            rf"C:\ProgramData\Microsoft\Windows\Hyper-V"
+            r"C:\ProgramData\Microsoft\Windows\Hyper-V"
         if data.get("name"):
             data["path"] = folder.rstrip("\\") + "\\" + data["name"]
             try:

@@ -78,7 +78,8 @@ class WizardView(LoginRequiredMixin, View):
         if form is not None and not form.is_valid():
             return self.render(step, form)
         self.wizard.store(self.draft, step, form)
-        if step.key == "warning" and "yes" in (form.cleaned_data.get("run_validation"), form.cleaned_data.get("confirm")):
+        if step.key == "warning" and "yes" in (form.cleaned_data.get("run_validation"),
+                                               form.cleaned_data.get("confirm")):
             self.draft.save()
             data = (self.wizard.warning_handoff(self.draft) if hasattr(self.wizard, "warning_handoff")
                     else {"servers": {"names": self.draft.data["servers"]["names"]}})
@@ -188,8 +189,9 @@ def render_operation_fragment(op):
     """The OOB piece the engine pushes when a wizard's operation moves."""
     ctx = {"operation": op, "oob": True, **progress_context(op),
            "running_title": {"add-node": "Configure the Cluster"}.get(op.kind, op.get_kind_display())}
-    template = {Operation.Kind.VALIDATION: "wizards/validate/_progress.html",
-                Operation.Kind.CREATE_CLUSTER: "wizards/create/_progress.html"}.get(op.kind, "wizards/_op_progress.html")
+    template = ({Operation.Kind.VALIDATION: "wizards/validate/_progress.html",
+                 Operation.Kind.CREATE_CLUSTER: "wizards/create/_progress.html"}
+                .get(op.kind, "wizards/_op_progress.html"))
     draft = WizardDraft.objects.filter(operation=op).select_related("lab").first()
     ctx.update(draft=draft, lab=op.lab)
     if op.kind == Operation.Kind.CREATE_CLUSTER and op.result.get("cluster"):

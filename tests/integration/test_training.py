@@ -216,6 +216,10 @@ def test_broadcast_clock_reset_end_and_export(client, session, trainer, make_run
     client.post(reverse("training:reset", args=[session.pk, ann.pk]))
     ann.refresh_from_db()
     assert ann.lab_id != old_lab and not Lab.objects.filter(pk=old_lab).exists() and ann.met == {}
+    # The old lab's open consoles are told by the engine's next pass (the view writes, the loop pushes).
+    out = make_runner().tick()
+    assert "Your lab has been reset" in out[old_lab] and reverse("training:my-lab") in out[old_lab]
+    assert "Your lab has been reset" not in out.get(ann.lab_id, "")
     trainee_client = type(client)()
     trainee_client.force_login(ann.user)
     assert trainee_client.get(reverse("training:my-lab"))["Location"] == reverse("console:root", args=[ann.lab_id])

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.template import Context, Template
 
 from fcm.console.templatetags.fcm_console import role_icon, state_icon
+from fcm.inventory import looks
 from fcm.inventory.models import (Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Node, Replication, Resource,
-                                  Role, VirtualMachine, looks)
+                                  Role, VirtualMachine)
 from fcm.sim import placement, replication, storage_paths, validation
 from fcm.engine.models import ValidationReport
 from fcm.wizards.models import PhaseStatus

@@ -5,7 +5,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from fcm.engine.status import information, status_override
-from fcm.inventory.models import Role, VirtualMachine, looks
+from fcm.inventory import looks
+from fcm.inventory.models import Role, VirtualMachine
 from fcm.sim.migration import describe_seconds
 from fcm.sim.units import format_capacity
 

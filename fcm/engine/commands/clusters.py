@@ -80,7 +80,8 @@ def enable_csv(cluster):
 
 def add_to_csv(cluster_disk):
     with transaction.atomic():
-        cd = ClusterDisk.objects.select_for_update(of=("self",)).select_related("cluster", "disk").get(pk=cluster_disk.pk)
+        cd = (ClusterDisk.objects.select_for_update(of=("self",)).select_related("cluster", "disk")
+              .get(pk=cluster_disk.pk))
         if not cd.cluster.csv_enabled:
             raise StorageError("Enable Cluster Shared Volumes on this cluster first.")
         if cd.assignment != ClusterDisk.Assignment.AVAILABLE:
@@ -98,7 +99,8 @@ def add_to_csv(cluster_disk):
 
 def remove_from_csv(cluster_disk):
     with transaction.atomic():
-        cd = ClusterDisk.objects.select_for_update(of=("self",)).select_related("cluster", "disk").get(pk=cluster_disk.pk)
+        cd = (ClusterDisk.objects.select_for_update(of=("self",)).select_related("cluster", "disk")
+              .get(pk=cluster_disk.pk))
         if cd.assignment != ClusterDisk.Assignment.CSV:
             raise StorageError(f"{cd.name} is not a Cluster Shared Volume.")
         users = sorted(set(VirtualMachine.objects.filter(configuration_disk=cd.disk).values_list("name", flat=True))
@@ -185,4 +187,6 @@ def force_cluster_start(user, cluster):
         raise MembershipError("A node is already starting its Cluster service; wait for it to finish.")
     Node.objects.filter(cluster=cluster, power_state="On").update(service_stopped=False)
     return node_operation(user, node, Operation.Kind.NODE_RESTART,
-                        [phase(keys.JOIN_CLUSTER, "Starting the Cluster service with /FixQuorum", 0.0, JOIN_S, "Joining")], extra={"force": True})
+                          [phase(keys.JOIN_CLUSTER, "Starting the Cluster service with /FixQuorum", 0.0, JOIN_S,
+                                 "Joining")],
+                          extra={"force": True})

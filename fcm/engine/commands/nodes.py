@@ -71,8 +71,9 @@ def resume_node(user, node, fail_back):
         if role.owner_node_id == node.pk:
             continue
         vm = getattr(role, "virtual_machine", None)
-        kind = Operation.Kind.LIVE_MIGRATION if vm is not None and vm.is_running and \
-            role.cluster.version.live_migration and role.priority > Role.Priority.LOW else Operation.Kind.QUICK_MIGRATION
+        kind = (Operation.Kind.LIVE_MIGRATION if vm is not None and vm.is_running and
+                role.cluster.version.live_migration and role.priority > Role.Priority.LOW
+                else Operation.Kind.QUICK_MIGRATION)
         started += request_moves(user, [role], kind, node).started
     return started
 

@@ -72,7 +72,8 @@ def set_resource_state(user, resource, online):
                 Resource.State.ONLINE, Resource.State.ONLINE_PENDING])]
             if dependents:
                 raise RoleError(f"{', '.join(dependents)} depends on {resource.name}: take it offline first.")
-        Resource.objects.filter(pk=resource.pk).update(state=Resource.State.ONLINE if online else Resource.State.OFFLINE)
+        Resource.objects.filter(pk=resource.pk).update(state=Resource.State.ONLINE if online
+                                                       else Resource.State.OFFLINE)
         states = set(Resource.objects.filter(role=role).values_list("state", flat=True))
         role.state = (Role.State.ONLINE if states == {Resource.State.ONLINE} else
                       Role.State.OFFLINE if states == {Resource.State.OFFLINE} else Role.State.PARTIAL_ONLINE)

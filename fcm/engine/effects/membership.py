@@ -321,7 +321,8 @@ def quarantine(user, node, sim_time, drain):
             request_moves(user, [role], kind, sim_now=sim_time)
     node_operation(user, node, Operation.Kind.NODE_RESTART,
                  [phase(keys.QUARANTINED, "Quarantined", 0.0, float(cluster.quarantine_duration_s), "Quarantined"),
-                  phase(keys.JOIN_CLUSTER, "Joining the cluster", float(cluster.quarantine_duration_s), cluster.quarantine_duration_s + JOIN_S, "Joining")],
+                  phase(keys.JOIN_CLUSTER, "Joining the cluster", float(cluster.quarantine_duration_s),
+                        cluster.quarantine_duration_s + JOIN_S, "Joining")],
                  sim_now=sim_time, extra={"quarantine": True})
 
 

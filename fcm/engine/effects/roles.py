@@ -32,7 +32,7 @@ def ha_problems(vm, cluster):
                       "available virtual machine must be on storage all nodes reach.")
         return errors, warnings
     nodes = list(Node.objects.filter(cluster=cluster))
-    for lun in {l.pk: l for l in luns}.values():
+    for lun in {disk.pk: disk for disk in luns}.values():
         cd = ClusterDisk.objects.filter(cluster=cluster, disk=lun).first()
         if cd is None:
             errors.append(f"{lun.name} (where {vm.name} keeps files) is not a disk of {cluster.name}.")
@@ -79,7 +79,8 @@ def make_highly_available(vm, cluster, priority=Role.Priority.MEDIUM, sim_time=N
                                       type=Resource.Type.VIRTUAL_MACHINE, state=state, virtual_machine=vm)
     machine.depends_on.add(config)
     luns = {vm.configuration_disk_id} | {h.disk_id for h in vm.hard_disks.all()}
-    for cd in ClusterDisk.objects.filter(cluster=cluster, disk_id__in=luns, assignment=ClusterDisk.Assignment.AVAILABLE):
+    for cd in ClusterDisk.objects.filter(cluster=cluster, disk_id__in=luns,
+                                         assignment=ClusterDisk.Assignment.AVAILABLE):
         ClusterDisk.objects.filter(pk=cd.pk).update(assignment=ClusterDisk.Assignment.ROLE, role=role,
                                                     owner_node=vm.host_node)
         disk_resource = Resource.objects.create(role=role, name=cd.name, type=Resource.Type.PHYSICAL_DISK,

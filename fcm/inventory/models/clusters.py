@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from fcm.sim import migration, storage_paths, versions
 from fcm.sim.names import fqdn
 
-from . import looks
+from fcm.inventory import looks
 from .servers import Domain, Disk, Network, Node, validate_ipv4, validate_netbios_name
 
 

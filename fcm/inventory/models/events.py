@@ -1,6 +1,6 @@
 from django.db import models
 
-from . import looks
+from fcm.inventory import looks
 from .servers import Node
 
 

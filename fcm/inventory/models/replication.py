@@ -4,7 +4,7 @@ from django.db import models
 
 from fcm.sim import replication as sim_replication
 
-from . import looks
+from fcm.inventory import looks
 from .servers import Node
 from .vms import VirtualMachine
 
@@ -35,7 +35,8 @@ class ReplicaServer(models.Model):
     node = models.OneToOneField(Node, null=True, blank=True, on_delete=models.CASCADE, related_name="replica_server")
     broker_role = models.OneToOneField("Role", null=True, blank=True, on_delete=models.CASCADE,
                                        related_name="replica_server")
-    name = models.CharField(max_length=15, help_text="The name primaries give: the server, or the broker's access point.")
+    name = models.CharField(max_length=15,
+                            help_text="The name primaries give: the server, or the broker's access point.")
     ip_address = models.CharField(max_length=15, blank=True, help_text="The broker's access point address.")
     enabled = models.BooleanField("Enable this computer as a Replica server", default=False)
     kerberos = models.BooleanField("Use Kerberos (HTTP)", default=True)

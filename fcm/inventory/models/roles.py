@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from . import looks
+from fcm.inventory import looks
 from .servers import Node
 
 

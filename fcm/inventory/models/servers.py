@@ -6,7 +6,7 @@ from django.db import models
 from fcm.sim import versions, workload  # noqa: F401  (workload used by vms)
 from fcm.sim.names import fqdn, netbios_name_problem
 
-from . import looks
+from fcm.inventory import looks
 
 
 def validate_netbios_name(value):

@@ -3,7 +3,7 @@ from django.db import models
 
 from fcm.sim import workload
 
-from . import looks
+from fcm.inventory import looks
 from .servers import Disk, Node
 
 

@@ -32,4 +32,5 @@ class Command(BaseCommand):
         user.groups.add(group)
         self.stdout.write(f"{'Created' if created else 'Updated'} trainer {username!r}. Sign in once with:")
         self.stdout.write(f"{base_url.rstrip('/')}/login/{LoginToken.issue(user)}/")
-        self.stdout.write(f"then open {base_url.rstrip('/')}/training/ (set a password with: manage.py changepassword {username})")
+        self.stdout.write(f"then open {base_url.rstrip('/')}/training/ "
+                          f"(set a password with: manage.py changepassword {username})")

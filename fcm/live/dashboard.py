@@ -2,11 +2,11 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from fcm.live.auth import socket_user
-from fcm.live.groups import LOCAL
+from fcm.training.grading import session_group
+from fcm.training.models import TrainingSession
 
-from .grading import session_group
-from .models import TrainingSession
+from .auth import socket_user
+from .groups import LOCAL
 
 
 @database_sync_to_async
