@@ -11,6 +11,9 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from fcm.engine.facts import MEMBERS
+from fcm.inventory.models import Cluster, Node, VirtualMachine
+
 from .selectors import replication_of
 
 
@@ -123,7 +126,7 @@ def for_cluster(cluster, here, last_report=None, wan_links=()):
                         fetch_dialog=True, menu="More Actions"))
     items.append(Action("Destroy Cluster...", "failed", url=_cluster_url("destroy", cluster), fetch_dialog=True,
                         menu="More Actions"))
-    if cluster.state != "Running":
+    if cluster.state != Cluster.State.RUNNING:
         items.append(Action("Force Cluster Start", "up", url=_cluster_url("cluster-action", cluster) +
                             "?action=force-start", post=True, menu="More Actions",
                             command="Start-ClusterNode -FixQuorum", target="#dialog-host"))
@@ -195,11 +198,11 @@ def power_actions(cluster, role, operation=None):
     stop_role = "Stop Role" if modern else "Take this service or application offline"
     more = "More Actions" if modern else ""
     items = []
-    if vm.state in ("Off", "Saved"):
+    if vm.state in (VirtualMachine.State.OFF, VirtualMachine.State.SAVED):
         items += [Action("Start", "up", url=url("start"), post=True, command=f"Start-ClusterGroup -Name {role.name}"),
                   Action(start_role, "up", url=url("start"), post=True, menu=more,
                          command=f"Start-ClusterGroup -Name {role.name}")]
-    if vm.state == "Running":
+    if vm.state == VirtualMachine.State.RUNNING:
         items += [Action("Guest OS crash", "failed", url=url("crash"), post=True, menu="Simulate",
                          command=f"Test-ClusterResourceFailure -Name 'Virtual Machine {vm.name}'"),
                   Action("Save", "paused", url=url("save"), post=True, command=f"Save-VM -Name {vm.name}"),
@@ -307,7 +310,7 @@ def node_actions(cluster, node):
     url = lambda action: _cluster_url("node-action", cluster, node.pk) + f"?action={action}"  # noqa: E731
     modern = cluster.version.order >= 3
     items = []
-    if node.state == "Up":
+    if node.state == Node.State.UP:
         if modern:
             items += [Action("Drain Roles", "paused", url=url("drain"), post=True, menu="Pause",
                              command=f"Suspend-ClusterNode -Name {node.name} -Drain"),
@@ -316,7 +319,7 @@ def node_actions(cluster, node):
         else:
             items.append(Action("Pause", "paused", url=url("pause"), post=True,
                                 command=f"Suspend-ClusterNode -Name {node.name}"))
-    if node.state == "Paused":
+    if node.state == Node.State.PAUSED:
         if modern:
             items += [Action("Fail Roles Back", "up", url=url("failback"), post=True, menu="Resume",
                              command=f"Resume-ClusterNode -Name {node.name} -Failback Immediate"),
@@ -325,16 +328,16 @@ def node_actions(cluster, node):
         else:
             items.append(Action("Resume", "up", url=url("resume"), post=True,
                                 command=f"Resume-ClusterNode -Name {node.name}"))
-    if node.power_state == "On" and node.state in ("Up", "Paused"):
+    if node.power_state == Node.PowerState.ON and node.state in MEMBERS:
         items.append(Action("Stop Cluster Service", "down", url=url("stop-service"), post=True, menu="More Actions",
                             command=f"Stop-ClusterNode -Name {node.name}"))
-    if node.power_state == "On" and node.state == "Down":
+    if node.power_state == Node.PowerState.ON and node.state == Node.State.DOWN:
         items.append(Action("Start Cluster Service", "up", url=url("start-service"), post=True, menu="More Actions",
                             command=f"Start-ClusterNode -Name {node.name}"))
-    if node.power_state == "On" and node.state == "Quarantined":
+    if node.power_state == Node.PowerState.ON and node.state == Node.State.QUARANTINED:
         items.append(Action("Start Cluster Service", "up", url=url("start-service"), post=True, menu="More Actions",
                             command=f"Start-ClusterNode -Name {node.name} -ClearQuarantine"))
-    if node.power_state == "On":
+    if node.power_state == Node.PowerState.ON:
         items.append(Action("Power Off (crash)", "failed", url=url("power-off"), post=True, menu="Simulate"))
     else:
         items.append(Action("Power On", "up", url=url("power-on"), post=True, menu="Simulate"))

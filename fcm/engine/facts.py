@@ -29,7 +29,7 @@ def node_facts(cluster, exclude_op=None):
                          .values_list("node_id", "disk__name")):
         reach[node_id].add(lun)
     return {n.name: placement.NodeFacts(
-        n.name, n.state if n.power_state == "On" else "Down", n.memory_mb,
+        n.name, n.state if n.power_state == Node.PowerState.ON else Node.State.DOWN, n.memory_mb,
         (used.get(n.pk) or 0) + (incoming.get(n.pk) or 0), n.processor_vendor, frozenset(reach[n.pk]))
         for n in nodes}
 
@@ -127,7 +127,7 @@ def gather_facts(lab, node_names, cluster=None):
         cluster_facts = validation.ClusterFacts(
             cluster.name, cluster.get_quorum_type_display(),
             dict(Cluster.Quorum.choices)[quorum.automatic_configuration(len(nodes), shared, version_order)[0]],
-            offline_resources=tuple(Resource.objects.filter(role__cluster=cluster).exclude(state="Online")
+            offline_resources=tuple(Resource.objects.filter(role__cluster=cluster).exclude(state=Resource.State.ONLINE)
                                     .values_list("name", flat=True)),
             roles=tuple(Role.objects.filter(cluster=cluster).values_list("name", flat=True)),
             networks=tuple(ClusterNetwork.objects.filter(cluster=cluster).values_list("name", flat=True)),
@@ -160,7 +160,7 @@ MEMBERS = (Node.State.UP, Node.State.PAUSED)
 
 def paths_of(cluster):
     """Running member names, and {disk id: member names with a working path}."""
-    running = set(Node.objects.filter(cluster=cluster, state__in=MEMBERS, power_state="On")
+    running = set(Node.objects.filter(cluster=cluster, state__in=MEMBERS, power_state=Node.PowerState.ON)
                   .values_list("name", flat=True))
     paths = defaultdict(set)
     for disk_id, name in DiskPath.objects.filter(node__cluster=cluster, online=True, node__name__in=running) \

@@ -89,7 +89,7 @@ def _chart(op):
     peak = max([r["sent_mib"] for r in plan["rounds"]] + [plan["remainder_mib"], 1])
     scale_x, scale_y = CHART_W / total, (CHART_BASE - 8) / peak
     bars = []
-    round_phases = [p for p in plan["phases"] if p["state"] == "Data Transfer"]
+    round_phases = [p for p in plan["phases"] if p["key"] == "memory-round"]
     for phase, r in zip(round_phases, plan["rounds"]):
         x, w = phase["start_s"] * scale_x, max((phase["end_s"] - phase["start_s"]) * scale_x, 1.5)
         h = r["sent_mib"] * scale_y
@@ -99,7 +99,7 @@ def _chart(op):
         dh = r["dirtied_mib"] * scale_y
         bars.append({"x": round(x + w * 0.6, 1), "y": round(CHART_BASE - dh, 1), "w": round(max(w * 0.4, 1), 1),
                      "h": round(dh, 1), "kind": "dirtied", "title": f"{r['dirtied_mib']:.0f} MiB dirtied meanwhile"})
-    stop = next(p for p in plan["phases"] if p["name"] == "Stop-and-copy")
+    stop = next(p for p in plan["phases"] if p["key"] == "stop-and-copy")
     h = max(plan["remainder_mib"] * scale_y, 1)
     bars.append({"x": round(stop["start_s"] * scale_x, 1), "y": round(CHART_BASE - h, 1),
                  "w": round(max((stop["end_s"] - stop["start_s"]) * scale_x, 2), 1), "h": round(h, 1),

@@ -176,16 +176,16 @@ def start_configure_quorum(user, cluster, params):
 
 def force_cluster_start(user, cluster):
     """More Actions -> Force Cluster Start (Start-ClusterNode -FixQuorum): run without a majority."""
-    if cluster.state == "Running":
+    if cluster.state == Cluster.State.RUNNING:
         raise MembershipError("The cluster is running: Force Cluster Start is only for a cluster that has lost quorum.")
-    node = Node.objects.filter(cluster=cluster, power_state="On").exclude(state=Node.State.QUARANTINED) \
+    node = Node.objects.filter(cluster=cluster, power_state=Node.PowerState.ON).exclude(state=Node.State.QUARANTINED) \
         .order_by("name").first()
     if node is None:
         raise MembershipError("No node of the cluster is turned on: power one on first.")
     if Operation.objects.filter(source_node__cluster=cluster, state__in=Operation.ACTIVE,
                                 kind=Operation.Kind.NODE_RESTART).exists():
         raise MembershipError("A node is already starting its Cluster service; wait for it to finish.")
-    Node.objects.filter(cluster=cluster, power_state="On").update(service_stopped=False)
+    Node.objects.filter(cluster=cluster, power_state=Node.PowerState.ON).update(service_stopped=False)
     return node_operation(user, node, Operation.Kind.NODE_RESTART,
                           [phase(keys.JOIN_CLUSTER, "Starting the Cluster service with /FixQuorum", 0.0, JOIN_S,
                                  "Joining")],

@@ -31,7 +31,7 @@ from ..phases import phase
 def crash_node(user, node):
     """Simulate -> Power Off: the host stops at once; the cluster notices after the heartbeat threshold."""
     node = Node.objects.select_related("cluster", "lab").get(pk=node.pk)
-    if node.power_state != "On":
+    if node.power_state != Node.PowerState.ON:
         raise FailureError(f"{node.name} is already off.")
     active = active_node_operations(node)
     if any(not op.plan.get("isolation") and not op.plan.get("quarantine") for op in active):
@@ -40,7 +40,8 @@ def crash_node(user, node):
         lifecycle.finish(op, Operation.State.CANCELLED, node.lab.sim_now(), f"{node.name} lost power.")
     if node.state in (Node.State.ISOLATED, Node.State.QUARANTINED):
         # Already out of the membership: nothing left to detect.
-        Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, power_state="Off", quarantined_until=None)
+        Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, power_state=Node.PowerState.OFF,
+                                               quarantined_until=None)
         VirtualMachine.objects.filter(host_node=node).update(state=VirtualMachine.State.OFF, started_at=None)
         mark_nodes(node.lab_id, node)
         if node.state == Node.State.ISOLATED:
@@ -60,7 +61,7 @@ def crash_node(user, node):
 def restart_node(user, node):
     """Simulate -> Power On: the host boots, then joins its cluster."""
     node = Node.objects.select_related("cluster", "lab").get(pk=node.pk)
-    if node.power_state == "On":
+    if node.power_state == Node.PowerState.ON:
         raise FailureError(f"{node.name} is already running.")
     if active_node_operations(node).exists():
         raise FailureError(f"Wait until {node.name} has been declared down before powering it on.")

@@ -24,7 +24,7 @@ def pause_node(user, node, drain):
     cluster = node.cluster
     sim_now = cluster.lab.sim_now()
     Node.objects.filter(pk=node.pk).update(state=Node.State.PAUSED, paused_at=sim_now,
-                                           drain_status="In Progress" if drain else "")
+                                           drain_status=Node.DrainStatus.IN_PROGRESS if drain else "")
     mark_nodes(cluster.lab_id, node)
     if not drain:
         return []
@@ -43,7 +43,7 @@ def pause_node(user, node, drain):
         result = request_moves(user, [role], kind)
         started += result.started
         if result.refused:
-            Node.objects.filter(pk=node.pk).update(drain_status="Failed")
+            Node.objects.filter(pk=node.pk).update(drain_status=Node.DrainStatus.FAILED)
             log_event(cluster.lab, cluster, ClusterEvent.Level.CRITICAL, 1677,
                                f"Node drain failed on cluster node {node.name}: {result.refused[0][1]}",
                                node=node, task_category="Node Mgr")
@@ -94,7 +94,7 @@ def start_cluster_service(user, node):
     """More Actions -> Start Cluster Service: Down -> Joining -> Up. On a quarantined node it also
     clears the quarantine (Start-ClusterNode -ClearQuarantine)."""
     node = Node.objects.select_related("cluster", "lab").get(pk=node.pk)
-    if node.power_state != "On":
+    if node.power_state != Node.PowerState.ON:
         raise FailureError(f"{node.name} is turned off: power it on first.")
     if node.state not in (Node.State.DOWN, Node.State.QUARANTINED):
         raise FailureError(f"The Cluster service is already running on {node.name}.")

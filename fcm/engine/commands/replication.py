@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from fcm.inventory.models import RecoveryPoint, Replication, Role, VirtualHardDisk, VirtualMachine
+from fcm.inventory.models import Node, RecoveryPoint, Replication, Role, VirtualHardDisk, VirtualMachine
 from fcm.sim import replication as model
 
 from .. import lifecycle
@@ -32,7 +32,7 @@ def enable(user, vm, *, server_name, auth, port, compression, vhd_ids, frequency
         if Replication.objects.filter(primary_vm=vm).exists() or Replication.objects.filter(replica_vm=vm).exists():
             raise ReplicationError(f"Replication is already enabled for virtual machine '{vm.name}'.")
         server = check_server(lab, server_name, primary, auth, port)
-        hosts = [n for n in server.hosts().filter(power_state="On") if n.state in ("", "Up")]
+        hosts = [n for n in server.hosts().filter(power_state=Node.PowerState.ON) if n.state in ("", Node.State.UP)]
         if not hosts:
             raise ReplicationError(f"No node of '{server.name}' is running to hold the replica.")
         host = max(hosts, key=lambda n: (n.memory_mb, n.name))
@@ -151,7 +151,7 @@ def planned_failover(user, rep, start_replica=True):
 def failover(user, rep, point):
     """Failover on the replica after the primary is lost: boot from the chosen recovery point."""
     vm = rep.primary_vm
-    if vm.is_running and vm.host_node.power_state == "On" and link_up(rep):
+    if vm.is_running and vm.host_node.power_state == Node.PowerState.ON and link_up(rep):
         raise ReplicationError(f"The primary virtual machine '{vm.name}' is running. Use Planned Failover, or "
                                "fail over only when the primary site is lost.")
     if rep.state not in (State.REPLICATING, State.SUSPENDED, State.RESYNC_REQUIRED, State.ERROR):

@@ -9,13 +9,14 @@ from .moves import request_moves
 def drain_progress(node):
     """Drain In Progress -> Completed once no move from the node is left (Failed stays)."""
     node.refresh_from_db()
-    if node.drain_status != "In Progress":
+    if node.drain_status != Node.DrainStatus.IN_PROGRESS:
         return
     if Operation.objects.filter(source_node=node, state__in=Operation.ACTIVE).exists():
         return
     failed = Operation.objects.filter(source_node=node, state=Operation.State.FAILED,
                                       finished_at__gte=node.paused_at).exists() if node.paused_at else False
-    Node.objects.filter(pk=node.pk).update(drain_status="Failed" if failed else "Completed")
+    Node.objects.filter(pk=node.pk).update(
+        drain_status=Node.DrainStatus.FAILED if failed else Node.DrainStatus.COMPLETED)
     if node.stopping_service:
         # Stop Cluster Service: the roles have left; the node leaves the membership gracefully,
         # handing its vote over (dynamic quorum), so no failover is needed.
@@ -27,7 +28,7 @@ def drain_progress(node):
 def move_group(role, node):
     """A role without a virtual machine (Replica Broker, file server) moves as a group: offline here,
     online on the first other node that is up, in a moment; its disks follow."""
-    target = Node.objects.filter(cluster=role.cluster, state=Node.State.UP, power_state="On") \
+    target = Node.objects.filter(cluster=role.cluster, state=Node.State.UP, power_state=Node.PowerState.ON) \
         .exclude(pk=node.pk).order_by("name").first()
     if target is None:
         return

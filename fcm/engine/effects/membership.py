@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from fcm.inventory.models import (
-    ClusterDisk, ClusterEvent, ClusterNetwork, DiskPath, NetworkAdapter, Node, Role, VirtualMachine,
+    Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, DiskPath, NetworkAdapter, Node, Resource, Role, VirtualMachine,
 )
 from fcm.sim import membership, placement, quorum
 
@@ -55,7 +55,7 @@ def witness(cluster):
         .select_related("disk", "owner_node").first()
     if cd is None:
         return membership.Witness(mode, online=False)
-    reach = frozenset(DiskPath.objects.filter(disk=cd.disk, online=True, node__power_state="On")
+    reach = frozenset(DiskPath.objects.filter(disk=cd.disk, online=True, node__power_state=Node.PowerState.ON)
                       .values_list("node__name", flat=True)) if cd.disk.online else frozenset()
     return membership.Witness(mode, reach, cd.owner_node.name if cd.owner_node_id else "",
                               online=cd.disk.online and cd.state != ClusterDisk.State.FAILED)
@@ -63,8 +63,8 @@ def witness(cluster):
 
 def quorum_total(cluster, members):
     """Votes the cluster counts: every assigned vote (static), or the last membership's (dynamic quorum)."""
-    everyone = Node.objects.filter(cluster=cluster) if not cluster.dynamic_quorum or cluster.state != "Running" \
-        else members
+    static = not cluster.dynamic_quorum or cluster.state != Cluster.State.RUNNING
+    everyone = Node.objects.filter(cluster=cluster) if static else members
     has_witness = cluster.quorum_type != quorum.NODE_MAJORITY
     return sum(n.node_weight for n in everyone) + (1 if has_witness else 0)
 
@@ -84,9 +84,9 @@ def has_quorum(cluster, up_nodes, total=None):
 def check_quorum(lab, cluster, sim_time, reporter, lost=None):
     """After a node left (`lost`): stop the cluster when the rest lack quorum (1177)."""
     cluster.refresh_from_db()
-    if cluster.state != "Running":
+    if cluster.state != Cluster.State.RUNNING:
         return False
-    up = list(Node.objects.filter(cluster=cluster, state__in=MEMBERS, power_state="On"))
+    up = list(Node.objects.filter(cluster=cluster, state__in=MEMBERS, power_state=Node.PowerState.ON))
     if cluster.dynamic_quorum:
         # Dynamic quorum: the total is the membership just before this node left.
         total = quorum_total(cluster, up + ([lost] if lost is not None else []))
@@ -97,7 +97,7 @@ def check_quorum(lab, cluster, sim_time, reporter, lost=None):
                                             {n.name: n.node_weight for n in up}, total, witness(cluster))
     if cluster.forced_quorum or winner:
         return True
-    type(cluster).objects.filter(pk=cluster.pk).update(state="Down", forced_quorum=False)
+    type(cluster).objects.filter(pk=cluster.pk).update(state=Cluster.State.DOWN, forced_quorum=False)
     mark(lab.pk, Outbox.Kind.CLUSTER, cluster.pk)
     log_event(lab, cluster, ClusterEvent.Level.CRITICAL, 1177,
                        "The Cluster service is shutting down because quorum was lost. This could be due to the "
@@ -107,7 +107,7 @@ def check_quorum(lab, cluster, sim_time, reporter, lost=None):
         Role.objects.filter(pk=role.pk).update(
             state=Role.State.OFFLINE, information="",
             persistent_state=role.state in (Role.State.ONLINE, Role.State.PENDING, Role.State.PARTIAL_ONLINE))
-        role.resources.update(state="Offline")
+        role.resources.update(state=Resource.State.OFFLINE)
         VirtualMachine.objects.filter(role=role).update(state=VirtualMachine.State.OFF, started_at=None)
         mark_role(role)
     for op in Operation.objects.filter(cluster=cluster, state__in=Operation.ACTIVE, kind__in=[
@@ -123,7 +123,7 @@ def try_form(cluster, joiner, sim_time, user=None, forced=False):
     """A node's Cluster service starts while the cluster is down: form it with every node that can
     join (powered on, not stopped by the administrator, not quarantined, reachable) if they hold
     quorum — or regardless, with Force Cluster Start. Roles that were online come back by priority."""
-    candidates = [n for n in Node.objects.filter(cluster=cluster, power_state="On")
+    candidates = [n for n in Node.objects.filter(cluster=cluster, power_state=Node.PowerState.ON)
                   if not n.service_stopped and n.state != Node.State.QUARANTINED]
     if joiner not in candidates:
         candidates.append(joiner)
@@ -134,8 +134,8 @@ def try_form(cluster, joiner, sim_time, user=None, forced=False):
         Node.objects.filter(pk=joiner.pk).update(state=Node.State.DOWN)
         mark_nodes(cluster.lab_id, joiner)
         return False
-    type(cluster).objects.filter(pk=cluster.pk).update(state="Running", forced_quorum=forced and not has_quorum(
-        cluster, group, total))
+    type(cluster).objects.filter(pk=cluster.pk).update(
+        state=Cluster.State.RUNNING, forced_quorum=forced and not has_quorum(cluster, group, total))
     mark(cluster.lab_id, Outbox.Kind.CLUSTER, cluster.pk)
     for n in group:
         Node.objects.filter(pk=n.pk).update(state=Node.State.UP, dynamic_weight=n.node_weight, drain_status="",
@@ -178,7 +178,7 @@ def start_persistent_roles(cluster, sim_time, user=None):
 # -- network faults and partitions ------------------------------------------------------------
 def refresh_network_states(cluster, sim_time, reporter=None, log=True):
     """Up / Partitioned / Down per cluster network, from the running members' connected adapters."""
-    up = list(Node.objects.filter(cluster=cluster, state__in=MEMBERS, power_state="On"))
+    up = list(Node.objects.filter(cluster=cluster, state__in=MEMBERS, power_state=Node.PowerState.ON))
     for cn in ClusterNetwork.objects.filter(cluster=cluster).select_related("network"):
         on = set(NetworkAdapter.objects.filter(node__in=up, network=cn.network, connected=True)
                  .values_list("node_id", flat=True))
@@ -211,12 +211,12 @@ def reconcile(cluster, sim_time, user=None):
     their heartbeats (isolation operation); nodes back in reach leave isolation or join again."""
     cluster.refresh_from_db()
     ops = _isolation_ops(cluster)
-    alive = [n for n in Node.objects.filter(cluster=cluster, power_state="On")
+    alive = [n for n in Node.objects.filter(cluster=cluster, power_state=Node.PowerState.ON)
              if n.state in ALIVE or n.pk in ops]
-    rejoin = [n for n in Node.objects.filter(cluster=cluster, power_state="On", state=Node.State.DOWN,
+    rejoin = [n for n in Node.objects.filter(cluster=cluster, power_state=Node.PowerState.ON, state=Node.State.DOWN,
                                              service_stopped=False) if n.pk not in ops]
     parts = membership.partitions(links(cluster, alive + rejoin))
-    if cluster.state == "Running":
+    if cluster.state == Cluster.State.RUNNING:
         votes = {n.name: n.node_weight for n in alive}
         total = quorum_total(cluster, alive)
         winner = membership.surviving_partition(parts, votes, total, witness(cluster)) or frozenset()
@@ -260,7 +260,8 @@ def enter_isolated(op, node, sim_time):
     log_event(op.lab, cluster, ClusterEvent.Level.WARNING, 1673,
                        f"Cluster node '{node.name}' has entered the isolated state.", node=node, sim_time=sim_time,
                        task_category="Node Mgr")
-    roles = list(Role.objects.filter(cluster=cluster, owner_node=node, virtual_machine__state="Running"))
+    roles = list(Role.objects.filter(cluster=cluster, owner_node=node,
+                                     virtual_machine__state=VirtualMachine.State.RUNNING))
     if roles:
         Role.objects.filter(pk__in=[r.pk for r in roles]).update(information="Unmonitored")
         log_event(op.lab, cluster, ClusterEvent.Level.WARNING, 1681,

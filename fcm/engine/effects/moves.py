@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
-from fcm.inventory.models import ClusterDisk, ClusterEvent, Resource, Role, VirtualMachine
+from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Resource, Role, VirtualMachine
 
 from .. import lifecycle, planning
 from ..errors import MoveError
@@ -39,7 +39,7 @@ def request_moves(user, roles, kind, target=None, sim_now=None):
                     raise MoveError(f"{role.name} is not a virtual machine.")
                 if kind == LIVE and not role.cluster.version.live_migration:
                     raise MoveError("Windows Server 2008 has no live migration; use Quick Migration.")
-                if role.cluster.state != "Running":
+                if role.cluster.state != Cluster.State.RUNNING:
                     raise MoveError(f"The cluster {role.cluster.name} is not running.")
                 chosen = target
                 if chosen is None:

@@ -6,12 +6,12 @@ passes through (Starting, Saving, Stopping).
 """
 from django.db import IntegrityError
 
-from fcm.inventory.models import VirtualMachine
+from fcm.inventory.models import Node, VirtualMachine
 from fcm.sim import vm_power
 
 from .. import lifecycle, phases
 from ..errors import RoleError
-from ..facts import storage_problem
+from ..facts import MEMBERS, storage_problem
 from ..models import Operation
 
 
@@ -38,13 +38,15 @@ def power_plan(vm, action):
         else:
             name, seconds = "Booting the guest operating system", vm_power.boot_seconds(
                 vm.guest_os, vm.guest_install_option, vm.generation)
-        state = "Starting"
+        state = VirtualMachine.State.STARTING
     elif action == SAVE:
-        name, seconds, state = "Saving memory to disk", vm_power.save_seconds(vm.memory_mb, storage), "Saving"
+        name, seconds, state = "Saving memory to disk", vm_power.save_seconds(vm.memory_mb, storage), \
+            VirtualMachine.State.SAVING
     elif action == SHUTDOWN:
-        name, seconds, state = "Shutting down the guest", vm_power.shutdown_seconds(vm.guest_install_option), "Stopping"
+        name, seconds, state = "Shutting down the guest", vm_power.shutdown_seconds(vm.guest_install_option), \
+            VirtualMachine.State.STOPPING
     else:
-        name, seconds, state = "Turning off", vm_power.TURN_OFF_S, "Stopping"
+        name, seconds, state = "Turning off", vm_power.TURN_OFF_S, VirtualMachine.State.STOPPING
     return lifecycle.make_plan([phases.phase(phases.POWER, name, 0.0, seconds, state)],
                                f"{POWER_LABELS[action]}: about {seconds:.0f} s", action=action, from_state=vm.state)
 
@@ -59,7 +61,8 @@ def request_power(user, vm, action, sim_now=None):
     vm = VirtualMachine.objects.select_related("role__cluster__lab", "host_node", "configuration_disk").get(pk=vm.pk)
     if vm.state not in ALLOWED_FROM[action]:
         raise RoleError(f"{POWER_LABELS[action]} is not possible while {vm.name} is {vm.get_state_display().lower()}.")
-    if vm.host_node.power_state != "On" or (vm.host_node.cluster_id and vm.host_node.state not in ("Up", "Paused")):
+    host = vm.host_node
+    if host.power_state != Node.PowerState.ON or (host.cluster_id and host.state not in MEMBERS):
         raise RoleError(f"{vm.host_node.name} is not running; {vm.name} cannot change state there.")
     if action == START:
         problem = storage_problem(vm)

@@ -11,7 +11,7 @@ from fnmatch import fnmatch
 from django.db import transaction
 
 from fcm.inventory.models import (
-    ClusterDisk, RecoveryPoint, ReplicaServer, Replication, Role, VirtualHardDisk, VirtualMachine, WanLink,
+    ClusterDisk, Node, RecoveryPoint, ReplicaServer, Replication, Role, VirtualHardDisk, VirtualMachine, WanLink,
 )
 from fcm.sim import replication as model
 from fcm.sim import workload
@@ -161,7 +161,7 @@ def link_up(rep):
     if rep.replica_vm is None:
         return False
     p, r = rep.primary_vm.host_node, rep.replica_vm.host_node
-    return path(p, r)[1] and p.power_state == "On" and r.power_state == "On"
+    return path(p, r)[1] and p.power_state == Node.PowerState.ON and r.power_state == Node.PowerState.ON
 
 
 def start_replicating(rep, sim_time):
@@ -216,7 +216,7 @@ def _cycles(rep, sim_now):
     state = rep.state
     while t <= sim_now and count < MAX_CYCLES_PER_TICK:
         mbps, up = path(vm.host_node, replica.host_node)
-        up = up and vm.host_node.power_state == "On" and replica.host_node.power_state == "On"
+        up = up and Node.PowerState.ON == vm.host_node.power_state == replica.host_node.power_state
         delta = model.delta_mib(rep.frequency_s, rate, ws)
         c = model.cycle(rep.pending_mib, delta, rep.frequency_s, mbps, rep.compression, up)
         if t + timedelta(seconds=c.duration_s) > sim_now:

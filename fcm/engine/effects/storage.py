@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from django.db.models import Q
 
-from fcm.inventory.models import ClusterDisk, ClusterEvent, Node, Resource, Role, VirtualMachine
+from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Node, Resource, Role, VirtualMachine
 from fcm.sim import placement, storage_paths
 
 from .. import lifecycle
@@ -30,7 +30,7 @@ from .membership import check_quorum
 def reconcile(cluster, sim_time, user=None):
     """Bring ownership, CSV access and the roles that depend on each disk in line with the paths."""
     cluster.refresh_from_db()
-    if cluster.state != "Running":
+    if cluster.state != Cluster.State.RUNNING:
         return
     running, paths = paths_of(cluster)
     lost_witness = False

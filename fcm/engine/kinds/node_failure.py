@@ -6,7 +6,7 @@ quarantined (effects/membership).
 """
 from datetime import timedelta
 
-from fcm.inventory.models import ClusterEvent, Node, VirtualMachine
+from fcm.inventory.models import Cluster, ClusterEvent, Node, VirtualMachine
 from fcm.sim.membership import quarantines
 
 from .. import phases
@@ -25,11 +25,11 @@ def declare_down(op, node, sim_time):
     if cluster is None:
         return
     cluster.refresh_from_db()
-    if cluster.state != "Running":
+    if cluster.state != Cluster.State.RUNNING:
         Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, dynamic_weight=0, drain_status="")
         mark_nodes(op.lab_id, node)
         return  # the cluster already stopped (quorum lost): nothing fails over
-    if node.power_state == "On":
+    if node.power_state == Node.PowerState.ON:
         # Removed while running (isolated): its Cluster service stops and so do its clustered VMs,
         # so that a partition never runs a role twice.
         abort_operations_on(node, sim_time, f"{node.name} was removed from the cluster membership.", exclude=op)
@@ -43,7 +43,7 @@ def declare_down(op, node, sim_time):
                        "having lost communication with other active nodes in the failover cluster.",
                        node=others, sim_time=sim_time, task_category="Node Mgr")
     mark_nodes(op.lab_id, node)
-    if op.plan.get("isolation") and node.power_state == "On" and quarantines(
+    if op.plan.get("isolation") and node.power_state == Node.PowerState.ON and quarantines(
             recent_isolations(node, sim_time), cluster.quarantine_threshold):
         quarantine(op.requested_by, node, sim_time, drain=False)
     if not check_quorum(op.lab, cluster, sim_time, others, lost=node):
@@ -55,7 +55,7 @@ def declare_down(op, node, sim_time):
 def power_lost(op, node):
     """Everything on the host stops now; clustered roles still look Online until detection."""
     abort_operations_on(node, op.started_at, f"{node.name} stopped responding during the operation.", exclude=op)
-    Node.objects.filter(pk=node.pk).update(power_state="Off")
+    Node.objects.filter(pk=node.pk).update(power_state=Node.PowerState.OFF)
     VirtualMachine.objects.filter(host_node=node).update(state=VirtualMachine.State.OFF, started_at=None,
                                                          migration_state=0)
     mark_nodes(op.lab_id, node)

@@ -1,6 +1,6 @@
 """A node restart: the host boots (or waits out a quarantine), then its Cluster service joins — or, when
 the cluster is down, tries to form it with quorum; a preferred owner back Up takes its roles back (failback)."""
-from fcm.inventory.models import Node
+from fcm.inventory.models import Cluster, Node
 
 from .. import phases
 from ..effects import membership
@@ -16,19 +16,21 @@ def complete(op, sim_time):
     node = Node.objects.select_related("cluster__lab").get(pk=op.source_node_id)
     cluster = node.cluster
     if cluster is None:
-        Node.objects.filter(pk=node.pk).update(power_state="On", state="")
+        Node.objects.filter(pk=node.pk).update(power_state=Node.PowerState.ON, state="")
         mark_nodes(op.lab_id, node)
         return
     cluster.refresh_from_db()
-    if cluster.state != "Running" or op.plan.get("force"):
+    if cluster.state != Cluster.State.RUNNING or op.plan.get("force"):
         if membership.try_form(cluster, node, sim_time, op.requested_by, forced=bool(op.plan.get("force"))):
             reconcile_storage(cluster, sim_time)
         return
-    Node.objects.filter(pk=node.pk).update(power_state="On", state=Node.State.UP, dynamic_weight=node.node_weight,
-                                           drain_status="", paused_at=None, service_stopped=False)
+    Node.objects.filter(pk=node.pk).update(power_state=Node.PowerState.ON, state=Node.State.UP,
+                                           dynamic_weight=node.node_weight, drain_status="", paused_at=None,
+                                           service_stopped=False)
     mark_nodes(op.lab_id, node)
     if cluster.forced_quorum and membership.has_quorum(
-            cluster, list(Node.objects.filter(cluster=cluster, state__in=membership.MEMBERS, power_state="On")),
+            cluster, list(Node.objects.filter(cluster=cluster, state__in=membership.MEMBERS,
+                                              power_state=Node.PowerState.ON)),
             membership.quorum_total(cluster, [])):
         type(cluster).objects.filter(pk=cluster.pk).update(forced_quorum=False)  # a majority again
         mark(cluster.lab_id, Outbox.Kind.CLUSTER, cluster.pk)
@@ -46,8 +48,8 @@ class NodeRestart(OperationKind):
     def enter_phase(self, op, phase, sim_now):
         # BOOT and QUARANTINED are waits.
         if phase["key"] == phases.JOIN_CLUSTER and Node.objects.filter(
-                pk=op.source_node_id, cluster__isnull=False).update(power_state="On", state=Node.State.JOINING,
-                                                                    quarantined_until=None):
+                pk=op.source_node_id, cluster__isnull=False).update(
+                    power_state=Node.PowerState.ON, state=Node.State.JOINING, quarantined_until=None):
             mark_nodes(op.lab_id, op.source_node)
 
     def complete(self, op, sim_time):

@@ -19,7 +19,8 @@ def finish_validation(op, cancelled=False):
             r["status"] = validation.CANCELED
             r["lines"] = ["The test was canceled."]
     report.completed_at = op.finished_at
-    report.outcome = "canceled" if cancelled else validation.overall(r["status"] for r in report.results)
+    report.outcome = (ValidationReport.Outcome.CANCELED if cancelled
+                      else validation.overall(r["status"] for r in report.results))
     report.save(update_fields=["results", "completed_at", "outcome"])
 
 

@@ -9,14 +9,16 @@ from ..registry import OperationKind, register
 
 
 def enter_power_phase(op, phase):
+    """The VM shows the phase's state (Starting, Saving, Stopping); its role is Pending meanwhile."""
     vm, role = op.virtual_machine, op.role
-    vm.state = phase["state"]
+    vm.state = VirtualMachine.State(phase["state"])
     vm.save(update_fields=["state"])
     if role is not None:
         role.state = Role.State.PENDING
         role.save(update_fields=["state"])
+        starting = vm.state == VirtualMachine.State.STARTING
         Resource.objects.filter(role=role, virtual_machine=vm).update(
-            state=Resource.State.ONLINE_PENDING if phase["state"] == "Starting" else Resource.State.OFFLINE_PENDING)
+            state=Resource.State.ONLINE_PENDING if starting else Resource.State.OFFLINE_PENDING)
 
 
 def complete_power(op, sim_time):
