@@ -137,3 +137,12 @@ def check_target(role, kind, target, exclude_op=None):
                                      KIND_TO_PLACEMENT[kind])
     if reason:
         raise MoveError(reason)
+
+
+def plan_queued(op, check_target_node=True):
+    """The plan of a queued move when it starts, after the target is checked again (it may have
+    changed while the move waited its turn)."""
+    if check_target_node:
+        check_target(op.role, op.kind, op.target_node, exclude_op=op)
+    return plan_move(op.kind, op.virtual_machine, op.role.cluster, op.source_node, op.target_node, op.target_disk,
+                     exclude_op=op)

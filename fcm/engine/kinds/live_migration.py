@@ -26,9 +26,7 @@ class LiveMigration(OperationKind):
         return op.role.cluster.simultaneous_live_migrations if op.was_running else None
 
     def plan(self, op, sim_now):
-        planning.check_target(op.role, op.kind, op.target_node, exclude_op=op)
-        return planning.plan_move(op.kind, op.virtual_machine, op.role.cluster, op.source_node, op.target_node,
-                                  exclude_op=op)
+        return planning.plan_queued(op)
 
     def enter_phase(self, op, phase, sim_now):
         if not op.plan.get("live"):

@@ -11,9 +11,7 @@ class QuickMigration(OperationKind):
     kind = Operation.Kind.QUICK_MIGRATION
 
     def plan(self, op, sim_now):
-        planning.check_target(op.role, op.kind, op.target_node, exclude_op=op)
-        return planning.plan_move(op.kind, op.virtual_machine, op.role.cluster, op.source_node, op.target_node,
-                                  exclude_op=op)
+        return planning.plan_queued(op)
 
     def enter_phase(self, op, phase, sim_now):
         enter_quick_phase(op, phase)

@@ -15,8 +15,7 @@ class StorageMigration(OperationKind):
         return op.role.cluster.simultaneous_storage_migrations if op.was_running else None
 
     def plan(self, op, sim_now):
-        return planning.plan_move(op.kind, op.virtual_machine, op.role.cluster, op.source_node, op.target_node,
-                                  op.target_disk, exclude_op=op)
+        return planning.plan_queued(op, check_target_node=False)
 
     def enter_phase(self, op, phase, sim_now):
         if phase["key"] == "switch-storage":
