@@ -7,9 +7,7 @@ from django.urls import reverse
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
-from fcm.engine.commands import properties
-from fcm.engine.commands import faults
-from fcm.engine.effects import power
+from fcm.engine.commands import faults, properties
 from fcm.engine.commands import roles as role_commands
 
 from . import selectors
@@ -44,9 +42,9 @@ class RolePowerView(VmRoleMixin, View):
         if action == "crash":
             error = refused(lambda: faults.guest_crash(request.user, role))
         else:
-            error = refused(lambda: power.request_power(request.user, role.virtual_machine, action))
+            error = refused(lambda: role_commands.request_power(request.user, role.virtual_machine, action))
         if error:
-            return self.error_dialog(request, power.POWER_LABELS.get(action, "Guest OS crash"), error)
+            return self.error_dialog(request, role_commands.POWER_LABELS.get(action, "Guest OS crash"), error)
         return role_details(request, lab, cluster, pk)
 
 

@@ -71,7 +71,9 @@ def start_queued(lab, sim_now=None, queue_changed=False):
         handler = registry.handler(op.kind)
         group, limit = handler.limit_group, handler.host_limit(op)
         if group is not None and limit is not None:
-            counts = busy.setdefault(group, _busy_hosts(lab, group))
+            if group not in busy:
+                busy[group] = _busy_hosts(lab, group)
+            counts = busy[group]
             hosts = {op.source_node_id, op.target_node_id}
             if any(counts.get(h, 0) >= limit for h in hosts):
                 waiting.append(op)

@@ -74,7 +74,7 @@ def start_on_daphne_loop():
     engine starts (`manage.py serve`, and the browser suite's live server).
     The task is kept referenced so it is not garbage-collected.
     """
-    from twisted.internet import reactor  # noqa: PLC0415
+    from twisted.internet import reactor  # noqa: PLC0415  (late: daphne installs its asyncio reactor first)
 
     def spawn():
         _tasks.append(asyncio.get_event_loop().create_task(run()))

@@ -104,3 +104,30 @@ def test_a_failed_state_change_of_an_unclustered_vm_logs_nothing_and_ends(r2_lab
     tick_to(r2_lab, 1)
     op.refresh_from_db()
     assert op.state == "failed" and "stopped responding" in op.message
+
+
+def _queued_moves(owner, make_generated_lab, count):
+    lab = make_generated_lab(nodes=3, vms=3 * count, name=f"queue-{count}")
+    VirtualMachine.objects.filter(lab=lab).update(state="Running")
+    nodes = list(Node.objects.filter(lab=lab).order_by("name"))
+    roles = list(Role.objects.filter(cluster__lab=lab, owner_node=nodes[0])
+                 .select_related("cluster", "virtual_machine__host_node")[:count])
+    moves.request_moves(owner, roles, Operation.Kind.LIVE_MIGRATION, nodes[1])
+    assert Operation.objects.filter(lab=lab, state="queued").count() == count - 2  # two at once per host
+    return lab
+
+
+def test_the_queue_costs_the_same_however_many_moves_wait(owner, make_generated_lab):
+    """start_queued reads each limit's busy hosts once a pass, not once per waiting move."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fcm.engine import lifecycle
+
+    counts = []
+    for waiting in (4, 12):
+        lab = _queued_moves(owner, make_generated_lab, waiting)
+        with CaptureQueriesContext(connection) as queries:
+            lifecycle.start_queued(lab)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -1,7 +1,7 @@
 """Clustered role commands: Configure Role (VMs, the Replica Broker), Remove, resources online and offline.
 
-Power actions (Start, Save, Shut Down, Turn Off) are `effects.power.request_power`; the High
-Availability checks are `effects.roles`.
+Power actions (Start, Save, Shut Down, Turn Off): `request_power`, the same function the engine's own
+failovers use (effects/power.py). The High Availability checks are `effects.roles`.
 """
 from django.db import transaction
 
@@ -10,11 +10,14 @@ from fcm.inventory.models import ClusterDisk, Resource, Role, VirtualMachine
 from .. import lifecycle
 from .. import phases as keys
 from ..effects.broker import broker_problems
-from ..effects.power import SAVE, START, request_power
+from ..effects.power import POWER_LABELS, SAVE, START, request_power
 from ..errors import ReplicationError, RoleError
 from ..models import Operation, Outbox
 from ..outbox import mark, mark_role
 from ..phases import sequence
+
+__all__ = ["POWER_LABELS", "remove_role", "request_power", "set_resource_state", "start_configure_broker",
+           "start_configure_role"]
 
 
 def remove_role(role):

@@ -52,7 +52,7 @@ def create_broker(cluster, name, ip, owner=None):
         raise ReplicationError(" ".join(errors.values()))
     if ReplicaServer.objects.filter(broker_role__cluster=cluster).exists():
         raise ReplicationError(f"{cluster.name} already has a Hyper-V Replica Broker.")
-    owner = owner or Node.objects.filter(cluster=cluster, state="Up").order_by("name").first()
+    owner = owner or Node.objects.filter(cluster=cluster, state=Node.State.UP).order_by("name").first()
     with transaction.atomic():
         role = Role.objects.create(cluster=cluster, name=name, type=Role.Type.REPLICA_BROKER,
                                    state=Role.State.ONLINE, owner_node=owner)
