@@ -50,6 +50,11 @@ class ActionGroup:
     #: Stable element id, so pushes can refresh the group as the object changes.
     key: str = ""
 
+    def __post_init__(self):
+        # The simulator's controls stand apart from the product's actions: last, under their own
+        # heading (the template and the context menu draw it), so nobody crashes a guest reaching for Save.
+        self.actions = sorted(self.actions, key=lambda a: a.is_fault)
+
 
 def _cluster_url(name, cluster, *args):
     return reverse(f"console:{name}", args=[cluster.lab_id, cluster.pk, *args])

@@ -33,7 +33,16 @@
   function menuEntries(group, target) {
     target.textContent = "";
     var links = group ? group.querySelectorAll(".action") : [];
+    var simulating = false;
     links.forEach(function (original) {
+      if (!simulating && original.closest(".fault-action")) {
+        simulating = true;  // the simulator's controls come last, under their own heading
+        var heading = document.createElement("div");
+        heading.className = "menu-heading";
+        heading.setAttribute("role", "separator");
+        heading.textContent = "Simulate";
+        target.appendChild(heading);
+      }
       var entry = document.createElement("button");
       entry.type = "button";
       entry.setAttribute("role", "menuitem");

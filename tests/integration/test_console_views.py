@@ -235,3 +235,22 @@ def test_cluster_summary_says_what_failures_the_quorum_survives(owner_client, r2
     html = owner_client.get(reverse("console:cluster", args=[r2_lab.pk, c.pk])).content.decode()
     assert "Node and Disk Majority (Cluster Disk 1)" in html
     assert "The cluster survives the failure of 1 node at the same time." in html
+
+
+def test_the_simulators_controls_come_last_under_their_own_heading(owner_client, r2_lab):
+    """A role's and a node's Simulate items follow every product action, after a Simulate heading."""
+    import re
+    c = Cluster.objects.get(lab=r2_lab)
+    role = Role.objects.get(cluster=c)
+    node = c.nodes.order_by("name").first()
+    for url, product in ((reverse("console:role", args=[r2_lab.pk, c.pk, role.pk]), "Save"),
+                         (reverse("console:node", args=[r2_lab.pk, c.pk, node.pk]), "Pause")):
+        pane = owner_client.get(url).content.decode().split('id="actions"', 1)[1].split("</aside>", 1)[0]
+        selected = pane.split("action-group-selected", 1)[1]
+        items = re.findall(r'<li[^>]*>', selected)
+        kinds = ["heading" if "action-heading" in li else "fault" if "fault-action" in li else "product"
+                 for li in items]
+        assert "fault" in kinds and kinds.count("heading") == 1, (url, kinds)
+        first_fault = kinds.index("fault")
+        assert kinds[first_fault - 1] == "heading" and "product" not in kinds[first_fault:], (url, kinds)
+        assert selected.index(product) < selected.index(">Simulate</li>"), url
