@@ -166,6 +166,21 @@ def progress(results):
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
+_IP_RANGE = re.compile(r"(\d+\.\d+\.\d+\.)\{(\d+)-(\d+)\}")
+
+
+def possible_values(name, rule):
+    """Every value variable `name` can take: its choices, or each address of its ip range."""
+    if "choices" in rule:
+        return list(rule["choices"])
+    if "ip" in rule:
+        m = _IP_RANGE.fullmatch(rule["ip"])
+        if not m:
+            raise ObjectiveError(f"variable {name}: ip must look like 10.1.0.{{20-200}}")
+        return [f"{m.group(1)}{n}" for n in range(int(m.group(2)), int(m.group(3)) + 1)]
+    raise ObjectiveError(f"variable {name}: give choices = [...] or ip = \"a.b.c.{{from-to}}\"")
+
+
 def choose_variables(spec, seed):
     """Pick each variable for one trainee: `{ choices = [...] }` or `{ ip = "10.1.0.{20-200}" }`.
 
@@ -180,7 +195,7 @@ def choose_variables(spec, seed):
             pool = [c for c in rule["choices"] if c not in used] or list(rule["choices"])
             value = rng.choice(pool)
         elif "ip" in rule:
-            m = re.fullmatch(r"(\d+\.\d+\.\d+\.)\{(\d+)-(\d+)\}", rule["ip"])
+            m = _IP_RANGE.fullmatch(rule["ip"])
             if not m:
                 raise ObjectiveError(f"variable {name}: ip must look like 10.1.0.{{20-200}}")
             value = f"{m.group(1)}{rng.randint(int(m.group(2)), int(m.group(3)))}"

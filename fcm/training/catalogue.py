@@ -88,6 +88,13 @@ def check(data, source, name=""):
         raise ExerciseError(source, "renames", 'must map lab names to texts, e.g. "Guest7" = "{vm}"')
     lab_data = labfile.read(labfile.lab_path(lab))
     present = set(_strings(lab_data))
+    for var, rule in variables.items():
+        if "ip" in rule:
+            taken = sorted(set(objectives.possible_values(var, rule)) & present, key=lambda ip: ip.split("."))
+            if taken:
+                raise ExerciseError(source, f"variables.{var}", f"the range {rule['ip']} contains "
+                                    f"{', '.join(taken)}, already in use in the lab {lab!r}: a trainee drawing "
+                                    "it could not use it")
     for original in renames:
         if original not in present:
             raise ExerciseError(source, f"renames.{original}", f"the lab {lab!r} has no name {original!r}")

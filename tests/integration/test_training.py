@@ -1,5 +1,7 @@
 """Training sessions: joining, isolation of trainees' labs, grading after changes, trainer controls."""
 
+import tomllib
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -7,6 +9,7 @@ from django.urls import reverse
 
 from fcm.engine.models import Operation
 from fcm.inventory.models import ClusterEvent, Lab, Node, Role, VirtualMachine
+from fcm.sim import objectives
 from fcm.training import catalogue, classroom
 from fcm.training.models import TRAINERS_GROUP, TimelineFrame, Trainee, TrainingSession
 from fcm.engine.commands import faults
@@ -54,6 +57,18 @@ def test_a_bad_exercise_file_names_its_place():
                                                                             "event_id": 1135}]}, "x.toml")
     with pytest.raises(catalogue.ExerciseError, match="exercise.lab: no lab file"):
         catalogue.check({"exercise": {**good["exercise"], "lab": "nowhere"}}, "x.toml")
+
+
+def test_an_address_variable_may_not_draw_an_address_the_lab_already_uses():
+    """About one trainee in 25 drew a cluster address that one of the servers had: refused in the file."""
+    data = tomllib.loads((catalogue.EXERCISES_DIR / "build-live-migration-cluster.toml").read_text())
+    with pytest.raises(catalogue.ExerciseError, match=r"variables.cluster_ip: the range 192.168.100.\{200-250\} "
+                                                      r"contains 192.168.100.201, 192.168.100.202, already in use"):
+        catalogue.check({**data, "variables": {"cluster_ip": {"ip": "192.168.100.{200-250}"}}}, "x.toml")
+    checked = catalogue.check(data, "x.toml")
+    lab = str(catalogue.labfile.read(catalogue.labfile.lab_path(checked["lab"])))
+    assert not [ip for ip in objectives.possible_values("cluster_ip", checked["variables"]["cluster_ip"])
+                if f"'{ip}'" in lab]
 
 
 def test_join_gives_each_trainee_their_own_lab_with_their_own_names(client, session):

@@ -116,3 +116,14 @@ def test_operation_check_and_a_report_that_need_not_pass():
     r = more(check="validation", nodes=["NODE1", "NODE2", "NODE3"])
     assert not r.met and "passes" in r.detail
     assert "covers" in more(check="validation", nodes=["NODE4"], passing=False).detail
+
+
+def test_possible_values_lists_every_address_of_a_range_and_every_choice():
+    objectives = o
+    assert objectives.possible_values("ip", {"ip": "10.1.0.{20-23}"}) == ["10.1.0.20", "10.1.0.21", "10.1.0.22",
+                                                                          "10.1.0.23"]
+    assert objectives.possible_values("vm", {"choices": ["A", "B"]}) == ["A", "B"]
+    with pytest.raises(objectives.ObjectiveError, match="ip must look like"):
+        objectives.possible_values("ip", {"ip": "10.1.0.20"})
+    chosen = {objectives.choose_variables({"ip": {"ip": "10.1.0.{20-23}"}}, seed)["ip"] for seed in range(50)}
+    assert chosen <= set(objectives.possible_values("ip", {"ip": "10.1.0.{20-23}"}))
