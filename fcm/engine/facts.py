@@ -6,7 +6,7 @@ from django.db.models import Sum
 from fcm.inventory.models import (
     Cluster, ClusterDisk, ClusterNetwork, Disk, DiskPath, NetworkAdapter, Node, Resource, Role, VirtualMachine,
 )
-from fcm.sim import placement, quorum, storage_paths, validation, workload
+from fcm.sim import placement, quorum, storage_paths, validation
 from fcm.sim.migration import effective_bandwidth_mib_s
 
 from .models import Operation
@@ -82,14 +82,6 @@ def live_bandwidth(cluster, source, target, network_speed_mbps, exclude_op=None)
     streams = running.distinct().count() + 1
     return effective_bandwidth_mib_s(network_speed_mbps, cluster.live_migration_performance,
                                      cluster.version.order, streams), streams
-
-
-def dirty_rate(vm):
-    return workload.get(vm.workload).dirty_rate_mib_s
-
-
-def disk_write_rate(vm):
-    return workload.get(vm.workload).disk_write_mib_s
 
 
 def gather_facts(lab, node_names, cluster=None):

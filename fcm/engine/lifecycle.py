@@ -8,7 +8,7 @@ runners never apply one step twice and a restart resumes from the rows.
 """
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from . import registry
 from .errors import EngineError
@@ -22,19 +22,26 @@ def make_plan(phases, summary, **extra):
             "summary": summary, **extra}
 
 
-def begin(lab, kind, plan, *, sim_now=None, prepare=None, **fields):
+def begin(lab, kind, plan, *, sim_now=None, prepare=None, conflict=None, **fields):
     """Create a running Operation with its plan and apply what is due at once.
 
     `sim_now` is given when the engine itself acts inside a tick (a failover,
     a drain), so the operation starts at the engine's time, not the wall
-    clock's. `prepare(op)` runs in the same transaction (a report to attach)."""
+    clock's. `prepare(op)` runs in the same transaction (a report to attach).
+    `conflict`: the refusal (an EngineError) to raise when the row cannot be
+    created because another active operation holds its subject."""
     sim_now = sim_now or lab.sim_now()
-    with transaction.atomic():
-        op = Operation.objects.create(lab=lab, kind=kind, state=Operation.State.RUNNING, queued_at=sim_now,
-                                      started_at=sim_now, next_due_at=sim_now, plan=plan, **fields)
-        if prepare is not None:
-            prepare(op)
-        mark_operation(op)
+    try:
+        with transaction.atomic():
+            op = Operation.objects.create(lab=lab, kind=kind, state=Operation.State.RUNNING, queued_at=sim_now,
+                                          started_at=sim_now, next_due_at=sim_now, plan=plan, **fields)
+            if prepare is not None:
+                prepare(op)
+            mark_operation(op)
+    except IntegrityError:
+        if conflict is None:
+            raise
+        raise conflict from None
     advance(op, sim_now)
     return op
 
@@ -65,14 +72,13 @@ def start_queued(lab, sim_now=None, queue_changed=False):
                                   "target_node", "target_disk__disk"))
     if not queued:
         return started
-    busy = {}
+    # Counted once, before anything starts in this pass (what started earlier in the pass is added below).
+    busy = {group: _busy_hosts(lab, group) for group in registry.limit_groups()}
     waiting = []
     for op in queued:
         handler = registry.handler(op.kind)
         group, limit = handler.limit_group, handler.host_limit(op)
         if group is not None and limit is not None:
-            if group not in busy:
-                busy[group] = _busy_hosts(lab, group)
             counts = busy[group]
             hosts = {op.source_node_id, op.target_node_id}
             if any(counts.get(h, 0) >= limit for h in hosts):

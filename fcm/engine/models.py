@@ -14,6 +14,8 @@ from django.db import models
 from fcm.inventory import looks
 from fcm.sim import validation
 
+from .phases import with_keys
+
 
 class Operation(models.Model):
     class Kind(models.TextChoices):
@@ -95,7 +97,8 @@ class Operation(models.Model):
 
     @property
     def phases(self):
-        return self.plan.get("phases", [])
+        """The plan's phases, each with its key (a plan written before keys existed gets them here)."""
+        return with_keys(self.kind, self.plan).get("phases", []) if self.plan else []
 
     @property
     def total_s(self):
@@ -121,7 +124,7 @@ class Operation(models.Model):
 class Outbox(models.Model):
     """Changes waiting to be pushed to open consoles (a transactional outbox).
 
-    A service function writes a row in the same transaction as the change;
+    An engine command writes a row in the same transaction as the change;
     the runner drains the rows, renders each changed thing once and sends
     one message per lab. A change is never pushed before it is committed,
     and a restart loses no push.

@@ -62,6 +62,11 @@ def handlers():
     return dict(_handlers)
 
 
+def limit_groups():
+    """The per-host limit groups the registered kinds name."""
+    return sorted({h.limit_group for h in _handlers.values() if h.limit_group is not None})
+
+
 def kinds_in_group(group):
     """Kinds whose host limit shares `group` (live migrations count against one another)."""
     return [k for k, h in _handlers.items() if getattr(h, "limit_group", None) == group]

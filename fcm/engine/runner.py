@@ -20,8 +20,6 @@ from . import lifecycle
 from .effects.replication import run_due_cycles
 from .models import Operation, Outbox
 
-#: Wall seconds between ticks: progress reaches consoles 4 times a second.
-TICK_S = 0.25
 
 
 @dataclass

@@ -131,3 +131,30 @@ def test_the_queue_costs_the_same_however_many_moves_wait(owner, make_generated_
             lifecycle.start_queued(lab)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_cluster_shared_volume_changes_tell_other_consoles(r2_lab):
+    """Add to / Remove from Cluster Shared Volumes commit with their Outbox row (other consoles are told)."""
+    from fcm.engine.commands.clusters import add_to_csv, remove_from_csv
+    from fcm.engine.models import Outbox
+    from fcm.inventory.models import ClusterDisk
+
+    cd = ClusterDisk.objects.filter(cluster__lab=r2_lab, assignment=ClusterDisk.Assignment.AVAILABLE).first()
+    Outbox.objects.all().delete()
+    add_to_csv(cd)
+    assert Outbox.objects.filter(lab=r2_lab, kind=Outbox.Kind.DISK, object_id=cd.pk).count() == 1
+    remove_from_csv(cd)
+    assert Outbox.objects.filter(lab=r2_lab, kind=Outbox.Kind.DISK, object_id=cd.pk).count() == 2
+
+
+def test_a_legacy_phase_is_keyed_by_its_kinds_state_before_its_name():
+    """A High Availability phase for a VM named like a Create Cluster step still configures the VM."""
+    plan = {"phases": [{"name": "Configuring quorum", "state": "Configuring", "start_s": 0, "end_s": 2}]}
+    assert phases.with_keys("configure-role", plan)["phases"][0]["key"] == phases.CONFIGURE_VM
+    assert key_migration.with_keys("configure-role", plan)["phases"][0]["key"] == "configure-vm"
+
+
+def test_a_plan_stored_without_keys_is_read_with_them():
+    op = Operation(kind=Operation.Kind.QUICK_MIGRATION, plan={"phases": [
+        {"name": "Take offline", "state": "Saved", "start_s": 0, "end_s": 1}], "total_s": 1})
+    assert op.phases[0]["key"] == "take-offline"

@@ -15,7 +15,8 @@ from fcm.sim import validation
 from .. import facts, lifecycle
 from ..errors import MembershipError, StorageError
 from ..events import log_event
-from ..models import Operation, ValidationReport
+from ..models import Operation, Outbox, ValidationReport
+from ..outbox import mark
 from .. import phases as keys
 from ..effects.nodes import JOIN_S, node_operation
 from ..phases import phase, sequence
@@ -75,7 +76,9 @@ def enable_csv(cluster):
         raise StorageError("Cluster Shared Volumes need Windows Server 2008 R2 or later.")
     if cluster.csv_enabled:
         raise StorageError("Cluster Shared Volumes are already enabled.")
-    Cluster.objects.filter(pk=cluster.pk).update(csv_enabled=True)
+    with transaction.atomic():
+        Cluster.objects.filter(pk=cluster.pk).update(csv_enabled=True)
+        mark(cluster.lab_id, Outbox.Kind.CLUSTER, cluster.pk)
 
 
 def add_to_csv(cluster_disk):
@@ -94,6 +97,7 @@ def add_to_csv(cluster_disk):
             assignment=ClusterDisk.Assignment.CSV, csv_number=number)
         if not updated:
             raise StorageError(f"{cd.name} changed meanwhile.")
+        mark(cd.cluster.lab_id, Outbox.Kind.DISK, cd.pk)
     return number
 
 
@@ -109,6 +113,7 @@ def remove_from_csv(cluster_disk):
             raise StorageError(f"{cd.volume_path} holds files of {', '.join(users)}; move their storage "
                                "before removing the volume from Cluster Shared Volumes.")
         ClusterDisk.objects.filter(pk=cd.pk).update(assignment=ClusterDisk.Assignment.AVAILABLE, csv_number=None)
+        mark(cd.cluster.lab_id, Outbox.Kind.DISK, cd.pk)
 
 
 # -- membership: Evict, Destroy, Add Node -------------------------------------------
@@ -151,6 +156,7 @@ def destroy_cluster(cluster):
         lab = cluster.lab
         name = cluster.name
         cluster.delete()
+        mark(lab.pk, Outbox.Kind.CLOCK)  # consoles re-render their status bar; lists refresh on use
     return lab, name
 
 

@@ -1,8 +1,9 @@
 """A node's own operations: a failure's detection, a restart, a Cluster service joining.
 
-Node failures and restarts (kinds/node_failure, kinds/node_restart) are
-begun here by the Simulate menu, membership changes (isolation, quarantine,
-forming again) and the node's More Actions.
+Node failures and restarts (kinds/node_failure, kinds/node_restart) begin
+through `node_operation`: from the Simulate menu (commands/faults.py), the
+node's More Actions (commands/nodes.py) and membership changes (isolation,
+quarantine, forming again: effects/membership.py).
 """
 from .. import lifecycle
 from ..models import Operation

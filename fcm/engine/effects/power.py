@@ -4,8 +4,6 @@ Each is a short VM_POWER operation whose length comes from fcm.sim.vm_power
 (boot, restore, save and shutdown times); its phase shows the state the VM
 passes through (Starting, Saving, Stopping).
 """
-from django.db import IntegrityError
-
 from fcm.inventory.models import Node, VirtualMachine
 from fcm.sim import vm_power
 
@@ -68,10 +66,8 @@ def request_power(user, vm, action, sim_now=None):
         problem = storage_problem(vm)
         if problem:
             raise RoleError(problem)
-    try:
-        return lifecycle.begin(vm.lab, Operation.Kind.VM_POWER, power_plan(vm, action), sim_now=sim_now,
-                               role=vm.role, virtual_machine=vm, cluster=vm.role.cluster if vm.role_id else None,
-                               source_node=vm.host_node, target_node=vm.host_node, requested_by=user,
-                               was_running=vm.is_running)
-    except IntegrityError:
-        raise RoleError(f"{vm.name} is already changing state or moving; wait for it to finish.") from None
+    return lifecycle.begin(
+        vm.lab, Operation.Kind.VM_POWER, power_plan(vm, action), sim_now=sim_now,
+        conflict=RoleError(f"{vm.name} is already changing state or moving; wait for it to finish."),
+        role=vm.role, virtual_machine=vm, cluster=vm.role.cluster if vm.role_id else None,
+        source_node=vm.host_node, target_node=vm.host_node, requested_by=user, was_running=vm.is_running)

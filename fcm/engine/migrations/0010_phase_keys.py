@@ -26,16 +26,20 @@ _LEGACY_BY_STATE = {
 
 def legacy_key(kind, stored):
     """The key of a phase stored without one (an operation in flight across the upgrade, an older dump)."""
+    # The states below belong to one kind's phases each, so they decide first: a name may be anything
+    # there (a VM called "quorum" configured by the High Availability wizard).
     name, state = stored.get("name", ""), stored.get("state", "")
+    if state in _LEGACY_BY_STATE:
+        return _LEGACY_BY_STATE[state]
+    if state == "Joining":
+        return "join-node" if kind == "add-node" else "join-cluster"
+    if kind == "vm-power":
+        return "power"
     if name in _LEGACY_BY_NAME:
         return _LEGACY_BY_NAME[name]
     if name.startswith("Memory transfer"):
         return "memory-round"
-    if state == "Joining":
-        return "join-node" if kind == "add-node" else "join-cluster"
-    if state in _LEGACY_BY_STATE:
-        return _LEGACY_BY_STATE[state]
-    return "power" if kind == "vm-power" else "step"
+    return "step"
 
 
 def with_keys(kind, plan):
