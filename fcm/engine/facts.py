@@ -140,10 +140,14 @@ def eligible_disks(lab, nodes, cluster=None):
 
 
 def eligible_witnesses(cluster):
-    """Disks a witness may be: the current witness or Available Storage, at least 512 MB."""
+    """Disks a witness may be: the current witness or Available Storage, whatever their size.
+
+    A disk under 512 MB is offered with a warning (`quorum.witness_size_warning`), as the
+    product does; only Create Cluster's automatic choice leaves it out.
+    """
     return ClusterDisk.objects.filter(
         cluster=cluster, assignment__in=[ClusterDisk.Assignment.AVAILABLE, ClusterDisk.Assignment.WITNESS],
-        disk__size_bytes__gte=quorum.MIN_WITNESS_BYTES).select_related("disk").order_by("name")
+    ).select_related("disk").order_by("name")
 
 
 MEMBERS = (Node.State.UP, Node.State.PAUSED)

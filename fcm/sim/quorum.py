@@ -18,8 +18,19 @@ DISK_ONLY = "DiskOnly"
 NODE_AND_CLOUD = "NodeAndCloudMajority"
 WITNESS_MODES = (NODE_AND_DISK, NODE_AND_FILE_SHARE, NODE_AND_CLOUD)
 
-#: A disk witness must be at least this big (fcm.md section 4.1).
+#: The size Microsoft documents for a disk witness (it holds a copy of the cluster database).
+#: Create Cluster's automatic choice takes the smallest disk of at least this size; the quorum
+#: wizard still offers a smaller disk (the 2008 R2 walkthrough puts its witness on a 500 MB
+#: LUN), with a warning: the size is a recommendation the product does not enforce.
 MIN_WITNESS_BYTES = 512 * 1024 * 1024
+
+
+def witness_size_warning(name, size_bytes):
+    """The warning a disk witness smaller than the documented size earns, or ''."""
+    if size_bytes >= MIN_WITNESS_BYTES:
+        return ""
+    return (f"{name} is smaller than 512 MB, the size recommended for a disk witness: the cluster database "
+            "may outgrow it.")
 
 
 def modes_for(version_order):

@@ -149,8 +149,8 @@ class WitnessConfigForm(forms.Form):
         data = super().clean()
         if self.kind == "disk":
             if not eligible_witnesses(self.cluster).filter(pk=data.get("disk") or 0).exists():
-                self.add_error("disk", "Select the disk to use as the witness (at least 512 MB, not a Cluster "
-                                       "Shared Volume, not used by a role).")
+                self.add_error("disk", "Select the disk to use as the witness (in Available Storage, not a "
+                                       "Cluster Shared Volume, not used by a role).")
         elif self.kind == "share":
             path = (data.get("file_share") or "").strip()
             if not SHARE.match(path):
@@ -219,13 +219,15 @@ class QuorumWizard(Wizard):
 
     def context(self, draft, step):
         ctx = {"running_title": "Configure Cluster Quorum Settings",
-               "witness_disks": eligible_witnesses(self.cluster),
+               "witness_disks": [(d, quorum.witness_size_warning(d.name, d.disk.size_bytes))
+                                 for d in eligible_witnesses(self.cluster)],
                "witness_kind": _witness_kind(self, draft)}
         if draft and step.key in ("confirmation", "progress"):
             p = self.params(draft)
             disk = ClusterDisk.objects.filter(pk=p.get("witness_disk") or 0).first()
             nodes = Node.objects.filter(cluster=self.cluster).count()
             ctx.update(quorum_params=p, mode_label=MODE_LABELS[p["mode"]], witness_disk=disk,
+                       witness_warning=quorum.witness_size_warning(disk.name, disk.disk.size_bytes) if disk else "",
                        powershell=quorum_powershell(self.cluster, p, disk),
                        survival=quorum.survivable_failures(nodes, p["mode"], self.cluster.dynamic_quorum,
                                                            self.cluster.version.order >= 4).sentence())

@@ -5,6 +5,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from fcm.engine import labfile
 from fcm.engine.models import Operation
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterNetwork, Node
 from fcm.engine.models import ValidationReport
@@ -340,3 +341,28 @@ def test_nodes_list_shows_current_votes_from_the_quorum_math(owner_client, make_
     import re
     votes = re.findall(r'<td class="num">(\d)</td>\s*<td class="num">(\d)</td>', html)
     assert [v for _, v in votes].count("0") == 1 and len(votes) == 4
+
+
+def test_2008_r2_build_puts_the_witness_on_the_500_mb_lun_with_a_warning(owner_client, owner, finish_operation,
+                                                                           create_cluster_now):
+    """Seed 002: Create Cluster picks the smallest disk of at least 512 MB (the 500 GB SQL LUN); the
+    quorum wizard offers the 500 MB Quorum LUN anyway, warns, and puts the witness on Q:."""
+    lab = labfile.load(labfile.lab_path("build-cluster-2008r2"), owner)
+    cluster = create_cluster_now(owner_client, lab, names="WS08R2-S1,WS08R2-S2", name="WS08R2-CL01",
+                                 ip="192.168.100.220")
+    witness = ClusterDisk.objects.get(cluster=cluster, assignment="witness")
+    assert witness.disk.drive_letter == "S" and cluster.quorum_type == "NodeAndDiskMajority"
+    start = reverse("wizards:start", args=[lab.pk, "quorum"]) + f"?cluster={cluster.pk}"
+    step(owner_client, start, action="next", cluster=cluster.pk)
+    url, draft = draft_url(lab)
+    html = unescape(step(owner_client, url, action="next", option="NodeAndDiskMajority"))
+    q = ClusterDisk.objects.get(cluster=cluster, disk__drive_letter="Q")
+    assert f'value="{q.pk}"' in html and "Q:" in html
+    assert f"{q.name} is smaller than 512 MB, the size recommended for a disk witness" in html
+    html = unescape(step(owner_client, url, action="next", disk=q.pk))
+    assert f"{q.name} (Q:)" in html and "smaller than 512 MB" in html
+    step(owner_client, url, action="next")
+    finish_operation(lab, Operation.objects.get(kind="configure-quorum"))
+    q.refresh_from_db()
+    assert q.assignment == "witness"
+    assert ClusterDisk.objects.get(pk=witness.pk).assignment == "available"
