@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fcm.sim import quorum as q
 
@@ -64,3 +66,16 @@ def test_survival_sentence():
     assert q.Survival(0, 0).sentence() == "The cluster cannot survive the failure of any node."
     assert q.Survival(1, 3).sentence() == ("The cluster survives the failure of 1 node at the same time, "
                                            "and of 3 nodes failing one after another.")
+
+
+@given(st.integers(min_value=1, max_value=4 * 1024 ** 4))
+def test_a_witness_is_warned_about_exactly_below_512_mb(size):
+    warning = q.witness_size_warning("Cluster Disk 1", size)
+    assert bool(warning) == (size < 512 * 1024 * 1024)
+    if warning:
+        assert warning.startswith("Cluster Disk 1 is smaller than 512 MB")
+
+
+def test_create_cluster_skips_the_500_mb_lun_for_the_smallest_disk_of_512_mb_or_more():
+    disks = [("Quorum", 500 * 1024 ** 2), ("VMs", 1024 ** 4), ("DTC", 200 * 1024 ** 2), ("SQL", 500 * 1024 ** 3)]
+    assert q.automatic_configuration(2, disks, 2) == (q.NODE_AND_DISK, "SQL")
