@@ -79,7 +79,8 @@ def for_root(lab, here, version_order=3):
     validate = "Validate Configuration..." if version_order >= 3 else "Validate a Configuration..."
     return [ActionGroup("Failover Cluster Manager", [
         Action(validate, "report", url=_wizard(lab, "validate"), fetch_dialog=True),
-        Action("Create Cluster...", "cluster", url=_wizard(lab, "create-cluster"), fetch_dialog=True),
+        Action("Create Cluster..." if version_order >= 3 else "Create a Cluster...", "cluster",
+               url=_wizard(lab, "create-cluster"), fetch_dialog=True),
         Action("View Validation Reports", "report", url=reverse("wizards:reports", args=[lab.pk]), new_window=True),
         Action("Servers", "server", url=reverse("console:servers", args=[lab.pk])),
         refresh(here),
@@ -157,11 +158,9 @@ def move_actions(cluster, role, operation=None):
         if operation.kind == "live-migration":
             items.append(Action("Cancel Live Migration", "failed", url=url("role-cancel-move"), post=True))
         return items
-    if version.order >= 3:
-        live, quick = "Move › Live Migration", "Move › Quick Migration"
-    else:
-        live = "Live migrate virtual machine to another node"
-        quick = "Move virtual machine(s) to another node"
+    if version.order < 3:
+        return numbered_moves(cluster, role, url)
+    live, quick = "Move › Live Migration", "Move › Quick Migration"
     if version.live_migration:
         cmd = f"Move-ClusterVirtualMachineRole -Name {role.name} -MigrationType Live"
         items += [Action("Best Possible Node", "vm", url=url("role-move", "live") + "?best=1", fetch_dialog=True,
@@ -174,6 +173,23 @@ def move_actions(cluster, role, operation=None):
     if version.order >= 3:
         items.append(Action("Virtual Machine Storage", "storage", url=url("role-move-storage"),
                             fetch_dialog=True, menu="Move"))
+    return items
+
+
+def numbered_moves(cluster, role, url):
+    """2008 and 2008 R2: a flyout of the other nodes, numbered; choosing one starts the move at once."""
+    others = [n for n in cluster.nodes.all() if n.pk != role.owner_node_id]
+    items = []
+    if cluster.version.live_migration:
+        items += [Action(f"{i} - Live migrate to node {n.name}", "vm", url=url("role-move", "live") + f"?node={n.pk}",
+                         post=True, menu="Live migrate virtual machine to another node",
+                         command=f"Move-ClusterVirtualMachineRole -Name {role.name} -Node {n.name}")
+                  for i, n in enumerate(others, start=1)]
+    items += [Action(f"{i} - Move to node {n.name}", "vm", url=url("role-move", "quick") + f"?node={n.pk}",
+                     post=True, menu="Move virtual machine(s) to another node",
+                     command=f"Move-ClusterGroup -Name {role.name} -Node {n.name}" if cluster.version.cluster_powershell
+                     else f'cluster group "{role.name}" /moveto:{n.name}')
+              for i, n in enumerate(others, start=1)]
     return items
 
 

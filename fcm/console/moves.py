@@ -55,6 +55,8 @@ class RoleMoveView(VmRoleMixin, View):
     def post(self, request, lab, cluster, pk, kind):
         self.load(request, lab, cluster, pk)
         kind_value = _kind(kind)
+        if "node" in request.GET:
+            return self.move_to_numbered_node(request, kind_value, request.GET["node"])
         form = MoveTargetForm(request.POST)
         best = request.POST.get("best") == "1"
         if not form.is_valid():
@@ -71,6 +73,18 @@ class RoleMoveView(VmRoleMixin, View):
             return self.dialog(request, self.template, error=" ".join(reason for _, reason in result.refused),
                                **self.context(kind, best))
         return role_details(request, lab, cluster, pk)
+
+
+    def move_to_numbered_node(self, request, kind_value, node):
+        """2008 / 2008 R2's flyout item ("1 - Live migrate to node WS08R2-S2"): no dialog, the move starts."""
+        label = dict(Operation.Kind.choices)[kind_value]
+        target = selectors.node_in(self.cluster, whole_number(node) or 0)
+        if target is None:
+            return self.error_dialog(request, label, "That node is not in this cluster any more.")
+        result = move_commands.request_moves(request.user, [self.role], kind_value, target)
+        if result.refused:
+            return self.error_dialog(request, label, " ".join(reason for _, reason in result.refused))
+        return role_details(request, self.lab.pk, self.cluster.pk, self.role.pk)
 
 
 class RoleStorageMoveView(VmRoleMixin, View):

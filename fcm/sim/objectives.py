@@ -169,6 +169,11 @@ _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _IP_RANGE = re.compile(r"(\d+\.\d+\.\d+\.)\{(\d+)-(\d+)\}")
 
 
+def placeholders(text):
+    """The variable names a text uses, in order."""
+    return _PLACEHOLDER.findall(text)
+
+
 def possible_values(name, rule):
     """Every value variable `name` can take: its choices, or each address of its ip range."""
     if "choices" in rule:

@@ -37,6 +37,16 @@ class OsVersion:
     #: CSV available at all (2008 R2 onwards).
     csv: bool
 
+    @property
+    def console_name(self):
+        """The snap-in's own name: 2008 shipped "Failover Cluster Management", 2008 R2 renamed it."""
+        return "Failover Cluster Management" if self.order == 1 else "Failover Cluster Manager"
+
+    @property
+    def cluster_powershell(self):
+        """The FailoverClusters PowerShell module exists (2008 R2 onwards); 2008 has cluster.exe only."""
+        return self.order >= 2
+
 
 _VERSIONS = (
     OsVersion("2008", "Windows Server 2008", 1, "Services and Applications", False, 0,

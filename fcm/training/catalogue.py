@@ -24,6 +24,10 @@ FAULT_KINDS = {
 }
 
 
+#: What a solution step does, and the type its `value` must have (None: no value).
+STEP_ACTIONS = {"click": None, "choose": str, "type": str, "check": bool, "wait": str}
+
+
 class ExerciseError(ValueError):
     def __init__(self, source, where, message):
         self.source, self.where, self.message = source, where, message
@@ -95,9 +99,10 @@ def check(data, source, name=""):
                 raise ExerciseError(source, f"variables.{var}", f"the range {rule['ip']} contains "
                                     f"{', '.join(taken)}, already in use in the lab {lab!r}: a trainee drawing "
                                     "it could not use it")
-    for original in renames:
+    for original, template in renames.items():
         if original not in present:
             raise ExerciseError(source, f"renames.{original}", f"the lab {lab!r} has no name {original!r}")
+        _check_rename(source, lab, original, template, variables, sample, present)
     faults = data.get("faults", [])
     for i, fault in enumerate(faults):
         where = f"faults[{i}]"
@@ -121,7 +126,8 @@ def check(data, source, name=""):
         if spec["id"] in seen:
             raise ExerciseError(source, where, f"the id {spec['id']!r} is used twice")
         seen.add(spec["id"])
-    texts = {"exercise": meta, "renames": renames, "faults": faults, "objectives": specs}
+    solution = _check_solution(data.get("solution"), [spec["id"] for spec in specs], source)
+    texts = {"exercise": meta, "renames": renames, "faults": faults, "objectives": specs, "solution": solution}
     for section, value in texts.items():
         try:
             objectives.substitute(value, sample)
@@ -130,7 +136,63 @@ def check(data, source, name=""):
     return {"name": name, "title": title, "summary": meta.get("summary", ""), "lab": lab,
             "duration_minutes": duration, "instructions": meta.get("instructions", ""),
             "source": meta.get("source", ""), "hints": hints, "variables": variables, "renames": renames,
-            "faults": faults, "objectives": specs}
+            "faults": faults, "objectives": specs, "solution": solution}
+
+
+def _check_rename(source, lab, original, template, variables, sample, present):
+    """Every value a rename can draw must be a new name: a trainee must never get two machines of one name."""
+    for var in objectives.placeholders(template):
+        if var not in variables:
+            continue
+        for value in objectives.possible_values(var, variables[var]):
+            name = objectives.substitute(template, {**sample, var: value})
+            if name != original and name in present:
+                raise ExerciseError(source, f"variables.{var}", f"{value!r} would rename {original!r} to "
+                                    f"{name!r}, a name the lab {lab!r} already uses")
+
+
+def _check_solution(steps, objective_ids, source):
+    """The `[[solution]]` steps: each works towards a known objective, every objective has steps.
+
+    A step is what a person does in the console, in its visible words (docs/training.md):
+    `do` is click, choose, type, check or wait; `path` the labels in order.
+    """
+    if not steps:
+        raise ExerciseError(source, "solution", "an exercise needs its [[solution]]: the steps that finish it "
+                                                "(docs/training.md)")
+    if not isinstance(steps, list) or not all(isinstance(step, dict) for step in steps):
+        raise ExerciseError(source, "solution", "write each step as a [[solution]] table")
+    checked = []
+    for i, step in enumerate(steps):
+        where = f"solution[{i}]"
+        unknown = set(step) - {"objective", "do", "path", "value", "note"}
+        if unknown:
+            raise ExerciseError(source, where, f"unknown key(s): {', '.join(sorted(unknown))}")
+        objective = _need(step, "objective", where, source)
+        if objective not in objective_ids:
+            raise ExerciseError(source, f"{where}.objective", f"no objective has the id {objective!r}")
+        do = _need(step, "do", where, source)
+        if do not in STEP_ACTIONS:
+            raise ExerciseError(source, f"{where}.do", f"must be one of {', '.join(STEP_ACTIONS)}")
+        path = step.get("path", [])
+        if not isinstance(path, list) or not all(isinstance(label, str) and label.strip() for label in path):
+            raise ExerciseError(source, f"{where}.path", "must be a list of visible labels")
+        if not path and do != "wait":
+            raise ExerciseError(source, f"{where}.path", f"a {do} step needs the labels it acts on")
+        kind = STEP_ACTIONS[do]
+        value = step.get("value", True if kind is bool else None)
+        if kind is None and value is not None:
+            raise ExerciseError(source, f"{where}.value", f"a {do} step takes no value")
+        if kind is not None and not isinstance(value, kind):
+            raise ExerciseError(source, f"{where}.value", "must be true or false" if kind is bool else "must be text")
+        note = step.get("note", "")
+        if not isinstance(note, str):
+            raise ExerciseError(source, f"{where}.note", "must be text")
+        checked.append({"objective": objective, "do": do, "path": path, "value": value, "note": note})
+    missing = [o for o in objective_ids if o not in {step["objective"] for step in checked}]
+    if missing:
+        raise ExerciseError(source, "solution", f"no step works towards {', '.join(missing)}")
+    return checked
 
 
 def _strings(value):
@@ -147,7 +209,8 @@ def _strings(value):
 def personalise(exercise, variables):
     """The exercise one trainee sees: texts, objectives and faults with their variables put in."""
     return {**exercise, **objectives.substitute(
-        {k: exercise[k] for k in ("title", "summary", "instructions", "hints", "faults", "objectives")}, variables)}
+        {k: exercise[k] for k in ("title", "summary", "instructions", "hints", "faults", "objectives", "solution")
+     if k in exercise}, variables)}
 
 
 def renamed_lab_data(exercise, variables):

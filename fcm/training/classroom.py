@@ -30,13 +30,13 @@ class ClassroomError(Exception):
     """A refusal shown to the person who asked, where they asked."""
 
 
-def start_session(trainer, exercise_name):
+def start_session(trainer, exercise_name, values_seed=""):
     """A new session on an exercise, with the trainer's own demo lab (the follow-mode lab)."""
     exercise = catalogue.load(exercise_name)
     with transaction.atomic():
         session = TrainingSession.objects.create(trainer=trainer, scenario=exercise_name, spec=exercise,
-                                                 title=exercise["title"])
-        variables = objectives.choose_variables(exercise["variables"], f"demo-{session.pk}")
+                                                 title=exercise["title"], values_seed=values_seed)
+        variables = objectives.choose_variables(exercise["variables"], f"demo-{values_seed or session.pk}")
         session.demo_lab = _clone(exercise, variables, trainer, f"{session.code}-demo-{exercise['lab']}",
                                   f"{exercise['title']} (trainer)")
         session.save(update_fields=["demo_lab"])
@@ -81,10 +81,18 @@ def join(session, display_name):
     return trainee
 
 
+def values_seed(trainee):
+    """What draws a trainee's values: their own session and id, or the session's word and their place in it."""
+    session = trainee.session
+    if session.values_seed:
+        return f"{session.values_seed}-{session.trainees.filter(pk__lte=trainee.pk).count()}"
+    return f"{session.pk}-{trainee.pk}"
+
+
 def _give_lab(trainee):
     session = trainee.session
     exercise = session.spec
-    trainee.variables = objectives.choose_variables(exercise["variables"], f"{session.pk}-{trainee.pk}")
+    trainee.variables = objectives.choose_variables(exercise["variables"], values_seed(trainee))
     trainee.first_event_id = ClusterEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     trainee.lab = _clone(exercise, trainee.variables, trainee.user,
                          f"{session.code}-{trainee.pk}-{exercise['lab']}",

@@ -23,6 +23,16 @@ class JoinForm(forms.Form):
 
 class StartForm(forms.Form):
     scenario = forms.ChoiceField(label="Exercise")
+    values_seed = forms.CharField(
+        label="Repeat values", required=False, max_length=40,
+        help_text="Optional: a word. Every class started with the same word gives its 1st, 2nd, ... trainee the "
+                  "same names and addresses.")
+
+    def clean_values_seed(self):
+        word = self.cleaned_data["values_seed"].strip()
+        if word and not word.replace("-", "").isalnum():
+            raise forms.ValidationError("Use letters, digits and hyphens only.")
+        return word
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -36,6 +36,9 @@ class TrainingSession(models.Model):
     code = models.CharField(max_length=CODE_LENGTH, unique=True, default=new_code)
     demo_lab = models.OneToOneField("inventory.Lab", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="demo_of", help_text="The trainer's own lab, shown in follow mode")
+    #: A word the trainer chose so that this class draws the same values as every other class started
+    #: with it (its 1st trainee the 1st's values, ...): a class repeated, or an exercise replayed in a test.
+    values_seed = models.CharField(max_length=40, blank=True)
     message = models.TextField(blank=True, help_text="Last broadcast to the class")
     message_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -58,7 +58,8 @@ class SessionListView(TrainerMixin, View):
         form = StartForm(request.POST)
         if not form.is_valid():
             return self.get(request, form)
-        session = classroom.start_session(request.user, form.cleaned_data["scenario"])
+        session = classroom.start_session(request.user, form.cleaned_data["scenario"],
+                                          values_seed=form.cleaned_data["values_seed"])
         AuditEntry.record(request, "start session", session, f"{session.scenario} ({session.code})")
         return redirect("training:dashboard", session.pk)
 

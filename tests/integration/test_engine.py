@@ -122,7 +122,7 @@ def test_cancel_keeps_the_vm_on_the_source_and_logs_21502(r2_lab, owner, make_ru
     moves.cancel(op, owner)
     pushed = runner.tick(to=wall(r2_lab, 11))[r2_lab.pk]
     assert f'<span id="events-stale-{role.cluster_id}" hx-swap-oob="true" data-new-events="1" hidden>' in pushed
-    assert "Select Node..." in pushed  # the Actions pane offers moves again
+    assert "1 - Live migrate to node WS08R2-S2" in pushed  # the Actions pane offers moves again
     op.refresh_from_db()
     role.refresh_from_db()
     assert op.state == "cancelled"

@@ -67,7 +67,7 @@ def test_posting_a_move_starts_it_and_answers_with_the_details(owner_client, r2_
     # Cancel from the Actions pane.
     body = owner_client.post(u["cancel"], headers=HX).content.decode()
     assert Operation.objects.get().state == "cancelled"
-    assert "Select Node..." in body
+    assert "1 - Live migrate to node WS08R2-S2" in body
 
 
 def test_bad_move_input_reopens_the_dialog_with_the_reason(owner_client, r2_lab):
@@ -148,3 +148,28 @@ def test_a_multi_move_reports_what_could_not_move(owner_client, make_generated_l
     body = owner_client.post(move_url, {"ids": ids, "target": hv2.pk}, headers=HX).content.decode()
     assert "1 of 2 moves started." in body and "VM0002</strong>: VM0002 is already on HV02." in body
     assert Operation.objects.count() == 1
+
+
+def test_2008_r2_numbers_the_other_nodes_and_a_flyout_item_starts_the_move(owner_client, r2_lab):
+    """Seed 002: "Live migrate virtual machine to another node" > "1 - Live migrate to node WS08R2-S2"."""
+    u, role = urls(r2_lab)
+    html = owner_client.get(reverse("console:role", args=[r2_lab.pk, role.cluster_id, role.pk])).content.decode()
+    assert "Live migrate virtual machine to another node &rsaquo;</span> 1 - Live migrate to node WS08R2-S2" in html
+    assert "Move virtual machine(s) to another node &rsaquo;</span> 1 - Move to node WS08R2-S2" in html
+    assert "Best Possible Node" not in html and "Select Node..." not in html
+    s2 = Node.objects.get(name="WS08R2-S2")
+    bad = owner_client.post(u["live"] + "?node=999999", headers=HX)
+    assert "That node is not in this cluster any more." in bad.content.decode() and not Operation.objects.exists()
+    body = owner_client.post(u["live"] + f"?node={s2.pk}", headers=HX).content.decode()
+    assert "Live Migrating, 0% completed" in body and Operation.objects.get().target_node == s2
+    again = owner_client.post(u["live"] + f"?node={s2.pk}", headers=HX)
+    assert again.headers["HX-Retarget"] == "#dialog-host" and Operation.objects.count() == 1
+
+
+def test_2008_moves_by_a_numbered_flyout_with_its_cluster_exe_line(owner_client, lab_2008):
+    cluster = Cluster.objects.get(lab=lab_2008)
+    role = Role.objects.get(cluster=cluster, name="Guest1")
+    html = owner_client.get(reverse("console:role", args=[lab_2008.pk, cluster.pk, role.pk])).content.decode()
+    assert "Move virtual machine(s) to another node &rsaquo;</span> 1 - Move to node contoso4" in html
+    assert 'cluster group &quot;Guest1&quot; /moveto:contoso4' in html
+    assert "Live migrate" not in html

@@ -334,3 +334,21 @@ def test_the_dashboard_and_a_trainee_console_run_a_constant_number_of_queries(cl
         classroom.join(session, name)
     make_runner().tick()
     assert (count(dashboard, trainer), count(console, first.user)) == few
+
+
+def test_a_values_word_repeats_a_class_and_a_bad_word_is_refused_at_the_field(client, trainer):
+    client.force_login(trainer)
+    r = client.post(reverse("training:sessions"), {"scenario": "quick-migration-2008", "values_seed": "no spaces!"})
+    assert r.status_code == 200 and "Use letters, digits and hyphens only." in r.content.decode()
+    assert not TrainingSession.objects.exists()
+    drawn = []
+    for _ in range(2):
+        r = client.post(reverse("training:sessions"), {"scenario": "quick-migration-2008", "values_seed": "class-7"})
+        assert r.status_code == 302
+        session = TrainingSession.objects.latest("pk")
+        assert session.values_seed == "class-7"
+        drawn.append([classroom.join(session, name).variables for name in ("Ann", "Bob", "Cid")])
+    assert drawn[0] == drawn[1]
+    assert len({v["vm"] for v in drawn[0]}) > 1 or len(drawn[0]) == 3  # each place draws on its own
+    plain = classroom.start_session(trainer, "quick-migration-2008")
+    assert plain.values_seed == "" and classroom.values_seed(classroom.join(plain, "Ann")).startswith(f"{plain.pk}-")

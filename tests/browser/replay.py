@@ -1,0 +1,162 @@
+"""Replaying an exercise's `[[solution]]` through the console, by what the page shows.
+
+A step names visible labels (docs/training.md), never selectors: the replayer
+finds, in the open dialog if there is one and otherwise in the console, the
+element whose visible words are the label (an Action with its menu path, a
+tree item, a tab, a list row by one of its cells, a button or link, a form
+control by its label) and acts on it as a person would, through Playwright.
+Nothing here knows an exercise: a solution that names a label the console of
+that version does not show fails, which is the point.
+
+Waiting is Playwright's and the page's own: every lookup polls until the
+label is there (a wizard's Finish appears when its operation ends), and after
+each action the replayer waits until htmx has no request in flight.
+"""
+import json
+
+from playwright.sync_api import expect
+
+#: Counts htmx requests in flight; installed before any page script runs.
+INFLIGHT = """
+window.__replayInflight = 0;
+document.addEventListener('htmx:beforeRequest', () => { window.__replayInflight += 1; }, true);
+for (const done of ['htmx:afterSettle', 'htmx:responseError', 'htmx:sendError', 'htmx:timeout', 'htmx:abort']) {
+  document.addEventListener(done, () => { window.__replayInflight = Math.max(0, window.__replayInflight - 1); }, true);
+}
+"""
+
+#: Finds the element a label names and tags it with data-replay; returns how many labels it used.
+FIND = """
+([labels, kind, mark]) => {
+  const words = (el) => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const bare = (text) => text.replace(/[:\\s]+$/, '').trim();
+  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
+      && getComputedStyle(el).visibility !== 'hidden';
+  const dialogs = [...document.querySelectorAll('dialog[open]')].filter(visible);
+  const scope = dialogs.length ? dialogs[dialogs.length - 1] : document;
+  const all = (selector) => [...scope.querySelectorAll(selector)].filter(visible);
+  const tag = (el) => { document.querySelectorAll('[data-replay]').forEach(e => e.removeAttribute('data-replay'));
+                        el.setAttribute('data-replay', mark); };
+  const label = labels[0];
+  const control = (match) => {
+    for (const l of all('label')) {
+      if (bare(words(l)) !== label) continue;
+      const el = l.htmlFor ? document.getElementById(l.htmlFor) : l.querySelector('input, select, textarea');
+      if (el && match(el)) return el;
+    }
+    return all('input, select, textarea').find(el => match(el) && bare(el.getAttribute('aria-label') || '') === label);
+  };
+  if (kind === 'type') {
+    const el = control(el => el.matches('input:not([type=checkbox]):not([type=radio]), textarea'));
+    if (el) { tag(el); return 1; }
+    return 0;
+  }
+  if (kind === 'check') {
+    const el = control(el => el.matches('input[type=checkbox]'));
+    if (el) { tag(el); return 1; }
+    return 0;
+  }
+  if (kind === 'radio') {
+    const el = control(el => el.matches('input[type=radio]'));
+    if (el) { tag(el); return 1; }
+    return 0;
+  }
+  if (kind === 'select') {
+    const el = control(el => el.matches('select'));
+    if (el) { tag(el); return 1; }
+    return 0;
+  }
+  // An Action, named by its menu path then its label: the selected object's group first.
+  if (scope === document) {
+    const actions = [...document.querySelectorAll('#actions .action-group-selected .action'),
+                     ...document.querySelectorAll('#actions .action')].filter(visible);
+    let best = null, used = 0;
+    for (const a of actions) {
+      const parts = words(a).split('\u203a').map(p => p.trim()).filter(Boolean);
+      if (parts.length > used && parts.every((p, i) => labels[i] === p)) { best = a; used = parts.length; }
+    }
+    if (best) { tag(best); return used; }
+    const tree = [...document.querySelectorAll('.tree a')].filter(visible).find(a => words(a) === label);
+    if (tree) { tag(tree); return 1; }
+  }
+  const tab = all('.tab, [role=tab]').find(t => words(t) === label);
+  if (tab) { tag(tab); return 1; }
+  const button = all('button, a, input[type=submit], input[type=button], summary')
+      .find(b => (words(b) || b.value || '') === label || bare(b.getAttribute('aria-label') || '') === label);
+  if (button) { tag(button); return 1; }
+  const row = all('tbody tr').find(tr => [...tr.cells].some(td => words(td) === label));
+  if (row) { tag(row); return 1; }
+  const item = all('label').find(l => bare(words(l)) === label);
+  if (item) { tag(item); return 1; }
+  return 0;
+}
+"""
+
+
+class ReplayError(AssertionError):
+    pass
+
+
+class Replayer:
+    """Plays solution steps on one page; `timeout_ms` bounds each wait for a label to appear."""
+
+    def __init__(self, page, timeout_ms=90_000):
+        self.page, self.timeout_ms, self.marks = page, timeout_ms, 0
+        page.add_init_script(INFLIGHT)
+
+    def settle(self):
+        self.page.wait_for_load_state()
+        self.page.wait_for_function("() => !window.__replayInflight", timeout=self.timeout_ms)
+
+    def find(self, labels, kind="click"):
+        """Wait for the element the first label(s) name; returns (locator, labels used)."""
+        self.marks += 1
+        mark = str(self.marks)
+        try:
+            handle = self.page.wait_for_function(f"(args) => ({FIND})(args) || null", arg=[labels, kind, mark],
+                                                 timeout=self.timeout_ms, polling=100)
+        except Exception as exc:  # Playwright's TimeoutError: say what was looked for, and where
+            shown = self.page.evaluate("() => (document.querySelector('dialog[open]') || document.body)"
+                                       ".innerText.slice(0, 1500)")
+            raise ReplayError(f"no visible {kind} target for {labels!r} within {self.timeout_ms} ms; "
+                              f"the page shows:\n{shown}") from exc
+        return self.page.locator(f'[data-replay="{mark}"]'), handle.json_value()
+
+    def step(self, step):
+        do, path, value = step["do"], list(step["path"]), step.get("value")
+        if do == "wait":
+            scope = self.page.locator("dialog[open]").last if self.page.locator("dialog[open]").count() \
+                else self.page.locator("body")
+            expect(scope).to_contain_text(value, timeout=self.timeout_ms)
+            return
+        clicks = path if do == "click" else path[:-1]
+        i = 0
+        while i < len(clicks):
+            target, used = self.find(clicks[i:])
+            target.click()
+            self.settle()
+            i += used
+        if do == "click":
+            return
+        field = path[-1]
+        if do == "type":
+            target, _ = self.find([field], "type")
+            target.fill(value)
+        elif do == "check":
+            target, _ = self.find([field], "check")
+            target.set_checked(bool(value))
+        elif do == "choose":
+            select = self.page.evaluate(f"(args) => ({FIND})(args)", [[field], "select", "probe"])
+            if select:
+                self.page.locator('[data-replay="probe"]').select_option(label=value)
+            else:
+                target, _ = self.find([value], "radio")
+                target.check()
+        self.settle()
+
+    def play(self, steps):
+        for n, step in enumerate(steps, start=1):
+            try:
+                self.step(step)
+            except ReplayError as exc:
+                raise ReplayError(f"step {n} {json.dumps(step)}: {exc}") from None
