@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from fcm.engine.effects.nodes import active_node_operations
 from fcm.engine.facts import MEMBERS
 from fcm.inventory.models import Cluster, Node, VirtualMachine
 
@@ -360,7 +361,8 @@ def node_actions(cluster, node):
                             command=f"Start-ClusterNode -Name {node.name} -ClearQuarantine"))
     if node.power_state == Node.PowerState.ON:
         items.append(Action("Power Off (crash)", "failed", url=url("power-off"), post=True, menu="Simulate"))
-    else:
+    elif not active_node_operations(node).exists():
+        # Offered once the cluster has declared the node down (the engine refuses before).
         items.append(Action("Power On", "up", url=url("power-on"), post=True, menu="Simulate"))
     paths = node.disk_paths.all()
     if paths:

@@ -13,8 +13,11 @@ label is there (a wizard's Finish appears when its operation ends), and after
 each action the replayer waits until htmx has no request in flight.
 """
 import json
+from pathlib import Path
 
 from playwright.sync_api import expect
+
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 #: Counts htmx requests in flight; installed before any page script runs.
 INFLIGHT = """
@@ -75,7 +78,9 @@ FIND = """
       const parts = words(a).split('\u203a').map(p => p.trim()).filter(Boolean);
       if (parts.length > used && parts.every((p, i) => labels[i] === p)) { best = a; used = parts.length; }
     }
-    if (best) { tag(best); return used; }
+    // Its menu path already said (a tab of the same name took the first label): the label alone.
+    if (!best) best = actions.find(a => words(a).includes('\u203a') && words(a).split('\u203a').pop().trim() === label);
+    if (best) { tag(best); return used || 1; }
     const tree = [...document.querySelectorAll('.tree a')].filter(visible).find(a => words(a) === label);
     if (tree) { tag(tree); return 1; }
   }
@@ -100,9 +105,10 @@ class ReplayError(AssertionError):
 class Replayer:
     """Plays solution steps on one page; `timeout_ms` bounds each wait for a label to appear."""
 
-    def __init__(self, page, timeout_ms=90_000):
+    def __init__(self, page, timeout_ms=240_000):
         self.page, self.timeout_ms, self.marks = page, timeout_ms, 0
         page.add_init_script(INFLIGHT)
+        page.set_default_timeout(timeout_ms)
 
     def settle(self):
         self.page.wait_for_load_state()
@@ -116,26 +122,42 @@ class Replayer:
             handle = self.page.wait_for_function(f"(args) => ({FIND})(args) || null", arg=[labels, kind, mark],
                                                  timeout=self.timeout_ms, polling=100)
         except Exception as exc:  # Playwright's TimeoutError: say what was looked for, and where
-            shown = self.page.evaluate("() => (document.querySelector('dialog[open]') || document.body)"
-                                       ".innerText.slice(0, 1500)")
+            shown = self.page.evaluate("() => (document.querySelector('dialog[open] .wizard-page') || "
+                                       "document.querySelector('dialog[open]') || document.body).innerText.slice(0, 2000)")
             raise ReplayError(f"no visible {kind} target for {labels!r} within {self.timeout_ms} ms; "
                               f"the page shows:\n{shown}") from exc
         return self.page.locator(f'[data-replay="{mark}"]'), handle.json_value()
 
+    def click(self, labels, attempts=5):
+        """Click what the first label(s) name; a push may redraw it meanwhile, then it is found again."""
+        for attempt in range(attempts):
+            target, used = self.find(labels)
+            try:
+                target.click(timeout=5_000)
+            except Exception:  # detached or covered while a push redrew the pane: look again
+                if attempt == attempts - 1:
+                    raise
+                continue
+            self.settle()
+            return used
+
+    def wait_scope(self, path):
+        """Where a wait looks: the list row named by the path's last label, the open dialog, or the page."""
+        if path:
+            return self.page.locator("tbody tr:visible").filter(
+                has=self.page.get_by_role("cell", name=path[-1], exact=True)).first
+        dialog = self.page.locator("dialog[open]")
+        return dialog.last if dialog.count() else self.page.locator("body")
+
     def step(self, step):
         do, path, value = step["do"], list(step["path"]), step.get("value")
         if do == "wait":
-            scope = self.page.locator("dialog[open]").last if self.page.locator("dialog[open]").count() \
-                else self.page.locator("body")
-            expect(scope).to_contain_text(value, timeout=self.timeout_ms)
+            expect(self.wait_scope(path)).to_contain_text(value, timeout=self.timeout_ms)
             return
         clicks = path if do == "click" else path[:-1]
         i = 0
         while i < len(clicks):
-            target, used = self.find(clicks[i:])
-            target.click()
-            self.settle()
-            i += used
+            i += self.click(clicks[i:])
         if do == "click":
             return
         field = path[-1]
@@ -154,9 +176,11 @@ class Replayer:
                 target.check()
         self.settle()
 
-    def play(self, steps):
+    def play(self, steps, name="replay"):
         for n, step in enumerate(steps, start=1):
             try:
                 self.step(step)
-            except ReplayError as exc:
+            except Exception as exc:
+                SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+                self.page.screenshot(path=str(SCREENSHOT_DIR / f"FAILED-{name}-step-{n}.png"), caret="initial")
                 raise ReplayError(f"step {n} {json.dumps(step)}: {exc}") from None

@@ -49,7 +49,7 @@ def test_the_solution_finishes_the_exercise(name, word, signed_in, browser, live
     trainee = Trainee.objects.get(session__code=code)
     steps = catalogue.personalise(trainee.session.spec, trainee.variables)["solution"]
     started, sim_started = time.monotonic(), Lab.objects.get(pk=trainee.lab_id).sim_now()
-    replayer.play(steps)
+    replayer.play(steps, name)
 
     for objective in exercise["objectives"]:
         expect(page.locator(f"#exercise li[data-objective='{objective['id']}']")).to_have_class(
