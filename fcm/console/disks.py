@@ -1,6 +1,6 @@
 """Storage: the Disks and Cluster Shared Volumes pages, adding and removing CSVs, Enable Cluster Shared
 Volumes (2008 R2), Add Disk, Move Available Storage, a CSV's Move, a disk's Bring Online / Take Offline and
-Change drive letter (2008 / 2008 R2), and Simulate -> Fail / Repair Disk."""
+Change Drive Letter, and Simulate -> Fail / Repair Disk."""
 from django.http import Http404
 from django.views import View
 from django_htmx.http import HttpResponseClientRefresh
@@ -259,13 +259,14 @@ class DiskStateView(ClusterMixin, View):
 
 
 class DriveLetterView(ClusterMixin, View):
-    """Change drive letter (2008 / 2008 R2 disk details): the letters no node uses."""
+    """More Actions > Change Drive Letter (2008 / 2008 R2: Change drive letter): the letters no node uses."""
 
     template = "console/dialogs/drive_letter.html"
 
     def show(self, request, form, disk):
         in_use = disk_checks.drive_letters_in_use(self.cluster, exclude=disk.disk)
-        return self.dialog(request, self.template, form=form, disk=disk, letters=disksim.free_drive_letters(in_use))
+        return self.dialog(request, self.template, form=form, disk=disk, letters=disksim.free_drive_letters(in_use),
+                           title="Change Drive Letter" if self.cluster.version.order >= 3 else "Change drive letter")
 
     def get(self, request, lab, cluster, pk):
         self.load(request, lab, cluster)

@@ -315,7 +315,7 @@ class StorageMoveForm(forms.Form):
 
 
 class DriveLetterForm(forms.Form):
-    """Change drive letter (2008 / 2008 R2): one letter A to Z (which are free is the engine's to say)."""
+    """Change Drive Letter: one letter A to Z (which are free is the engine's to say)."""
 
     letter = forms.CharField(max_length=2, label="Drive letter",
                              error_messages={"required": "Choose a drive letter.",

@@ -479,13 +479,17 @@ def csv_move_actions(cluster, disk):
 
 
 def drive_letter_actions(cluster, disk):
-    """Change drive letter: in the disk's details on 2008 / 2008 R2 (from 2012 it is Disk Management's)."""
-    if cluster.version.order >= 3 or disk.assignment == disk.Assignment.CSV:
+    """More Actions > Change Drive Letter (fcm.md 1.4; 2008 / 2008 R2: Change drive letter). A CSV has none."""
+    if disk.assignment == disk.Assignment.CSV:
         return []
+    url = _cluster_url("disk-drive-letter", cluster, disk.pk)
     letter = disk.disk.drive_letter or "<X>"
-    return [Action("Change drive letter", "disk", url=_cluster_url("disk-drive-letter", cluster, disk.pk),
-                   fetch_dialog=True, command=f"Get-WmiObject Win32_Volume -Filter \"DriveLetter='{letter}:'\" | "
-                                              "Set-WmiInstance -Arguments @{DriveLetter='<Y>:'}")]
+    if cluster.version.order >= 3:  # the Storage module came with 2012
+        return [Action("Change Drive Letter", "disk", url=url, fetch_dialog=True, menu="More Actions",
+                       command=f"Get-Partition -DriveLetter {letter} | Set-Partition -NewDriveLetter <Y>")]
+    return [Action("Change drive letter", "disk", url=url, fetch_dialog=True,
+                   command=f"Get-WmiObject Win32_Volume -Filter \"DriveLetter='{letter}:'\" | "
+                           "Set-WmiInstance -Arguments @{DriveLetter='<Y>:'}")]
 
 
 def network_properties(cluster, network):

@@ -14,8 +14,8 @@ how long the move takes, which drive letters are free.
   the state it had: a disk taken offline moves offline (the MoveClusterGroup contract).
 - **Move** of a Cluster Shared Volume (`Move-ClusterSharedVolume`): the coordinator changes; the volume
   stays mounted on every node and I/O pauses while the reservation moves.
-- **Change drive letter** (2008 / 2008 R2 disk details): a letter in use on any node is refused (C: and
-  D: are every server's own disks).
+- **Change Drive Letter** (a disk's More Actions; 2008 / 2008 R2: Change drive letter): a letter in use on any
+  node is refused (C: and D: are every server's own disks).
 
 Plain values in, plain values out: the engine gathers the lab's facts and applies what is decided.
 """

@@ -1,5 +1,5 @@
 """Everyday storage and network administration: Add Disk, Move Available Storage, a CSV's Move, a disk's
-Bring Online / Take Offline, Change drive letter (2008 / 2008 R2) and a network's Properties.
+Bring Online / Take Offline, Change Drive Letter and a network's Properties.
 
 Each success commits its change with its Outbox row; each refusal is shown at the field (or in the error
 dialog) and changes nothing; two people acting at once get one result and the other is told why; the
@@ -326,7 +326,7 @@ def test_2008_disk_actions_in_its_words(owner_client, lab_2008):
     assert "Move this shared volume" not in pane  # 2008 has no CSV
 
 
-# -- Change drive letter (2008 / 2008 R2) --------------------------------------------------------------------------
+# -- Change Drive Letter (2008 / 2008 R2: Change drive letter) -----------------------------------------------------
 
 def test_change_drive_letter_offers_free_letters_and_refuses_one_in_use(owner_client, r2_lab):
     dtc = ClusterDisk.objects.get(cluster__lab=r2_lab, disk__name="DTC")
@@ -350,12 +350,22 @@ def test_change_drive_letter_offers_free_letters_and_refuses_one_in_use(owner_cl
     assert "T:" in volumes
 
 
-def test_change_drive_letter_refusals(lab, lab_2008, r2_lab, owner, owner_client):
-    with pytest.raises(DiskError, match="Disk Management") as refusal:
-        storage.change_drive_letter(owner, disk(lab, "Data"), "T")
+def test_2012_changes_a_drive_letter_under_more_actions(lab, owner, owner_client):
+    data = disk(lab, "Data")
+    pane = html(owner_client.get(url("disk", lab, data.pk))).split('id="actions"', 1)[1]
+    assert "More Actions &rsaquo;</span> Change Drive Letter" in pane
+    assert "Get-Partition -DriveLetter E | Set-Partition -NewDriveLetter &lt;Y&gt;" in pane
+    assert "Change Drive Letter" in html(owner_client.get(url("disk-drive-letter", lab, data.pk), headers=HX))
+    with pytest.raises(DiskError, match="Q: is in use on HV-A \\(Cluster Disk 1\\)") as refusal:
+        storage.change_drive_letter(owner, data, "Q")
     assert refusal.value.field == "letter"
-    pane = html(owner_client.get(url("disk", lab, disk(lab, "Data").pk))).split('id="actions"', 1)[1]
-    assert "Change drive letter" not in pane  # 2012+: Disk Management's
+    storage.change_drive_letter(owner, data, "F")
+    assert Disk.objects.get(pk=data.disk_id).drive_letter == "F"
+    csv_pane = html(owner_client.get(url("disk", lab, disk(lab, "VMStore").pk))).split('id="actions"', 1)[1]
+    assert "Change Drive Letter" not in csv_pane
+
+
+def test_change_drive_letter_refusals(lab_2008, r2_lab, owner):
     with pytest.raises(DiskError, match="Cluster Shared Volume"):
         storage.change_drive_letter(owner, ClusterDisk.objects.get(cluster__lab=r2_lab, assignment="csv"), "T")
     with pytest.raises(DiskError, match=r"Guest7 keeps files at H:\\; a new drive letter would break its paths"):

@@ -1,5 +1,5 @@
 """Storage an administrator manages: Add Disk, Move Available Storage, a Cluster Shared Volume's Move, a disk's
-Bring Online / Take Offline, and (2008 / 2008 R2) Change drive letter.
+Bring Online / Take Offline, and Change Drive Letter (2008 / 2008 R2: Change drive letter).
 
 Each command checks what it is given under the cluster's lock, commits the change with its Outbox rows and
 refuses with a `DiskError` in the product's words (changing nothing). Moves take time: they are
@@ -203,16 +203,13 @@ def set_disk_online(user, cluster_disk, online):
             reconcile(cluster, cluster.lab.sim_now(), user)  # the owner must reach it: else a node that does
 
 
-# -- Change drive letter (2008 / 2008 R2) ----------------------------------------------------------------
+# -- Change Drive Letter -------------------------------------------------------------------------------------
 
 def change_drive_letter(user, cluster_disk, letter):
-    """A disk's Change drive letter (2008 / 2008 R2; from 2012 it is done in Disk Management). A letter in use on
-    any node is refused, and so is a disk whose virtual machines point at its letter."""
+    """A disk's More Actions > Change Drive Letter (2008 / 2008 R2: Change drive letter, in the disk's details). A
+    letter in use on any node is refused, and so is a disk whose virtual machines point at its letter."""
     with transaction.atomic():
         cluster = _locked_cluster(cluster_disk.cluster)
-        if cluster.version.order >= 3:
-            raise DiskError("From Windows Server 2012 a disk's drive letter is changed in Disk Management, not in "
-                            "Failover Cluster Manager.", "letter")
         cd = ClusterDisk.objects.select_for_update().select_related("disk").get(pk=cluster_disk.pk)
         if cd.assignment == ClusterDisk.Assignment.CSV:
             raise DiskError(rf"{cd.name} is a Cluster Shared Volume, reached at C:\ClusterStorage\Volume"
