@@ -155,6 +155,26 @@ def test_two_people_adding_the_same_disk_one_wins_the_other_is_told(owner_client
     assert ClusterDisk.objects.filter(disk_id=archive).count() == 1
 
 
+def test_a_cluster_created_without_its_storage_adds_it_afterwards(owner_client, owner, finish_operation):
+    """Create Cluster with "Add all eligible storage to the cluster" unticked (New-Cluster -NoStorage)."""
+    from fcm.engine.commands.clusters import start_create_cluster
+    fresh = labfile.load(labfile.lab_path("two-node-fresh-2012"), owner)
+    public = fresh.networks.get(name="Public")
+    finish_operation(fresh, start_create_cluster(owner, fresh, {
+        "name": "CL2012", "nodes": ["HV-A", "HV-B"], "add_storage": False,
+        "addresses": [{"network": public.pk, "ip": "10.10.0.50"}]}))
+    cluster = Cluster.objects.get(lab=fresh)
+    assert not ClusterDisk.objects.filter(cluster=cluster).exists()
+    dialog = html(owner_client.get(url("disk-add", fresh), headers=HX))
+    assert [m for m in re.findall(r'<label for="add-disk-\d+">([^<]+)</label>', dialog)] == [
+        "Cluster Disk 1", "Cluster Disk 2", "Cluster Disk 3"]
+    luns = list(Disk.objects.filter(lab=fresh).values_list("pk", flat=True))
+    assert refreshed(owner_client.post(url("disk-add", fresh), {"disks": luns}, headers=HX))
+    assert sorted(ClusterDisk.objects.filter(cluster=cluster).values_list("disk__name", "name")) == [
+        ("Data", "Cluster Disk 1"), ("VMStore", "Cluster Disk 2"), ("Witness", "Cluster Disk 3")]
+    assert set(ClusterDisk.objects.filter(cluster=cluster).values_list("assignment", flat=True)) == {"available"}
+
+
 def test_add_disk_and_move_available_storage_in_the_versions_words(owner_client, lab, r2_lab, lab_2008):
     pane = html(owner_client.get(url("disks", lab))).split('id="actions"', 1)[1]
     assert "Add Disk" in pane and "Move Available Storage" in pane
