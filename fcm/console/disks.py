@@ -1,15 +1,19 @@
 """Storage: the Disks and Cluster Shared Volumes pages, adding and removing CSVs, Enable Cluster Shared
-Volumes (2008 R2), and Simulate -> Fail / Repair Disk."""
+Volumes (2008 R2), Add Disk, Move Available Storage, a CSV's Move, a disk's Bring Online / Take Offline and
+Change Drive Letter, and Simulate -> Fail / Repair Disk."""
 from django.http import Http404
 from django.views import View
 from django_htmx.http import HttpResponseClientRefresh
 
 from fcm.engine.commands.clusters import add_to_csv, enable_csv, remove_from_csv
 from fcm.engine import facts
-from fcm.engine.commands import faults
+from fcm.engine.commands import faults, storage
+from fcm.engine.effects import disks as disk_checks
+from fcm.sim import disks as disksim
 
 from . import menus, selectors
 from .base import ClusterMixin, ConsoleView, ListPage, refused
+from .forms import AddDiskForm, DriveLetterForm, StorageMoveForm
 
 
 class DisksPage(ListPage):
@@ -41,7 +45,8 @@ class DisksPage(ListPage):
 
     def action_groups(self, context):
         return menus.for_disks(self.cluster, context["here"], context["list_title"], self.selected,
-                               csv_folder=self.csv_only)
+                               csv_folder=self.csv_only,
+                               available_storage=not self.csv_only and selectors.available_disks(self.cluster).exists())
 
 
 class CsvPage(DisksPage):
@@ -135,3 +140,145 @@ class DiskFaultView(ClusterMixin, View):
             raise Http404("No such action.")
         return self.simulate(request, disk.name,
                              lambda: faults.set_disk(request.user, disk.disk, action == "repair"))
+
+
+class AddDiskView(ClusterMixin, View):
+    """Storage > Add Disk (2008 / 2008 R2: Add a disk): tick the LUNs every node sees that are not in the cluster."""
+
+    template = "console/dialogs/add_disk.html"
+
+    def show(self, request, form):
+        return self.dialog(request, self.template, form=form, disks=disk_checks.addable_disks(self.cluster),
+                           title="Add Disk" if self.cluster.version.order >= 3 else "Add a disk")
+
+    def get(self, request, lab, cluster):
+        self.load(request, lab, cluster)
+        return self.show(request, AddDiskForm())
+
+    def post(self, request, lab, cluster):
+        self.load(request, lab, cluster)
+        form = AddDiskForm(request.POST)
+        if not form.is_valid() or refused(lambda: storage.add_disks(request.user, self.cluster,
+                                                                    form.cleaned_data["disks"]), form, "disks"):
+            return self.show(request, form)
+        return HttpResponseClientRefresh()
+
+
+class StorageMoveMixin(ClusterMixin):
+    """Best Possible Node (?best=1) / Select Node... for a group of disks: the dialog and its OK."""
+
+    template = "console/dialogs/move_disks.html"
+
+    def moving(self):
+        """(what moves, its disks, their owner)."""
+        raise NotImplementedError
+
+    def start(self, request, target):
+        raise NotImplementedError
+
+    def show(self, request, form, best):
+        what, disks, owner = self.moving()
+        plan = disksim.plan_group_move(max(len(disks), 1)) if self.group == disk_checks.AVAILABLE_STORAGE \
+            else disksim.plan_csv_move()
+        owner_name = owner.name if owner else ""
+        return self.dialog(request, self.template, form=form, best=best, what=what, owner=owner, disks=disks,
+                           best_node=disk_checks.best_node(self.cluster, disks, owner_name) if best and disks else None,
+                           options=disk_checks.move_options(self.cluster, disks, owner_name) if not best else [],
+                           expected=plan.summary, title=self.title)
+
+    def get(self, request, lab, cluster, **kwargs):
+        self.load(request, lab, cluster, **kwargs)
+        return self.show(request, StorageMoveForm(), best=request.GET.get("best") == "1")
+
+    def post(self, request, lab, cluster, **kwargs):
+        self.load(request, lab, cluster, **kwargs)
+        form = StorageMoveForm(request.POST)
+        best = request.POST.get("best") == "1" or request.POST.get("best") == "on"
+        if not form.is_valid():
+            return self.show(request, form, best)
+        target = None
+        if not form.cleaned_data["best"]:
+            target = selectors.node_in(self.cluster, form.cleaned_data["target"])
+            if target is None:
+                form.add_error("target", "That node is not a node of this cluster.")
+                return self.show(request, form, best)
+        if refused(lambda: self.start(request, target), form, "target"):
+            return self.show(request, form, best)
+        return HttpResponseClientRefresh()
+
+
+class MoveAvailableStorageView(StorageMoveMixin, View):
+    """Move Available Storage (2008 / 2008 R2: Move available storage to another node)."""
+
+    group = disk_checks.AVAILABLE_STORAGE
+    title = "Move Available Storage"
+
+    def moving(self):
+        return "Available Storage", list(selectors.available_disks(self.cluster)), \
+            disk_checks.available_storage_owner(self.cluster)
+
+    def start(self, request, target):
+        storage.start_move_available_storage(request.user, self.cluster, target)
+
+
+class MoveCsvView(StorageMoveMixin, View):
+    """A Cluster Shared Volume's Move (2008 R2: Move this shared volume to another node)."""
+
+    group = disk_checks.CSV
+    title = "Move Cluster Shared Volume"
+
+    def load(self, request, lab, cluster, pk=None):
+        super().load(request, lab, cluster)
+        self.cluster_disk = self.disk(pk)
+        return self.cluster
+
+    def moving(self):
+        cd = selectors.cluster_disk_detail(self.cluster, self.cluster_disk.pk)
+        return cd.name, [cd], cd.owner_node
+
+    def start(self, request, target):
+        storage.start_move_csv(request.user, self.cluster_disk, target)
+
+
+class DiskStateView(ClusterMixin, View):
+    """Bring Online / Take Offline (2008 / 2008 R2: Bring this resource online / Take this resource offline)."""
+
+    def post(self, request, lab, cluster, pk):
+        self.load(request, lab, cluster)
+        disk = self.disk(pk)
+        action = request.GET.get("action", "")
+        if action not in ("online", "offline"):
+            raise Http404("No such action.")
+        modern = self.cluster.version.order >= 3
+        title = ("Bring Online" if modern else "Bring this resource online") if action == "online" else \
+            ("Take Offline" if modern else "Take this resource offline")
+        error = refused(lambda: storage.set_disk_online(request.user, disk, action == "online"))
+        if error:
+            return self.error_dialog(request, title, error)
+        return HttpResponseClientRefresh()
+
+
+class DriveLetterView(ClusterMixin, View):
+    """More Actions > Change Drive Letter (2008 / 2008 R2: Change drive letter): the letters no node uses."""
+
+    template = "console/dialogs/drive_letter.html"
+
+    def show(self, request, form, disk):
+        in_use = disk_checks.drive_letters_in_use(self.cluster, exclude=disk.disk)
+        return self.dialog(request, self.template, form=form, disk=disk, letters=disksim.free_drive_letters(in_use),
+                           title="Change Drive Letter" if self.cluster.version.order >= 3 else "Change drive letter")
+
+    def get(self, request, lab, cluster, pk):
+        self.load(request, lab, cluster)
+        disk = self.disk(pk)
+        return self.show(request, DriveLetterForm(initial={"letter": disk.disk.drive_letter}), disk)
+
+    def post(self, request, lab, cluster, pk):
+        self.load(request, lab, cluster)
+        disk = self.disk(pk)
+        form = DriveLetterForm(request.POST)
+        if not form.is_valid() or refused(lambda: storage.change_drive_letter(
+                request.user, disk, form.cleaned_data["letter"]), form, "letter"):
+            return self.show(request, form, disk)
+        return HttpResponseClientRefresh()
+

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from fcm.engine.commands import properties
 from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.inventory.models import Cluster, ClusterEvent, ReplicaServer, Role
+from fcm.sim import networks as netsim
 
 from . import selectors
 
@@ -282,3 +283,75 @@ class ClockForm(forms.Form):
     action = forms.ChoiceField(choices=[("pause", "Pause"), ("resume", "Resume")], required=False)
     speed = forms.TypedChoiceField(choices=[(s, s) for s in CLOCK_SPEEDS], coerce=int, required=False,
                                    empty_value=None)
+
+
+class WholeNumbersField(forms.Field):
+    """Ticked rows posted as several values of one name: the whole numbers among them (the rest dropped)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value):
+        return whole_numbers(value or [])
+
+
+class AddDiskForm(forms.Form):
+    """Storage > Add Disk: the LUNs ticked (which may be added is the engine's to say, at this field)."""
+
+    disks = WholeNumbersField(required=False, label="Disks")
+
+
+class StorageMoveForm(forms.Form):
+    """Move Available Storage / a Cluster Shared Volume's Move: Best Possible Node, or the node selected."""
+
+    target = forms.CharField(required=False, label="Node")
+    best = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        data["target"] = whole_number(data.get("target"))
+        if not data.get("best") and data["target"] is None:
+            self.add_error("target", "Select the node to move the storage to.")
+        return data
+
+
+class DriveLetterForm(forms.Form):
+    """Change Drive Letter: one letter A to Z (which are free is the engine's to say)."""
+
+    letter = forms.CharField(max_length=2, label="Drive letter",
+                             error_messages={"required": "Choose a drive letter.",
+                                             "max_length": "Type a drive letter from A to Z."})
+
+    def clean_letter(self):
+        letter = self.cleaned_data["letter"].strip().rstrip(":").upper()
+        if len(letter) != 1 or not ("A" <= letter <= "Z"):
+            raise forms.ValidationError("Type a drive letter from A to Z.")
+        return letter
+
+
+class NetworkPropertiesForm(forms.Form):
+    """A cluster network's Properties: Name and Cluster Use in the product's words (fcm.sim.networks)."""
+
+    ALLOW, DENY = "allow", "deny"
+
+    name = forms.CharField(max_length=netsim.MAX_NAME_LENGTH, label="Name",
+                           error_messages={"required": "Type a name for the network.",
+                                           "max_length": f"A network name can have at most {netsim.MAX_NAME_LENGTH} "
+                                                         "characters."})
+    cluster_use = forms.ChoiceField(choices=[(ALLOW, netsim.ALLOW_CLUSTER), (DENY, netsim.DENY_CLUSTER)],
+                                    widget=forms.RadioSelect, label="Cluster Use",
+                                    error_messages={"required": "Choose whether the cluster may use this network.",
+                                                    "invalid_choice": "Choose whether the cluster may use this "
+                                                                      "network."})
+    clients = forms.BooleanField(required=False, label=netsim.ALLOW_CLIENTS)
+
+    @classmethod
+    def of(cls, network, data=None):
+        initial = {"name": network.name,
+                   "cluster_use": cls.DENY if network.role == netsim.ROLE_NONE else cls.ALLOW,
+                   "clients": network.role == netsim.ROLE_CLUSTER_AND_CLIENT}
+        return cls(data, initial=initial)
+
+    def role(self):
+        """The Role the choices give (0, 1 or 3)."""
+        d = self.cleaned_data
+        return netsim.role_for(d["cluster_use"] == self.ALLOW, d.get("clients", False))

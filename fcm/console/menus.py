@@ -373,19 +373,23 @@ def node_actions(cluster, node):
     return items
 
 
-def for_disks(cluster, here, title, disk=None, csv_folder=False):
+def for_disks(cluster, here, title, disk=None, csv_folder=False, available_storage=False):
+    """`available_storage`: Available Storage holds disks (Move Available Storage has something to move)."""
     items = []
     if csv_folder:
         items.append(Action("Add storage", "csv", url=_cluster_url("csv-add-storage", cluster), fetch_dialog=True))
+    else:
+        items += storage_actions(cluster, available_storage)
     groups = [ActionGroup(title, items + [refresh(here)])]
     if disk is not None:
-        disk_items = []
+        disk_items = disk_state_actions(cluster, disk)
         if cluster.csv_enabled and disk.assignment == disk.Assignment.AVAILABLE and cluster.version.order >= 3:
             disk_items.append(Action("Add to Cluster Shared Volumes", "csv",
                                      url=_cluster_url("disk-csv-add", cluster, disk.pk), post=True))
         if disk.assignment == disk.Assignment.CSV:
             disk_items.append(Action("Remove from Cluster Shared Volumes", "disk",
                                      url=_cluster_url("disk-csv-remove", cluster, disk.pk), fetch_dialog=True))
+        disk_items += csv_move_actions(cluster, disk) + drive_letter_actions(cluster, disk)
         fault = _cluster_url("disk-fault", cluster, disk.pk)
         if disk.disk.online:
             disk_items.append(Action("Fail Disk", "failed", url=fault + "?action=fail", post=True, menu="Simulate"))
@@ -409,8 +413,8 @@ def for_networks(cluster, here, network=None, links=frozenset()):
         if False in links:
             items.append(Action("Reconnect Network", "up", url=fault + "?action=connect", post=True,
                                 menu="Simulate"))
-        groups.append(ActionGroup(network.name, items + [critical_events(cluster, q=network.name)],
-                                  selected=True))
+        groups.append(ActionGroup(network.name, items + [critical_events(cluster, q=network.name),
+                                                         network_properties(cluster, network)], selected=True))
     return groups
 
 
@@ -445,3 +449,68 @@ def for_many_roles(cluster, here, roles):
                             fetch_dialog=True, menu=quick))
     return [ActionGroup(cluster.roles_label, [refresh(here)]),
             ActionGroup(f"{len(roles)} items selected", items, selected=True, key="selection")]
+
+
+# -- storage and networks: Add Disk, Move Available Storage, a disk's state, a CSV's Move, drive letters,
+# -- a network's Properties ----------------------------------------------------------------------------
+
+def storage_actions(cluster, available_storage):
+    """Storage > Disks (2008 / 2008 R2: Storage): Add Disk and Move Available Storage, in the version's words."""
+    modern = cluster.version.order >= 3
+    items = [Action("Add Disk" if modern else "Add a disk", "disk", url=_cluster_url("disk-add", cluster),
+                    fetch_dialog=True, command="Get-ClusterAvailableDisk | Add-ClusterDisk")]
+    if available_storage:
+        menu = "Move Available Storage" if modern else "Move available storage to another node"
+        url = _cluster_url("available-storage-move", cluster)
+        command = 'Move-ClusterGroup "Available Storage"'
+        items += [Action("Best Possible Node", "node", url=url + "?best=1", fetch_dialog=True, menu=menu,
+                         command=command),
+                  Action("Select Node...", "node", url=url, fetch_dialog=True, menu=menu,
+                         command=command + " -Node <node>")]
+    return items
+
+
+def disk_state_actions(cluster, disk):
+    """Bring Online / Take Offline (2008 / 2008 R2: Bring this resource online / Take this resource offline)."""
+    modern = cluster.version.order >= 3
+    url = _cluster_url("disk-state", cluster, disk.pk)
+    S = disk.State
+    if disk.state in (S.OFFLINE, S.FAILED):
+        return [Action("Bring Online" if modern else "Bring this resource online", "up", url=url + "?action=online",
+                       post=True, command=f'Start-ClusterResource -Name "{disk.name}"')]
+    if disk.state == S.ONLINE:
+        return [Action("Take Offline" if modern else "Take this resource offline", "down",
+                       url=url + "?action=offline", post=True, command=f'Stop-ClusterResource -Name "{disk.name}"')]
+    return []
+
+
+def csv_move_actions(cluster, disk):
+    """A Cluster Shared Volume's Move > Best Possible Node / Select Node... (2008 R2: Move this shared volume to
+    another node)."""
+    if disk.assignment != disk.Assignment.CSV or disk.state not in (disk.State.ONLINE, disk.State.OFFLINE):
+        return []
+    menu = "Move" if cluster.version.order >= 3 else "Move this shared volume to another node"
+    url = _cluster_url("csv-move", cluster, disk.pk)
+    command = f'Move-ClusterSharedVolume -Name "{disk.name}"'
+    return [Action("Best Possible Node", "node", url=url + "?best=1", fetch_dialog=True, menu=menu, command=command),
+            Action("Select Node...", "node", url=url, fetch_dialog=True, menu=menu, command=command + " -Node <node>")]
+
+
+def drive_letter_actions(cluster, disk):
+    """More Actions > Change Drive Letter (fcm.md 1.4; 2008 / 2008 R2: Change drive letter). A CSV has none."""
+    if disk.assignment == disk.Assignment.CSV:
+        return []
+    url = _cluster_url("disk-drive-letter", cluster, disk.pk)
+    letter = disk.disk.drive_letter or "<X>"
+    if cluster.version.order >= 3:  # the Storage module came with 2012
+        return [Action("Change Drive Letter", "disk", url=url, fetch_dialog=True, menu="More Actions",
+                       command=f"Get-Partition -DriveLetter {letter} | Set-Partition -NewDriveLetter <Y>")]
+    return [Action("Change drive letter", "disk", url=url, fetch_dialog=True,
+                   command=f"Get-WmiObject Win32_Volume -Filter \"DriveLetter='{letter}:'\" | "
+                           "Set-WmiInstance -Arguments @{DriveLetter='<Y>:'}")]
+
+
+def network_properties(cluster, network):
+    """A network's Properties: its name and cluster use (Role 0, 1 or 3)."""
+    return Action("Properties", "report", url=_cluster_url("network-properties", cluster, network.pk),
+                  fetch_dialog=True, command=f'(Get-ClusterNetwork "{network.name}").Role = <0|1|3>')

@@ -1,14 +1,15 @@
-"""Networks: the page, Live Migration Settings, and Simulate -> Disconnect / Reconnect Network."""
+"""Networks: the page, Live Migration Settings, a network's Properties (name, cluster use), and Simulate ->
+Disconnect / Reconnect Network."""
 from django.http import Http404
 from django.views import View
 from django_htmx.http import HttpResponseClientRefresh
 
 from fcm.engine.commands import properties
-from fcm.engine.commands import faults
+from fcm.engine.commands import faults, networks
 
 from . import menus, selectors
 from .base import ClusterMixin, ConsoleView, ListPage, refused
-from .forms import whole_number, whole_numbers
+from .forms import NetworkPropertiesForm, whole_number, whole_numbers
 
 
 class NetworksPage(ListPage):
@@ -67,3 +68,30 @@ class NetworkFaultView(ClusterMixin, View):
             raise Http404("No such network or action.")
         return self.simulate(request, network.name,
                              lambda: faults.set_network(request.user, network, action == "connect"))
+
+
+class NetworkPropertiesView(ClusterMixin, View):
+    """A network's Properties: Name, and its Cluster Use in the product's words (Role 0, 1 or 3)."""
+
+    template = "console/dialogs/network_properties.html"
+
+    def network(self, pk):
+        network = selectors.cluster_network_in(self.cluster, pk)
+        if network is None:
+            raise Http404("No such network.")
+        return network
+
+    def get(self, request, lab, cluster, pk):
+        self.load(request, lab, cluster)
+        network = self.network(pk)
+        return self.dialog(request, self.template, form=NetworkPropertiesForm.of(network), network=network)
+
+    def post(self, request, lab, cluster, pk):
+        self.load(request, lab, cluster)
+        network = self.network(pk)
+        form = NetworkPropertiesForm.of(network, request.POST)
+        if not form.is_valid() or refused(lambda: networks.set_network_properties(
+                request.user, network, form.cleaned_data["name"], form.role()), form):
+            return self.dialog(request, self.template, form=form, network=network)
+        return HttpResponseClientRefresh()
+

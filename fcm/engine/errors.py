@@ -53,3 +53,20 @@ class PropertyError(EngineError):
     def __init__(self, message, field=None):
         super().__init__(message)
         self.field = field
+
+
+class DiskError(StorageError):
+    """A cluster disk change the product refuses (Add Disk, moves, online/offline, drive letter); `field`
+    names the dialog's field it is about."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+class NetworkError(EngineError):
+    """A cluster network's Properties the product refuses; `field` names the value it is about."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field

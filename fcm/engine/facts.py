@@ -169,7 +169,8 @@ def paths_of(cluster):
 def csv_access(cd):
     """{node: Direct | Redirected | No access} for one Cluster Shared Volume (the details pane table)."""
     running, paths = paths_of(cd.cluster)
-    return dict(sorted(storage_paths.csv_access(running, paths[cd.disk_id], cd.disk.online).items()))
+    answers = cd.disk.online and cd.state != ClusterDisk.State.OFFLINE
+    return dict(sorted(storage_paths.csv_access(running, paths[cd.disk_id], answers).items()))
 
 
 
@@ -182,6 +183,9 @@ def storage_problem(vm, host=None):
             return f"The disk '{disk.name}' has failed: {vm.name} cannot reach its files."
         has_path = DiskPath.objects.filter(disk=disk, node=host, online=True).exists()
         cd = getattr(disk, "cluster_disk", None)
+        if cd is not None and cd.state == ClusterDisk.State.OFFLINE and cd.assignment != ClusterDisk.Assignment.ROLE:
+            # A role's own disk comes online with the role; any other must be brought online first.
+            return f"{cd.name} is offline: bring it online first ({vm.name} keeps its files on it)."
         if has_path:
             continue
         if cd is not None and cd.assignment == ClusterDisk.Assignment.CSV and cd.state == ClusterDisk.State.ONLINE:

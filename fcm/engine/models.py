@@ -33,6 +33,8 @@ class Operation(models.Model):
         NODE_RESTART = "node-restart", "Node Restart"
         INITIAL_REPLICATION = "initial-replication", "Initial Replication"
         PLANNED_FAILOVER = "planned-failover", "Planned Failover"
+        #: Move Available Storage, or a Cluster Shared Volume's coordinator (Move-ClusterGroup / -SharedVolume).
+        MOVE_STORAGE = "move-storage", "Move Cluster Storage"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

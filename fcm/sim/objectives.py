@@ -15,7 +15,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-CHECKS = ("role", "vm", "node", "cluster", "event", "validation", "replication", "operation")
+CHECKS = ("role", "vm", "node", "cluster", "event", "validation", "replication", "operation", "disk", "network")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ class LabFacts:
     replications: dict = field(default_factory=dict)
     #: completed operations: (kind, role name, target node, or the node itself for node operations)
     operations: tuple = ()
+    #: cluster disks: ({"cluster", "name", "lun", "assigned" (Assigned To), "owner", "state", "drive"}, ...)
+    disks: tuple = ()
+    #: cluster networks: ({"cluster", "name", "subnet", "role" (None, Cluster Only, Cluster and Client), "state"}, ...)
+    networks: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ def validate(spec):
     if required and not spec.get(required):
         article = "an" if check[0] in "aeiou" else "a"
         raise ObjectiveError(f"objective {spec['id']!r}: {article} {check} check needs {required}")
+    for check_name, keys in _FOUND_BY.items():
+        if check == check_name and not any(spec.get(k) for k in keys):
+            raise ObjectiveError(f"objective {spec['id']!r}: a {check} check needs {' or '.join(keys)}")
 
 
 def evaluate(objectives, facts):
@@ -90,8 +97,44 @@ _OBJECTS = {
 }
 
 
+#: Disk and network checks find their object by one of these keys; the others they may compare.
+_FOUND_BY = {"disk": ("disk", "lun"), "network": ("network", "subnet")}
+_FIELDS = {"disk": (("disk", "name"), ("lun", "lun"), ("cluster", "cluster"), ("assigned", "assigned"),
+                    ("owner", "owner"), ("state", "state"), ("drive", "drive")),
+           "network": (("network", "name"), ("subnet", "subnet"), ("cluster", "cluster"), ("name", "name"),
+                       ("role", "role"), ("state", "state"))}
+
+
+def _found(spec, records, check):
+    """The record a disk / network check is about (by its finding keys), and why none is."""
+    keys = [k for k in _FOUND_BY[check] if spec.get(k)]
+    matches = [r for r in records if all(_same(r.get(_key_field(check, k), ""), spec[k]) for k in keys)
+               and ("cluster" not in spec or _same(r.get("cluster", ""), spec["cluster"]))]
+    what = " ".join(str(spec[k]) for k in keys)
+    return (matches[0], "") if matches else (None, f"There is no cluster {check} {what}.")
+
+
+def _key_field(check, key):
+    return dict(_FIELDS[check])[key]
+
+
+def _check_listed(spec, f, check):
+    record, why = _found(spec, f.disks if check == "disk" else f.networks, check)
+    if record is None:
+        return False, why
+    label = record.get("name", "")
+    for key, field_name in _FIELDS[check]:
+        if key in _FOUND_BY[check] or key == "cluster" or key not in spec:
+            continue
+        if not _same(record.get(field_name) or "", spec[key]):
+            return False, f"{label}: {key} is {record.get(field_name) or 'none'}."
+    return True, ""
+
+
 def _check(spec, f):
     check = spec["check"]
+    if check in _FOUND_BY:
+        return _check_listed(spec, f, check)
     if check in _OBJECTS:
         attr, key, noun, fields = _OBJECTS[check]
         name = spec[key]

@@ -1,14 +1,14 @@
 """Read one lab's state once, as the plain `LabFacts` the objective checks look at."""
 from fcm.engine.effects.replication import health
 from fcm.engine.models import Operation
-from fcm.inventory.models import (Cluster, ClusterAddress, ClusterDisk, ClusterEvent, Node, Replication, Role,
-                                  VirtualMachine)
+from fcm.inventory.models import (Cluster, ClusterAddress, ClusterDisk, ClusterEvent, ClusterNetwork, Node,
+                                  Replication, Role, VirtualMachine)
 from fcm.sim.objectives import LabFacts
 from fcm.engine.models import ValidationReport
 
 
 def lab_facts(lab, first_event_id=0, sim_now=None):
-    """Everything an objective may check, in a constant number of queries (nine)."""
+    """Everything an objective may check, in a constant number of queries (eleven)."""
     sim_now = sim_now or lab.sim_now()
     roles = {name: {"state": state, "owner": owner or "", "type": type_, "priority": Role.Priority(priority).label}
              for name, state, owner, type_, priority in Role.objects.filter(cluster__lab=lab).values_list(
@@ -49,8 +49,20 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
     operations = tuple((kind, role or "", target or source or "") for kind, role, target, source in
                        Operation.objects.filter(lab=lab, state=Operation.State.COMPLETED).order_by("finished_at", "pk")
                        .values_list("kind", "role__name", "target_node__name", "source_node__name"))
+    disks = tuple({"cluster": cluster, "name": name, "lun": lun, "owner": owner or "", "state": state,
+                   "assigned": role if assignment == ClusterDisk.Assignment.ROLE and role
+                   else ClusterDisk.Assignment(assignment).label, "drive": f"{letter}:" if letter else ""}
+                  for cluster, name, lun, owner, state, assignment, role, letter in ClusterDisk.objects.filter(
+                      cluster__lab=lab).order_by("cluster__name", "name").values_list(
+                      "cluster__name", "name", "disk__name", "owner_node__name", "state", "assignment", "role__name",
+                      "disk__drive_letter"))
+    networks = tuple({"cluster": cluster, "name": name, "subnet": subnet, "state": state,
+                      "role": ClusterNetwork.Role(role).label}
+                     for cluster, name, subnet, state, role in ClusterNetwork.objects.filter(
+                         cluster__lab=lab).order_by("cluster__name", "name").values_list(
+                         "cluster__name", "name", "network__subnet", "state", "role"))
     return LabFacts(roles=roles, vms=vms, nodes=nodes, clusters=clusters, events=events, validations=validations,
-                    replications=replications, operations=operations)
+                    replications=replications, operations=operations, disks=disks, networks=networks)
 
 
 def _count(results, status):

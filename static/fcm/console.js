@@ -255,11 +255,12 @@
   }
   setInterval(tickClock, 1000);
 
-  /* New events in the cluster whose event list is open: list them again
-     (table rows cannot travel in a pushed message without breaking its parse). */
+  /* New events in the cluster whose event list is open, or disks added to the cluster whose Disks list is
+     open: list them again (table rows cannot travel in a pushed message without breaking its parse). */
   document.addEventListener("htmx:oobAfterSwap", function (ev) {
     var target = ev.detail && ev.detail.target;
-    if (target && target.id && target.id.indexOf("events-stale-") === 0 && document.getElementById("console")) {
+    var stale = target && target.id && (target.id.indexOf("events-stale-") === 0 || target.id.indexOf("disks-stale-") === 0);
+    if (stale && document.getElementById("console")) {
       resync();
     }
   });

@@ -77,6 +77,10 @@ def set_resource_state(user, resource, online):
                 raise RoleError(f"{', '.join(dependents)} depends on {resource.name}: take it offline first.")
         Resource.objects.filter(pk=resource.pk).update(state=Resource.State.ONLINE if online
                                                        else Resource.State.OFFLINE)
+        if resource.cluster_disk_id:  # a Physical Disk resource is its cluster disk (Storage > Disks shows it)
+            ClusterDisk.objects.filter(pk=resource.cluster_disk_id).exclude(state=ClusterDisk.State.FAILED).update(
+                state=ClusterDisk.State.ONLINE if online else ClusterDisk.State.OFFLINE)
+            mark(role.cluster.lab_id, Outbox.Kind.DISK, resource.cluster_disk_id)
         states = set(Resource.objects.filter(role=role).values_list("state", flat=True))
         role.state = (Role.State.ONLINE if states == {Resource.State.ONLINE} else
                       Role.State.OFFLINE if states == {Resource.State.OFFLINE} else Role.State.PARTIAL_ONLINE)

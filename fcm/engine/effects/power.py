@@ -4,13 +4,16 @@ Each is a short VM_POWER operation whose length comes from fcm.sim.vm_power
 (boot, restore, save and shutdown times); its phase shows the state the VM
 passes through (Starting, Saving, Stopping).
 """
-from fcm.inventory.models import Node, VirtualMachine
+from django.db import transaction
+
+from fcm.inventory.models import ClusterDisk, Node, Resource, VirtualMachine
 from fcm.sim import vm_power
 
 from .. import lifecycle, phases
 from ..errors import RoleError
 from ..facts import MEMBERS, storage_problem
-from ..models import Operation
+from ..models import Operation, Outbox
+from ..outbox import mark
 
 
 START, SAVE, SHUTDOWN, TURN_OFF = "start", "save", "shutdown", "turnoff"
@@ -66,8 +69,23 @@ def request_power(user, vm, action, sim_now=None):
         problem = storage_problem(vm)
         if problem:
             raise RoleError(problem)
-    return lifecycle.begin(
-        vm.lab, Operation.Kind.VM_POWER, power_plan(vm, action), sim_now=sim_now,
-        conflict=RoleError(f"{vm.name} is already changing state or moving; wait for it to finish."),
-        role=vm.role, virtual_machine=vm, cluster=vm.role.cluster if vm.role_id else None,
-        source_node=vm.host_node, target_node=vm.host_node, requested_by=user, was_running=vm.is_running)
+    with transaction.atomic():
+        op = lifecycle.begin(
+            vm.lab, Operation.Kind.VM_POWER, power_plan(vm, action), sim_now=sim_now,
+            conflict=RoleError(f"{vm.name} is already changing state or moving; wait for it to finish."),
+            role=vm.role, virtual_machine=vm, cluster=vm.role.cluster if vm.role_id else None,
+            source_node=vm.host_node, target_node=vm.host_node, requested_by=user, was_running=vm.is_running)
+        if action == START and vm.role_id:
+            _bring_role_disks_online(vm)
+    return op
+
+
+def _bring_role_disks_online(vm):
+    """Starting a role brings its group online: its own disks taken offline (Take Offline) come online first."""
+    disks = list(ClusterDisk.objects.filter(role_id=vm.role_id, state=ClusterDisk.State.OFFLINE)
+                 .values_list("pk", flat=True))
+    if disks:
+        ClusterDisk.objects.filter(pk__in=disks).update(state=ClusterDisk.State.ONLINE)
+        Resource.objects.filter(cluster_disk_id__in=disks).update(state=Resource.State.ONLINE)
+        for pk in disks:
+            mark(vm.lab_id, Outbox.Kind.DISK, pk)

@@ -27,6 +27,10 @@ from .failover import place_role
 from .membership import check_quorum
 
 
+#: States a reachable disk keeps through a reconcile: Offline (Take Offline) and the pending states of a move.
+HELD_STATES = (ClusterDisk.State.OFFLINE, ClusterDisk.State.OFFLINE_PENDING, ClusterDisk.State.ONLINE_PENDING)
+
+
 def reconcile(cluster, sim_time, user=None):
     """Bring ownership, CSV access and the roles that depend on each disk in line with the paths."""
     cluster.refresh_from_db()
@@ -39,6 +43,8 @@ def reconcile(cluster, sim_time, user=None):
         reach = paths[cd.disk_id]
         owner = storage_paths.owner_for(current, running, reach, cd.disk.online)
         state = ClusterDisk.State.ONLINE if owner else ClusterDisk.State.FAILED
+        if owner and cd.state in HELD_STATES:
+            state = cd.state  # taken offline by the administrator, or moving between nodes (kinds/move_storage)
         redirected = False
         if cd.assignment == ClusterDisk.Assignment.CSV:
             access = storage_paths.csv_access(running, reach, cd.disk.online)
