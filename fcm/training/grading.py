@@ -38,7 +38,7 @@ def grade(trainee, now=None):
     for r in results:
         if r.met and r.id not in met:
             met[r.id] = max(graded_at, now).isoformat()
-    details = {r.id: r.detail for r in results if not r.met and r.id not in met}
+    details = {r.id: r.reason for r in results if not r.met and r.id not in met}
     fields = []
     if met != trainee.met:
         trainee.met, fields = met, fields + ["met"]
