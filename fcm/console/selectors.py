@@ -16,11 +16,14 @@ from fcm.engine.models import ValidationReport
 
 
 def labs_for(user):
-    """The lab list: a trainee's exercise lab is listed for the trainee only (a trainer reaches the
-    class's labs from the session dashboard, thirty at a time)."""
+    """The lab list: the labs a user owns or that are shared with them, and for a trainee the demo lab
+    of their session; the administrator's lists every lab, trainees' labs included (they open read-only).
+    A trainer reaches their class's labs from the session dashboard (thirty at a time), not here."""
+    labs = Lab.objects.visible_to(user)
+    if not user.is_superuser:
+        labs = labs.exclude(Q(trainee__isnull=False) & ~Q(owner=user))
     return (
-        Lab.objects.visible_to(user).exclude(Q(trainee__isnull=False) & ~Q(owner=user))
-        .select_related("owner")
+        labs.select_related("owner", "trainee__session")
         .annotate(cluster_count=Coalesce(count_of(Cluster, lab="pk"), 0),
                   node_count=Coalesce(count_of(Node, lab="pk"), 0))
     )

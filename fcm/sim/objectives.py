@@ -32,7 +32,7 @@ class LabFacts:
     clusters: dict = field(default_factory=dict)
     #: (event id, node name or "", role name or "") in the order they were logged
     events: tuple = ()
-    #: validation reports: {"nodes": [...], "failed": n, "warnings": n}
+    #: validation reports, newest first: {"nodes": [...], "failed": n, "warnings": n}
     validations: tuple = ()
     #: VM name -> {"state", "health"}
     replications: dict = field(default_factory=dict)
@@ -42,14 +42,28 @@ class LabFacts:
     disks: tuple = ()
     #: cluster networks: ({"cluster", "name", "subnet", "role" (None, Cluster Only, Cluster and Client), "state"}, ...)
     networks: tuple = ()
+    #: {what: {stored value: the console's word}} for reasons, e.g. {"quorum": {"NodeMajority": "Node
+    #: Majority"}, "drain": {"Completed": "Drain Completed"}}; a value without a word is shown as stored.
+    words: dict = field(default_factory=dict)
+
+    def word(self, what, value):
+        for key, text in self.words.get(what, {}).items():
+            if str(key).lower() == str(value).lower():
+                return text
+        return str(value)
 
 
 @dataclass(frozen=True)
 class Result:
     id: str
     met: bool
-    #: Why not yet (shown to the trainer; the trainee sees only the tick).
-    detail: str = ""
+    #: Why not yet, in the console's words ("vWS08-SQL01 is not a cluster role yet"): the trainer's row
+    #: shows it under the objective; the trainee's panel only where the exercise allows (show_reasons).
+    reason: str = ""
+
+    @property
+    def detail(self):
+        return self.reason
 
 
 class ObjectiveError(ValueError):
@@ -65,6 +79,14 @@ def _get(mapping, name):
 
 def _same(a, b):
     return str(a).lower() == str(b).lower()
+
+
+def _names(names):
+    return ", ".join(str(n) for n in names)
+
+
+def _plural(count, one, many):
+    return f"{count} {one if count == 1 else many}"
 
 
 def validate(spec):
@@ -85,16 +107,16 @@ def validate(spec):
 
 
 def evaluate(objectives, facts):
-    """[Result] for each objective spec, in order."""
-    return [Result(spec["id"], *_check(spec, facts)) for spec in objectives]
+    """[Result] for each objective spec, in order: met, or why not in the console's words."""
+    results = []
+    for spec in objectives:
+        reason = _CHECKS.get(spec["check"], _unknown)(spec, facts)
+        results.append(Result(spec["id"], not reason, reason or ""))
+    return results
 
 
-#: For each object check: (facts attribute, spec key naming it, what it is called, fields compared as text).
-_OBJECTS = {
-    "role": ("roles", "role", "role", ("state", "owner", "priority")),
-    "vm": ("vms", "vm", "virtual machine", ("state", "host")),
-    "node": ("nodes", "node", "node", ("state", "power", "drain")),
-}
+def _unknown(spec, f):
+    raise ObjectiveError(f"unknown check {spec['check']!r}")
 
 
 #: Disk and network checks find their object by one of these keys; the others they may compare.
@@ -111,7 +133,7 @@ def _found(spec, records, check):
     matches = [r for r in records if all(_same(r.get(_key_field(check, k), ""), spec[k]) for k in keys)
                and ("cluster" not in spec or _same(r.get("cluster", ""), spec["cluster"]))]
     what = " ".join(str(spec[k]) for k in keys)
-    return (matches[0], "") if matches else (None, f"There is no cluster {check} {what}.")
+    return (matches[0], "") if matches else (None, f"There is no cluster {check} {what}")
 
 
 def _key_field(check, key):
@@ -127,76 +149,177 @@ def _check_listed(spec, f, check):
         if key in _FOUND_BY[check] or key == "cluster" or key not in spec:
             continue
         if not _same(record.get(field_name) or "", spec[key]):
-            return False, f"{label}: {key} is {record.get(field_name) or 'none'}."
+            return False, f"{label}'s {key} is {record.get(field_name) or 'none'}, not {spec[key]}"
     return True, ""
 
 
-def _check(spec, f):
-    check = spec["check"]
-    if check in _FOUND_BY:
-        return _check_listed(spec, f, check)
-    if check in _OBJECTS:
-        attr, key, noun, fields = _OBJECTS[check]
-        name = spec[key]
-        record = _get(getattr(f, attr), name)
-        if record is None:
-            return False, f"There is no {noun} {name}."
-        for field_name in fields:
-            if field_name in spec and not _same(record.get(field_name) or "", spec[field_name]):
-                return False, f"{name}: {field_name} is {record.get(field_name) or 'none'}."
-        if "clustered" in spec and bool(record.get("clustered")) != bool(spec["clustered"]):
-            return False, f"{name} is {'' if record.get('clustered') else 'not '}highly available."
-        if "moved_by" in spec and not any(_same(k, spec["moved_by"]) and _same(r, name)
-                                          and ("owner" not in spec or _same(t, spec["owner"]))
-                                          for k, r, t in f.operations):
-            return False, f"{name} has not been moved by {spec['moved_by']}."
-        return True, ""
-    if check == "cluster":
-        cluster = _get(f.clusters, spec["cluster"])
-        if cluster is None:
-            return False, f"There is no cluster {spec['cluster']}."
-        for key in ("state", "quorum", "witness", "witness_drive"):
-            if key in spec and not _same(cluster.get(key, ""), spec[key]):
-                return False, f"{spec['cluster']}: {key} is {cluster.get(key) or 'none'}."
-        if "csv_enabled" in spec and bool(cluster.get("csv_enabled")) != bool(spec["csv_enabled"]):
-            return False, f"{spec['cluster']}: Cluster Shared Volumes are not enabled."
-        if "address" in spec and spec["address"] not in cluster.get("addresses", ()):
-            return False, f"{spec['cluster']} has no address {spec['address']}."
-        if "nodes" in spec and {n.lower() for n in cluster.get("nodes", ())} != {n.lower() for n in spec["nodes"]}:
-            return False, f"{spec['cluster']} has nodes {', '.join(cluster.get('nodes', ())) or 'none'}."
-        return True, ""
-    if check == "event":
-        wanted = int(spec["event_id"])
-        for event_id, node, role in f.events:
-            if event_id == wanted and ("node" not in spec or _same(node, spec["node"])) \
-                    and ("role" not in spec or _same(role, spec["role"])):
-                return True, ""
-        return False, f"Event {wanted} has not been logged."
-    if check == "operation":
-        for kind, role, node in f.operations:
-            if _same(kind, spec["kind"]) and ("role" not in spec or _same(role, spec["role"])) \
-                    and ("node" not in spec or _same(node, spec["node"])):
-                return True, ""
-        return False, f"No {spec['kind']} has completed yet."
-    if check == "validation":
-        wanted = {n.lower() for n in spec.get("nodes", ())}
-        for report in f.validations:
-            covers = wanted <= {n.lower() for n in report["nodes"]}
-            passing = not spec.get("passing", True) or (
-                report["failed"] == 0 and (spec.get("warnings_allowed", True) or report["warnings"] == 0))
-            if covers and passing:
-                return True, ""
-        return False, "No validation report passes yet." if spec.get("passing", True) else \
-            "No validation report covers these servers yet."
-    if check == "replication":
-        rep = _get(f.replications, spec["vm"])
-        if rep is None:
-            return False, f"Replication is not enabled for {spec['vm']}."
-        for key in ("state", "health"):
-            if key in spec and not _same(rep.get(key, ""), spec[key]):
-                return False, f"{spec['vm']}: replication {key} is {rep.get(key)}."
-        return True, ""
-    raise ObjectiveError(f"unknown check {check!r}")
+def _moved(f, kind, name, to=None):
+    """'' when an operation of `kind` moved `name` (to `to`, when given); else why not."""
+    if any(_same(k, kind) and _same(r, name) and (to is None or _same(t, to)) for k, r, t in f.operations):
+        return ""
+    return f"No {f.word('operation', kind)} of {name}{f' to {to}' if to else ''} has completed yet"
+
+
+def _role(spec, f):
+    name = spec["role"]
+    role = _get(f.roles, name)
+    if role is None:
+        if _get(f.vms, name) is not None:
+            return f"{name} is not a cluster role yet"
+        return f"There is no role {name}"
+    if "state" in spec and not _same(role.get("state") or "", spec["state"]):
+        return f"{name} is {f.word('role_state', role.get('state') or 'none')}, " \
+               f"not {f.word('role_state', spec['state'])}"
+    if "owner" in spec and not _same(role.get("owner") or "", spec["owner"]):
+        if not role.get("owner"):
+            return f"{name} has no Owner Node (it should be {spec['owner']})"
+        return f"{name}'s Owner Node is {role['owner']}, not {spec['owner']}"
+    if "priority" in spec and not _same(role.get("priority") or "", spec["priority"]):
+        return f"{name}'s priority is {role.get('priority') or 'not set'}, not {spec['priority']}"
+    if "moved_by" in spec:
+        return _moved(f, spec["moved_by"], name, spec.get("owner"))
+    return ""
+
+
+def _vm(spec, f):
+    name = spec["vm"]
+    vm = _get(f.vms, name)
+    if vm is None:
+        return f"There is no virtual machine {name}"
+    if "state" in spec and not _same(vm.get("state") or "", spec["state"]):
+        return f"{name} is {f.word('vm_state', vm.get('state') or 'none')}, not {f.word('vm_state', spec['state'])}"
+    if "host" in spec and not _same(vm.get("host") or "", spec["host"]):
+        return f"{name} is on {vm.get('host') or 'no host'}, not {spec['host']}"
+    if "clustered" in spec and bool(vm.get("clustered")) != bool(spec["clustered"]):
+        return f"{name} is still a cluster role" if vm.get("clustered") else f"{name} is not a cluster role yet"
+    if "moved_by" in spec:
+        return _moved(f, spec["moved_by"], name, spec.get("owner"))
+    return ""
+
+
+def _node(spec, f):
+    name = spec["node"]
+    node = _get(f.nodes, name)
+    if node is None:
+        return f"There is no server {name}"
+    if "state" in spec and not _same(node.get("state") or "", spec["state"]):
+        if not node.get("state"):
+            return f"{name} is not a node of a cluster"
+        return f"{name} is {f.word('node_state', node['state'])}, not {f.word('node_state', spec['state'])}"
+    if "power" in spec and not _same(node.get("power") or "", spec["power"]):
+        return f"{name} is powered {str(node.get('power') or 'off').lower()}, not {str(spec['power']).lower()}"
+    if "drain" in spec and not _same(node.get("drain") or "", spec["drain"]):
+        if not node.get("drain"):
+            return f"{name} has not been drained yet"
+        return f"{name} shows {f.word('drain', node['drain'])}, not {f.word('drain', spec['drain'])}"
+    return ""
+
+
+def _cluster(spec, f):
+    name = spec["cluster"]
+    cluster = _get(f.clusters, name)
+    if cluster is None:
+        return f"There is no cluster {name} yet"
+    if "state" in spec and not _same(cluster.get("state") or "", spec["state"]):
+        return f"{name} is {f.word('cluster_state', cluster.get('state') or 'none')}, " \
+               f"not {f.word('cluster_state', spec['state'])}"
+    if "quorum" in spec and not _same(cluster.get("quorum") or "", spec["quorum"]):
+        return f"{name}'s quorum configuration is {f.word('quorum', cluster.get('quorum') or 'none')}, " \
+               f"not {f.word('quorum', spec['quorum'])}"
+    for key in ("witness", "witness_drive"):
+        if key in spec and not _same(cluster.get(key) or "", spec[key]):
+            if not cluster.get("witness"):
+                return f"{name} has no disk witness (it should be {spec[key]})"
+            return f"The witness is {cluster['witness']} ({cluster.get('witness_drive') or 'no drive letter'}), " \
+                   f"not {spec[key]}"
+    if "csv_enabled" in spec and bool(cluster.get("csv_enabled")) != bool(spec["csv_enabled"]):
+        return f"Cluster Shared Volumes are {'' if cluster.get('csv_enabled') else 'not '}enabled on {name}"
+    if "address" in spec and spec["address"] not in cluster.get("addresses", ()):
+        if not cluster.get("addresses"):
+            return f"{name} has no IP address (it should be {spec['address']})"
+        return f"{name}'s address is {_names(cluster['addresses'])}, not {spec['address']}"
+    if "nodes" in spec:
+        have = {n.lower(): n for n in cluster.get("nodes", ())}
+        want = {n.lower(): n for n in spec["nodes"]}
+        missing = [want[n] for n in want if n not in have]
+        extra = [have[n] for n in have if n not in want]
+        parts = []
+        if missing:
+            parts.append(f"{_names(missing)} {'is not a node' if len(missing) == 1 else 'are not nodes'} of {name}")
+        if extra:
+            parts.append(f"{_names(extra)} should not be {'a node' if len(extra) == 1 else 'nodes'} of {name}")
+        return "; ".join(parts)
+    return ""
+
+
+def _event(spec, f):
+    wanted = int(spec["event_id"])
+    for event_id, node, role in f.events:
+        if event_id == wanted and ("node" not in spec or _same(node, spec["node"])) \
+                and ("role" not in spec or _same(role, spec["role"])):
+            return ""
+    return (f"No event {wanted}" + (f" from {spec['node']}" if "node" in spec else "")
+            + (f" about {spec['role']}" if "role" in spec else "") + " in Cluster Events yet")
+
+
+def _operation(spec, f):
+    for kind, role, node in f.operations:
+        if _same(kind, spec["kind"]) and ("role" not in spec or _same(role, spec["role"])) \
+                and ("node" not in spec or _same(node, spec["node"])):
+            return ""
+    subject = spec.get("role") or spec.get("node")
+    to = spec.get("node") if spec.get("role") else None
+    return (f"No {f.word('operation', spec['kind'])}" + (f" of {subject}" if subject else "")
+            + (f" to {to}" if to else "") + " has completed yet")
+
+
+def _validation(spec, f):
+    wanted = [str(n) for n in spec.get("nodes", ())]
+    covering = [r for r in f.validations if {n.lower() for n in wanted} <= {n.lower() for n in r["nodes"]}]
+    must_pass = spec.get("passing", True)
+    allow_warnings = spec.get("warnings_allowed", True)
+
+    def passes(report):
+        return not must_pass or (report["failed"] == 0 and (allow_warnings or report["warnings"] == 0))
+    if any(passes(r) for r in covering):
+        return ""
+    if not covering:
+        which = f"No validation of {_names(wanted)}" if wanted else "No validation"
+        if f.validations:
+            return f"{which} yet: the last one tested {_names(f.validations[0]['nodes'])}"
+        return f"{which} has been run yet"
+    last = covering[0]
+    if last["failed"]:
+        return f"Last validation of {_names(last['nodes'])}: {_plural(last['failed'], 'test', 'tests')} failed"
+    return f"Last validation of {_names(last['nodes'])}: {_plural(last['warnings'], 'warning', 'warnings')}"
+
+
+def _replication(spec, f):
+    name = spec["vm"]
+    rep = _get(f.replications, name)
+    if rep is None:
+        return f"Replication is not enabled for {name}"
+    if "state" in spec and not _same(rep.get("state") or "", spec["state"]):
+        return f"{name}'s Replication State is {f.word('replication_state', rep.get('state') or 'none')}, " \
+               f"not {f.word('replication_state', spec['state'])}"
+    if "health" in spec and not _same(rep.get("health") or "", spec["health"]):
+        return f"{name}'s Replication Health is {f.word('health', rep.get('health') or 'none')}, " \
+               f"not {f.word('health', spec['health'])}"
+    return ""
+
+
+def _disk(spec, f):
+    return _check_listed(spec, f, "disk")[1]
+
+
+def _network(spec, f):
+    return _check_listed(spec, f, "network")[1]
+
+
+#: Each check: (spec, facts) -> "" when met, else why not, in the console's words.
+_CHECKS = {"role": _role, "vm": _vm, "node": _node, "cluster": _cluster, "event": _event,
+           "operation": _operation, "validation": _validation, "replication": _replication,
+           "disk": _disk, "network": _network}
 
 
 def progress(results):
@@ -252,6 +375,18 @@ def choose_variables(spec, seed):
         chosen[name] = value
         used.add(value)
     return chosen
+
+
+def as_placeholders(value):
+    """A text (or every text in a dict or list) as a reader who is no one trainee sees it: each
+    variable shown by its name, e.g. "Make ‹vm› highly available"."""
+    if isinstance(value, str):
+        return _PLACEHOLDER.sub(lambda m: f"\u2039{m.group(1)}\u203a", value)
+    if isinstance(value, dict):
+        return {k: as_placeholders(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_placeholders(v) for v in value]
+    return value
 
 
 def substitute(value, variables):

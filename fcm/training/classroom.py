@@ -10,10 +10,10 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from fcm.engine import clock
-from fcm.engine.commands import faults
+from fcm.engine.commands import faults, labs
 from fcm.engine.errors import EngineError
 from fcm.engine.outbox import mark
 from fcm.engine.models import Outbox
@@ -21,7 +21,7 @@ from fcm.engine import labfile
 from fcm.inventory.models import ClusterDisk, ClusterEvent, ClusterNetwork, Disk, Lab, NetworkAdapter, Node, WanLink
 from fcm.sim import objectives
 
-from . import catalogue
+from . import catalogue, grading
 from .catalogue import FAULT_KINDS
 from .models import TimelineFrame, Trainee, TrainingSession
 
@@ -38,9 +38,15 @@ def start_session(trainer, exercise_name, values_seed=""):
                                                  title=exercise["title"], values_seed=values_seed)
         variables = objectives.choose_variables(exercise["variables"], f"demo-{values_seed or session.pk}")
         session.demo_lab = _clone(exercise, variables, trainer, f"{session.code}-demo-{exercise['lab']}",
-                                  f"{exercise['title']} (trainer)")
+                                  demo_lab_title(session))
         session.save(update_fields=["demo_lab"])
     return session
+
+
+def demo_lab_title(session):
+    """The trainer's demo lab is named after its session: "Maintenance window — ABC123, 1 Dec 2026 (trainer)"."""
+    day = dateformat.format(timezone.localtime(session.created_at), "j M Y")
+    return f"{session.title} \u2014 {session.code}, {day} (trainer)"
 
 
 def _clone(exercise, variables, owner, name, title):
@@ -115,13 +121,12 @@ def reset(trainee):
     """A fresh copy of the trainee's lab (same variables): results, hints and timeline start again."""
     with transaction.atomic():
         trainee = Trainee.objects.select_for_update(of=("self",)).select_related("session__demo_lab").get(pk=trainee.pk)
-        old = trainee.lab
-        old_id = old.pk if old is not None else None
+        old_id = trainee.lab_id
         trainee.lab = None
         trainee.save(update_fields=["lab"])
-        if old is not None:
-            old.delete()
-        trainee.met, trainee.details, trainee.hints_used = {}, {}, []
+        if old_id is not None:
+            labs.remove_lab(old_id)
+        trainee.met, trainee.details, trainee.hints_used, trainee.steps_shown = {}, {}, [], []
         trainee.started_at, trainee.finished_at = timezone.now(), None
         trainee.last_action, trainee.last_action_at = "Lab reset by the trainer", timezone.now()
         trainee.save()
@@ -146,6 +151,27 @@ def reveal_hint(trainee):
     return trainee
 
 
+def reveal_next_step(trainee, shown=None):
+    """"Show me the next step": reveal the solution steps of the first objective that is not met (graded
+    again now, so work done since the last pass counts) and not revealed yet; it counts as a hint.
+
+    `shown` is how many the trainee's panel showed when they clicked: a second click of the same panel
+    (or a count that does not match) reveals nothing more. Nothing either when the session has ended,
+    written hints are left, or no objective has steps left to show. Returns the trainee."""
+    done = grading.met_now(trainee)
+    with transaction.atomic():
+        trainee = Trainee.objects.select_for_update(of=("self",)).select_related("session").get(pk=trainee.pk)
+        if shown is None or shown != len(trainee.steps_shown):
+            return trainee
+        objective = grading.next_step_for(trainee, done | set(trainee.met))
+        if objective is None:
+            return trainee
+        trainee.steps_shown = trainee.steps_shown + [{"objective": objective, "at": timezone.now().isoformat()}]
+        trainee.save(update_fields=["steps_shown"])
+        mark(trainee.lab_id, Outbox.Kind.EXERCISE)
+    return trainee
+
+
 def broadcast(session, text):
     text = (text or "").strip()
     if not text:
@@ -164,13 +190,31 @@ def set_clocks(session, speed):
             clock.set_speed(lab, speed)
 
 
-def end(session):
-    """Close the session: the code stops working; labs stay for the replay, read-only to trainees."""
-    updated = TrainingSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(ended_at=timezone.now())
-    if not updated:
-        raise ClassroomError("This session has already ended.")
-    for lab_id in _labs(session):
-        mark(lab_id, Outbox.Kind.EXERCISE)
+def end(session, remove_demo_lab=False, remove_trainee_labs=False):
+    """Close the session: the code stops working. Labs kept stay for review and the replay, read-only
+    to trainees; removed ones are deleted with everything in them (results and timelines stay).
+    Returns how many labs were removed."""
+    with transaction.atomic():
+        updated = TrainingSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+            ended_at=timezone.now())
+        if not updated:
+            raise ClassroomError("This session has already ended.")
+        for lab_id in _labs(session):
+            mark(lab_id, Outbox.Kind.EXERCISE)
+    return remove_labs(session, remove_demo_lab, remove_trainee_labs)
+
+
+def remove_labs(session, demo_lab=False, trainee_labs=False):
+    """Delete the session's demo lab and/or its trainees' labs (an ended session's only). Returns how many."""
+    session = TrainingSession.objects.get(pk=session.pk)
+    if session.ended_at is None:
+        raise ClassroomError("End the session before removing its labs.")
+    ids = []
+    if trainee_labs:
+        ids += list(Trainee.objects.filter(session=session, lab__isnull=False).values_list("lab_id", flat=True))
+    if demo_lab and session.demo_lab_id:
+        ids.append(session.demo_lab_id)
+    return sum(labs.remove_lab(lab_id) for lab_id in ids)
 
 
 def _labs(session):

@@ -6,6 +6,15 @@ from fcm.inventory.models import (Cluster, ClusterAddress, ClusterDisk, ClusterE
 from fcm.sim.objectives import LabFacts
 from fcm.engine.models import ValidationReport
 
+#: The console's words for stored values, for the reasons an objective is not met (no query).
+WORDS = {
+    "role_state": dict(Role.State.choices), "vm_state": dict(VirtualMachine.State.choices),
+    "node_state": dict(Node.State.choices), "drain": dict(Node.DrainStatus.choices),
+    "cluster_state": dict(Cluster.State.choices), "quorum": dict(Cluster.Quorum.choices),
+    "replication_state": dict(Replication.State.choices), "health": dict(Replication.Health.choices),
+    "operation": dict(Operation.Kind.choices),
+}
+
 
 def lab_facts(lab, first_event_id=0, sim_now=None):
     """Everything an objective may check, in a constant number of queries (eleven)."""
@@ -42,7 +51,7 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
                          "warnings": _count(r.results, ValidationReport.TestStatus.WARNING)}
                         for r in ValidationReport.objects.filter(lab=lab).exclude(
                             outcome__in=("", ValidationReport.Outcome.CANCELED))
-                        .only("nodes", "results"))
+                        .order_by("-started_at", "-pk").only("nodes", "results"))
     replications = {rep.primary_vm.name: {"state": rep.state,
                                           "health": health(rep, sim_now).level}
                     for rep in Replication.objects.filter(lab=lab).select_related("primary_vm")}
@@ -62,7 +71,8 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
                          cluster__lab=lab).order_by("cluster__name", "name").values_list(
                          "cluster__name", "name", "network__subnet", "state", "role"))
     return LabFacts(roles=roles, vms=vms, nodes=nodes, clusters=clusters, events=events, validations=validations,
-                    replications=replications, operations=operations, disks=disks, networks=networks)
+                    replications=replications, operations=operations, disks=disks, networks=networks,
+                    words=WORDS)
 
 
 def _count(results, status):

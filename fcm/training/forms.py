@@ -64,3 +64,24 @@ class InjectForm(forms.Form):
     def clean_fault(self):
         kind, _, name = self.cleaned_data["fault"].partition("|")
         return kind, name
+
+
+KEEP_OR_REMOVE = [("keep", "Keep"), ("remove", "Remove")]
+
+
+class EndSessionForm(forms.Form):
+    """Ending a session (or, once it has ended, tidying up): keep or remove its labs."""
+
+    demo_lab = forms.ChoiceField(
+        label="Your demo lab", widget=forms.RadioSelect, initial="keep",
+        choices=[("keep", "Keep it"), ("remove", "Remove it")],
+        error_messages={"required": "Choose whether to keep or remove your demo lab."})
+    trainee_labs = forms.ChoiceField(
+        label="The trainees' labs", widget=forms.RadioSelect, initial="keep",
+        choices=[("keep", "Keep them for review (read-only)"),
+                 ("remove", "Remove them (results, hints and timelines stay)")],
+        error_messages={"required": "Choose whether to keep or remove the trainees' labs."})
+
+    def removing(self):
+        """(remove the demo lab, remove the trainees' labs)"""
+        return self.cleaned_data["demo_lab"] == "remove", self.cleaned_data["trainee_labs"] == "remove"

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fcm.inventory.models import ClusterEvent
-from fcm.sim.objectives import evaluate, substitute
+from fcm.sim.objectives import ObjectiveError, as_placeholders, evaluate, substitute
 
-from . import catalogue
+from . import catalogue, solution
 from .facts import lab_facts
 from .models import TimelineFrame, Trainee, TrainingSession
 
@@ -38,7 +38,7 @@ def grade(trainee, now=None):
     for r in results:
         if r.met and r.id not in met:
             met[r.id] = max(graded_at, now).isoformat()
-    details = {r.id: r.detail for r in results if not r.met and r.id not in met}
+    details = {r.id: r.reason for r in results if not r.met and r.id not in met}
     fields = []
     if met != trainee.met:
         trainee.met, fields = met, fields + ["met"]
@@ -95,13 +95,15 @@ def trainee_table(session, now=None, oob=True):
     links = {name: _link(*route) for name, route in (
         ("watch", ("console:root", 0)), ("replay", ("training:replay", 0)),
         ("reset", ("training:reset", session.pk, 0)))}
+    fixed = {"dashboard_url": reverse("training:dashboard", args=[session.pk]),
+             "solution_url": reverse("training:solution", args=[session.pk])}
     contexts = []
     for t in rows:
         t.session = session
-        contexts.append({**row_context(t), **{f"{name}_url": link(t.lab_id if name == "watch" else t.pk)
-                                               for name, link in links.items()}})
+        contexts.append({**row_context(t), **fixed, **{f"{name}_url": link(t.lab_id if name == "watch" else t.pk)
+                                                        for name, link in links.items()}})
     return render_to_string("training/_trainee_rows.html", {
-        "session": session, "rows": contexts, "oob": oob, "now": now})
+        "session": session, "rows": contexts, "oob": oob, "now": now, "has_solution": bool(session.solution)})
 
 
 def _link(name, *args):
@@ -111,14 +113,29 @@ def _link(name, *args):
     return lambda pk: pattern.replace(str(marker), str(pk))
 
 
+def met_now(trainee):
+    """Objectives met: those graded met, and those true in the lab this moment (the grader records them
+    at its next pass). Reads the lab's facts (nine queries)."""
+    met = set(trainee.met)
+    if trainee.lab is not None:
+        exercise = catalogue.personalise(trainee.session.spec, trainee.variables)
+        facts = lab_facts(trainee.lab, trainee.first_event_id)
+        met |= {r.id for r in evaluate(exercise["objectives"], facts) if r.met}
+    return met
+
+
 def objective_rows(trainee, exercise=None):
-    specs = exercise["objectives"] if exercise else substitute(trainee.session.objectives, trainee.variables)
+    """Each objective for one trainee: its text with their names in it (`personal` when it has any),
+    whether and when it was met, and why not yet (the reason, in the console's words)."""
+    generic = trainee.session.objectives
+    specs = exercise["objectives"] if exercise else substitute(generic, trainee.variables)
     rows = []
-    for spec in specs:
+    for template, spec in zip(generic, specs):
         at = trainee.met.get(spec["id"])
         rows.append({"id": spec["id"], "text": spec["text"], "met": at is not None,
+                     "personal": spec["text"] != template["text"],
                      "after": elapsed(trainee.started_at, datetime.fromisoformat(at)) if at else "",
-                     "detail": trainee.details.get(spec["id"], "")})
+                     "detail": "" if at else trainee.details.get(spec["id"], "")})
     return rows
 
 
@@ -128,14 +145,76 @@ def elapsed(start, moment):
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def solution_steps(session, variables=None, exercise=None):
+    """The exercise's solution steps with one trainee's `variables` put in, or, for no one trainee,
+    each variable by its name (‹vm›). An exercise stored without a solution has none."""
+    steps = (exercise or session.spec).get("solution") or []
+    if not isinstance(steps, list):
+        return []
+    if variables is None:
+        return as_placeholders(steps)
+    try:
+        return substitute(steps, variables)
+    except ObjectiveError:  # a step naming a variable the exercise does not declare
+        return as_placeholders(steps)
+
+
+def solution_context(session, trainee=None):
+    """The dashboard's Solution: the steps under each objective, with `trainee`'s own names and which
+    of their objectives are met (the first open one unfolded), or with the variables by name."""
+    if trainee is None:
+        texts = session.objective_texts
+        steps = solution_steps(session)
+    else:
+        exercise = catalogue.personalise(session.spec, trainee.variables)
+        texts = [o["text"] for o in exercise["objectives"]]
+        steps = solution_steps(session, trainee.variables, exercise)
+    groups = solution.by_objective([(o["id"], text) for o, text in zip(session.objectives, texts)], steps)
+    first_open = None
+    for number, group in enumerate(groups, 1):
+        group["number"] = number if group["id"] else ""
+        group["met"] = trainee is not None and group["id"] in trainee.met
+        group["open"] = False
+        if trainee is not None and first_open is None and not group["met"] and group["steps"]:
+            first_open = group["open"] = True
+    return {"session": session, "trainee": trainee, "groups": groups, "has_solution": bool(steps)}
+
+
+def _revealed(trainee, exercise):
+    """What "Show me the next step" has shown this trainee: [{"id", "text", "met", "steps"}]."""
+    shown = [entry.get("objective") for entry in trainee.steps_shown if isinstance(entry, dict)]
+    if not shown:
+        return []
+    texts = {o["id"]: o["text"] for o in exercise["objectives"]}
+    steps = solution.describe(solution_steps(trainee.session, trainee.variables, exercise))
+    return [{"id": oid, "text": texts.get(oid, ""), "met": oid in trainee.met,
+             "steps": [s for s in steps if s["objective"] == oid]} for oid in shown]
+
+
+def next_step_for(trainee, done, exercise=None):
+    """The objective "Show me the next step" would reveal for `trainee` now (None: nothing to reveal).
+    Written hints come first: the next step is offered once they are all shown, while the session is open."""
+    session = trainee.session
+    exercise = exercise or catalogue.personalise(session.spec, trainee.variables)
+    if not session.is_open or len(trainee.hints_used) < len(exercise["hints"]):
+        return None
+    steps = solution_steps(session, trainee.variables, exercise)
+    shown = [entry.get("objective") for entry in trainee.steps_shown if isinstance(entry, dict)]
+    return solution.next_objective([o["id"] for o in exercise["objectives"]], done, shown, steps)
+
+
 def panel_context(trainee):
     session = trainee.session
     exercise = catalogue.personalise(session.spec, trainee.variables)
     hints = exercise["hints"]
     return {"trainee": trainee, "session": session, "exercise": exercise,
             "objectives": objective_rows(trainee, exercise), "progress": trainee.progress,
-            "hints_shown": hints[:len(trainee.hints_used)], "hints_left": len(hints) - len(trainee.hints_used)}
+            "hints_shown": hints[:len(trainee.hints_used)], "hints_left": len(hints) - len(trainee.hints_used),
+            "show_reasons": session.show_reasons, "next_steps": _revealed(trainee, exercise),
+            "steps_shown": len(trainee.steps_shown),
+            "next_step": next_step_for(trainee, set(trainee.met), exercise) is not None}
 
 
 def row_context(trainee):
-    return {"trainee": trainee, "objectives": objective_rows(trainee), "progress": trainee.progress}
+    return {"trainee": trainee, "objectives": objective_rows(trainee), "progress": trainee.progress,
+            "hints": trainee.hints_taken, "steps": len(trainee.steps_shown)}

@@ -1,11 +1,12 @@
 """Training sessions: a trainer, a scenario, a join code, and one lab per trainee."""
-import re
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from fcm.sim.objectives import as_placeholders
 
 #: Join codes avoid letters and digits that read alike on a projector (0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -69,7 +70,18 @@ class TrainingSession(models.Model):
     @property
     def objective_texts(self):
         """Objectives as the trainer reads them: each trainee's own names stand as ‹variable›."""
-        return [re.sub(r"\{([a-z_][a-z0-9_]*)\}", "\u2039\\1\u203a", o["text"]) for o in self.objectives]
+        return [as_placeholders(o["text"]) for o in self.objectives]
+
+    @property
+    def solution(self):
+        """The exercise's steps (none for an exercise stored before solutions were written)."""
+        steps = self.spec.get("solution")
+        return steps if isinstance(steps, list) else []
+
+    @property
+    def show_reasons(self):
+        """Whether a trainee's panel says why an objective is not met yet (`[exercise] show_reasons`)."""
+        return bool(self.spec.get("show_reasons", False))
 
 
 class Trainee(models.Model):
@@ -87,6 +99,9 @@ class Trainee(models.Model):
     #: {objective id: why not yet} for the trainer.
     details = models.JSONField(default=dict)
     hints_used = models.JSONField(default=list, help_text="Wall times (ISO) each hint was revealed")
+    #: "Show me the next step": [{"objective": id, "at": wall time (ISO)}], in the order revealed.
+    steps_shown = models.JSONField(default=list, blank=True,
+                                   help_text="Objectives whose solution steps were revealed, and when")
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_action = models.CharField(max_length=200, blank=True)
@@ -104,6 +119,11 @@ class Trainee(models.Model):
     def progress(self):
         total = len(self.session.objectives)
         return round(100 * len(self.met) / total) if total else 0
+
+    @property
+    def hints_taken(self):
+        """Every help asked for: the written hints revealed and each "Show me the next step"."""
+        return len(self.hints_used) + len(self.steps_shown)
 
 
 class TimelineFrame(models.Model):

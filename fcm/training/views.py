@@ -5,7 +5,7 @@ import io
 import segno
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.db.models import Max
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -21,7 +21,7 @@ from fcm.inventory.models import ClusterEvent
 
 from . import catalogue, classroom, grading
 from .access import is_trainer
-from .forms import BroadcastForm, ClockForm, InjectForm, JoinForm, StartForm
+from .forms import BroadcastForm, ClockForm, EndSessionForm, InjectForm, JoinForm, StartForm
 from .models import AuditEntry, TimelineFrame, Trainee, TrainingSession
 
 #: Wrong join codes allowed per address (a classroom often shares one) before it must wait.
@@ -49,10 +49,12 @@ class TrainerMixin(LoginRequiredMixin, UserPassesTestMixin):
 
 class SessionListView(TrainerMixin, View):
     def get(self, request, form=None):
+        """The catalogue and the trainer's sessions; an administrator sees every trainer's."""
+        sessions = TrainingSession.objects.all() if request.user.is_superuser else \
+            TrainingSession.objects.filter(trainer=request.user)
         return TemplateResponse(request, "training/sessions.html", {
             "form": form or StartForm(), "catalogue": catalogue.catalogue(),
-            "sessions": TrainingSession.objects.filter(trainer=request.user).annotate(
-                trainee_count=Max("trainees__pk")).select_related("demo_lab")[:50]})
+            "sessions": sessions.annotate(trainee_count=Count("trainees")).select_related("demo_lab", "trainer")[:50]})
 
     def post(self, request):
         form = StartForm(request.POST)
@@ -68,11 +70,23 @@ def join_url(request, session):
     return request.build_absolute_uri(reverse("training:join-code", args=[session.code]))
 
 
+def chosen_trainee(request, session):
+    """The trainee `?trainee=` names in this session (None when it names no one); a trainee of another
+    session, or anything that is not an id, is a 404."""
+    value = request.GET.get("trainee", "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise Http404("No such trainee.")
+    return get_object_or_404(session.trainees.all(), pk=int(value))
+
+
 class DashboardView(TrainerMixin, View):
     def get(self, request, pk):
         session = self.session(pk)
         return TemplateResponse(request, "training/dashboard.html", self.context(
-            request, session, trainee_table=grading.trainee_table(session, oob=False)))
+            request, session, trainee_table=grading.trainee_table(session, oob=False),
+            solution=grading.solution_context(session, chosen_trainee(request, session))))
 
     @staticmethod
     def context(request, session, **extra):
@@ -81,7 +95,18 @@ class DashboardView(TrainerMixin, View):
                 "inject_form": extra.pop("inject_form", None) or InjectForm(
                     targets=classroom.fault_targets(session), trainees=trainees),
                 "broadcast_form": extra.pop("broadcast_form", None) or BroadcastForm(),
+                "end_form": extra.pop("end_form", None) or EndSessionForm(),
+                "trainee_labs": sum(1 for t in trainees if t.lab_id),
                 "clock_speeds": CLOCK_SPEEDS, "now": timezone.now(), **extra}
+
+
+class SolutionView(TrainerMixin, View):
+    """The exercise's solution on the dashboard, with one trainee's names (`?trainee=`) or the variables'."""
+
+    def get(self, request, pk):
+        session = self.session(pk)
+        return TemplateResponse(request, "training/_solution.html",
+                                {"solution": grading.solution_context(session, chosen_trainee(request, session))})
 
 
 class QrCodeView(TrainerMixin, View):
@@ -107,9 +132,12 @@ class SessionActionView(TrainerMixin, View):
         handler = getattr(self, f"do_{action.replace('-', '_')}", None)
         if handler is None:
             raise Http404("No such action.")
-        if not session.is_open and action != "export":
+        if not session.is_open and action not in self.AFTER_THE_END:
             return controls(request, session, error="This session has ended.")
         return handler(request, session)
+
+    #: What a trainer may still do once the session has ended.
+    AFTER_THE_END = ("remove-labs",)
 
     def do_broadcast(self, request, session):
         form = BroadcastForm(request.POST)
@@ -151,13 +179,47 @@ class SessionActionView(TrainerMixin, View):
             + (f": {', '.join(done)}." if done else ".")), inject_refused=refused)
 
     def do_end(self, request, session):
+        """End the session, keeping or removing its labs as the confirmation form says."""
+        form = EndSessionForm(request.POST)
+        if not form.is_valid():
+            return controls(request, session, end_form=form)
+        demo, trainees = form.removing()
         try:
-            classroom.end(session)
+            removed = classroom.end(session, remove_demo_lab=demo, remove_trainee_labs=trainees)
         except classroom.ClassroomError as exc:
             return controls(request, session, error=str(exc))
-        session.refresh_from_db()
-        AuditEntry.record(request, "end session", session)
-        return controls(request, session, notice="The session has ended. The join code no longer works.")
+        session = self.session(session.pk)
+        AuditEntry.record(request, "end session", session, _removal(demo, trainees, removed))
+        return controls(request, session, notice="The session has ended. The join code no longer works. "
+                        + _removal(demo, trainees, removed))
+
+    def do_remove_labs(self, request, session):
+        """Once the session has ended: remove the labs that were kept."""
+        if session.is_open:
+            return controls(request, session, error="End the session before removing its labs.")
+        form = EndSessionForm(request.POST)
+        if not form.is_valid():
+            return controls(request, session, end_form=form)
+        demo, trainees = form.removing()
+        try:
+            removed = classroom.remove_labs(session, demo, trainees)
+        except classroom.ClassroomError as exc:
+            return controls(request, session, error=str(exc))
+        session = self.session(session.pk)
+        AuditEntry.record(request, "remove labs", session, _removal(demo, trainees, removed))
+        return controls(request, session, notice=_removal(demo, trainees, removed))
+
+
+def _removal(demo, trainees, removed):
+    """What became of the session's labs, in a sentence."""
+    if not (demo or trainees):
+        return "Every lab is kept for review."
+    what = {(True, True): "Your demo lab and the trainees' labs", (True, False): "Your demo lab",
+            (False, True): "The trainees' labs"}[demo, trainees]
+    kept = {(True, False): " The trainees' labs are kept for review.",
+            (False, True): " Your demo lab is kept."}.get((demo, trainees), "")
+    return f"{what} {'was' if (demo, trainees) == (True, False) else 'were'} removed " \
+           f"({removed} lab{'s' if removed != 1 else ''}).{kept}"
 
 
 class TraineeActionView(TrainerMixin, View):
@@ -179,14 +241,14 @@ class ExportView(TrainerMixin, View):
         response["Content-Disposition"] = f'attachment; filename="{session.scenario}-{session.code}-results.csv"'
         writer = csv.writer(response)
         objectives = session.objectives
-        writer.writerow(["Trainee", "Progress %", "Finished", "Time", "Hints used"]
+        writer.writerow(["Trainee", "Progress %", "Finished", "Time", "Hints used", "Next steps shown"]
                         + session.objective_texts)
         for t in session.trainees.all():
             rows = {r["id"]: r for r in grading.objective_rows(t)}
             end = t.finished_at or timezone.now()
             seconds = int((end - t.started_at).total_seconds())
             writer.writerow([_csv_safe(t.display_name), t.progress, "yes" if t.finished_at else "no",
-                             f"{seconds // 60}:{seconds % 60:02d}", len(t.hints_used)]
+                             f"{seconds // 60}:{seconds % 60:02d}", t.hints_taken, len(t.steps_shown)]
                             + [rows[o["id"]]["after"] if rows[o["id"]]["met"] else "" for o in objectives])
         return response
 
@@ -241,6 +303,20 @@ class HintView(LoginRequiredMixin, View):
             raise Http404("You are not in a training session.")
         if trainee.session.is_open:
             trainee = classroom.reveal_hint(trainee)
+        trainee = Trainee.objects.select_related("session__demo_lab", "lab").get(pk=trainee.pk)
+        return TemplateResponse(request, "training/_exercise.html", {"panel": grading.panel_context(trainee)})
+
+
+class NextStepView(LoginRequiredMixin, View):
+    """"Show me the next step": the solution steps of the trainee's next objective, counted as a hint."""
+
+    def post(self, request):
+        trainee = Trainee.objects.filter(user=request.user).select_related("session", "lab").first()
+        if trainee is None:
+            raise Http404("You are not in a training session.")
+        shown = request.POST.get("shown", "")
+        valid = shown.isascii() and shown.isdigit() and len(shown) < 6
+        classroom.reveal_next_step(trainee, int(shown) if valid else None)
         trainee = Trainee.objects.select_related("session__demo_lab", "lab").get(pk=trainee.pk)
         return TemplateResponse(request, "training/_exercise.html", {"panel": grading.panel_context(trainee)})
 

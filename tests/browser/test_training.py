@@ -142,9 +142,13 @@ def test_hints_follow_mode_reset_end_and_export(signed_in, browser, live_server_
     expect(ann.locator("#exercise")).to_contain_text("Quick-migrate Guest1 to contoso4")
     ann.locator("#lab-sync[data-changed]").wait_for(state="attached")
 
-    # End the session: Ann's panel says so and her lab turns read-only; the results export as CSV.
-    trainer.get_by_role("button", name="End session").click()
+    # End the session, keeping the labs (the form's choice): Ann's panel says so and her lab turns
+    # read-only; the results export as CSV.
+    trainer.locator("#session-controls summary", has_text="End session...").click()
+    expect(trainer.get_by_label("Keep them for review (read-only)")).to_be_checked()
+    trainer.get_by_role("button", name="End session", exact=True).click()
     expect(trainer.locator("#session-controls")).to_contain_text("The session has ended.")
+    expect(trainer.locator("#session-controls")).to_contain_text("Every lab is kept for review.")
     expect(ann.locator("#exercise")).to_contain_text("The session has ended")
     with trainer.expect_download() as download:
         trainer.get_by_role("link", name="Export results (CSV)").first.click()

@@ -97,9 +97,11 @@ def test_trainer_actions_are_audit_logged(client, django_user_model):
     act("inject", {"fault": "crash-node|contoso3", "target": str(ann.pk)})
     client.post(reverse("training:reset", args=[session.pk, ann.pk]))
     client.get(reverse("training:export", args=[session.pk]))
-    act("end", {})
+    act("end", {})  # the confirmation form unanswered: nothing ends, nothing is logged
+    act("end", {"demo_lab": "remove", "trainee_labs": "keep"})
     entries = list(AuditEntry.objects.order_by("at", "pk").values_list("action", "detail"))
     assert [a for a, _ in entries] == ["start session", "broadcast", "clock", "inject fault", "reset lab",
                                        "export results", "end session"]
     assert entries[1][1] == "Hello <b>class</b>" and entries[3][1] == "crash-node contoso3 in Ann: done"
+    assert entries[-1][1] == "Your demo lab was removed (1 lab). The trainees' labs are kept for review."
     assert all(e.actor == trainer and e.address == "127.0.0.1" for e in AuditEntry.objects.all())

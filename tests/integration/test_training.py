@@ -242,9 +242,9 @@ def test_broadcast_clock_reset_end_and_export(client, session, trainer, make_run
     assert f"/labs/{ann.lab_id}/" in trainee_client.get(reverse("console:lab-list")).content.decode()
     assert f"/labs/{ann.lab_id}/" not in client.get(reverse("console:lab-list")).content.decode()
     csv = client.get(reverse("training:export", args=[session.pk])).content.decode()
-    assert csv.splitlines()[0].startswith("Trainee,Progress %,Finished,Time,Hints used,Make")
+    assert csv.splitlines()[0].startswith("Trainee,Progress %,Finished,Time,Hints used,Next steps shown,Make")
     assert csv.splitlines()[1].startswith("Ann,0,no,")
-    client.post(url("end"))
+    client.post(url("end"), {"demo_lab": "keep", "trainee_labs": "keep"})
     session.refresh_from_db()
     assert not session.is_open
     # The trainee's lab is read-only once the session has ended.

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('training', '0002_audit_entry'),
+        ('training', '0003_trainee_steps_shown'),
     ]
 
     operations = [
