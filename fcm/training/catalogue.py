@@ -76,6 +76,9 @@ def check(data, source, name=""):
     duration = _need(meta, "duration_minutes", "exercise", source, int)
     if duration <= 0:
         raise ExerciseError(source, "exercise.duration_minutes", "must be a positive number of minutes")
+    show_reasons = meta.get("show_reasons", False)
+    if not isinstance(show_reasons, bool):
+        raise ExerciseError(source, "exercise.show_reasons", "must be true or false")
     hints = meta.get("hints", [])
     if not isinstance(hints, list) or not all(isinstance(h, str) and h for h in hints):
         raise ExerciseError(source, "exercise.hints", "must be a list of texts")
@@ -136,7 +139,7 @@ def check(data, source, name=""):
     return {"name": name, "title": title, "summary": meta.get("summary", ""), "lab": lab,
             "duration_minutes": duration, "instructions": meta.get("instructions", ""),
             "source": meta.get("source", ""), "hints": hints, "variables": variables, "renames": renames,
-            "faults": faults, "objectives": specs, "solution": solution}
+            "faults": faults, "objectives": specs, "solution": solution, "show_reasons": show_reasons}
 
 
 def _check_rename(source, lab, original, template, variables, sample, present):
