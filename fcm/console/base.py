@@ -27,7 +27,7 @@ from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.engine.errors import EngineError
 from fcm.training import panel as training
 
-from . import selectors
+from . import menus, selectors
 from .forms import SearchForm
 
 
@@ -199,10 +199,13 @@ class ConsolePage:
         }
         context.update(self.centre_context(**kwargs))
         context["clusters"] = selectors.clusters_of(self.lab)
+        context["console_version"] = selectors.console_version(self.lab, context["clusters"])
+        context["console_name"] = context["console_version"].console_name
         context.setdefault("selected", self.selected)
         context["may_simulate"] = self.lab.may_simulate(request.user)
         context.update(training.console_context(self.lab, request.user))
-        context["action_groups"] = [] if context["read_only"] else self.action_groups(context)
+        context["action_groups"] = [] if context["read_only"] else menus.in_version(
+            self.action_groups(context), self.cluster.version if self.cluster else context["console_version"])
         context["can_control_clock"] = not context["read_only"] and not context.get("trainer_clock")
         if not context["may_simulate"]:
             for group in context["action_groups"]:

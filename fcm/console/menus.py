@@ -6,7 +6,8 @@ either a navigation (`url`, swapped into the console with htmx), a report
 opened in a new window (`new_window`), or a dialog already in the page
 (`dialog`, the element id to open).
 """
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -35,6 +36,8 @@ class Action:
     command: str = ""
     #: Where a POST's answer goes: the details pane, or (pages without one) the dialog host.
     target: str = "#selection"
+    #: What `command` is typed into (2008 has no FailoverClusters module: cluster.exe).
+    shell: str = "PowerShell"
 
     @property
     def is_fault(self):
@@ -55,6 +58,46 @@ class ActionGroup:
         # The simulator's controls stand apart from the product's actions: last, under their own
         # heading (the template and the context menu draw it), so nobody crashes a guest reaching for Save.
         self.actions = sorted(self.actions, key=lambda a: a.is_fault)
+
+
+#: PowerShell lines and the cluster.exe command a 2008 console's admin types instead (no FailoverClusters
+#: module before 2008 R2, no Hyper-V module before 2012). A line without an equivalent shows none.
+_CLUSTER_EXE = [
+    (r"Suspend-ClusterNode -Name (\S+)$", r"cluster node \1 /pause"),
+    (r"Resume-ClusterNode -Name (\S+)$", r"cluster node \1 /resume"),
+    (r"Stop-ClusterNode -Name (\S+)$", r"cluster node \1 /stop"),
+    (r"Start-ClusterNode -Name (\S+)$", r"cluster node \1 /start"),
+    (r"Start-ClusterNode -FixQuorum$", r"net start clussvc /forcequorum"),
+    (r"Start-ClusterGroup -Name (.+)$", r'cluster group "\1" /online'),
+    (r"Stop-ClusterGroup -Name (.+)$", r'cluster group "\1" /offline'),
+    (r"Move-ClusterGroup -Name (.+) -Node (\S+)$", r'cluster group "\1" /moveto:\2'),
+    (r"Set-ClusterOwnerNode -Group (.+)$", r'cluster group "\1" /setowners:<node>,<node>'),
+    (r"Remove-ClusterGroup -Name (.+) -RemoveResources$", r'cluster group "\1" /delete'),
+    (r"Test-ClusterResourceFailure -Name '(.+)'$", r'cluster resource "\1" /fail'),
+    (r"\(Get-Cluster\)\.(\w+) = <n>$", r"cluster /prop \1=<n>"),
+    (r'Start-ClusterResource -Name "(.+)"$', r'cluster resource "\1" /online'),
+    (r'Stop-ClusterResource -Name "(.+)"$', r'cluster resource "\1" /offline'),
+]
+
+
+def cluster_exe(command):
+    """The cluster.exe line for a PowerShell line, or '' when 2008 has none."""
+    if command.startswith("cluster ") or command.startswith("net "):
+        return command
+    for pattern, line in _CLUSTER_EXE:
+        if re.fullmatch(pattern, command):
+            return re.sub(pattern, line, command)
+    return ""
+
+
+def in_version(groups, version):
+    """The groups as the version's console shows their commands: cluster.exe on 2008."""
+    if version.cluster_powershell:
+        return groups
+    for group in groups:
+        group.actions = [replace(a, command=cluster_exe(a.command), shell="cluster.exe") if a.command else a
+                         for a in group.actions]
+    return groups
 
 
 def _cluster_url(name, cluster, *args):
@@ -78,7 +121,7 @@ def _wizard(lab, kind, cluster=None):
 
 def for_root(lab, here, version_order=3):
     validate = "Validate Configuration..." if version_order >= 3 else "Validate a Configuration..."
-    return [ActionGroup("Failover Cluster Manager", [
+    return [ActionGroup("Failover Cluster Management" if version_order == 1 else "Failover Cluster Manager", [
         Action(validate, "report", url=_wizard(lab, "validate"), fetch_dialog=True),
         Action("Create Cluster..." if version_order >= 3 else "Create a Cluster...", "cluster",
                url=_wizard(lab, "create-cluster"), fetch_dialog=True),
@@ -188,8 +231,7 @@ def numbered_moves(cluster, role, url):
                   for i, n in enumerate(others, start=1)]
     items += [Action(f"{i} - Move to node {n.name}", "vm", url=url("role-move", "quick") + f"?node={n.pk}",
                      post=True, menu="Move virtual machine(s) to another node",
-                     command=f"Move-ClusterGroup -Name {role.name} -Node {n.name}" if cluster.version.cluster_powershell
-                     else f'cluster group "{role.name}" /moveto:{n.name}')
+                     command=f"Move-ClusterGroup -Name {role.name} -Node {n.name}")
               for i, n in enumerate(others, start=1)]
     return items
 

@@ -13,6 +13,7 @@ from fcm.inventory.models import (
     Node, PreferredOwner, RecoveryPoint, ReplicaServer, Replication, Resource, Role, VirtualMachine, WanLink,
 )
 from fcm.engine.models import ValidationReport
+from fcm.sim import versions
 
 
 def labs_for(user):
@@ -182,6 +183,12 @@ def server_disk_counts(nodes_page):
 
 
 # -- the root and the cluster summary ------------------------------------------------------------
+
+def console_version(lab, clusters):
+    """The version whose snap-in the lab's console is: its newest cluster's, else its newest server's."""
+    found = [c.version for c in clusters] or [versions.get(v) for v in lab_os_versions(lab)]
+    return max(found, key=lambda v: v.order, default=versions.get("2012"))
+
 
 def lab_os_versions(lab):
     """The OS versions of the lab's servers (the root's wording follows the newest)."""

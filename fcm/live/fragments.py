@@ -5,7 +5,7 @@ kept current by pushes shows what a fresh page load would.
 """
 from django.template.loader import render_to_string
 
-from fcm.console.menus import role_group
+from fcm.console.menus import in_version, role_group
 from fcm.console.presenters import replication_health
 from fcm.console.selectors import replication_of, with_load_counts
 from fcm.engine.clock import CLOCK_SPEEDS
@@ -58,7 +58,8 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
     for role in roles:
         role.full = role.pk in full_ids
         if role.full:
-            role.action_group = role_group(role.cluster, role, getattr(role, "operation", None))
+            role.action_group = in_version([role_group(role.cluster, role, getattr(role, "operation", None))],
+                                           role.cluster.version)[0]
         if role.full or role.pk in replication_ids:
             rep, side = replication_of(role)
             if rep is not None:

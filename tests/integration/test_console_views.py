@@ -254,3 +254,28 @@ def test_the_simulators_controls_come_last_under_their_own_heading(owner_client,
         first_fault = kinds.index("fault")
         assert kinds[first_fault - 1] == "heading" and "product" not in kinds[first_fault:], (url, kinds)
         assert selected.index(product) < selected.index(">Simulate</li>"), url
+
+
+def test_the_console_names_itself_as_its_version_does(client, owner, lab_2008, r2_lab):
+    """Seed 000 calls the 2008 snap-in "Failover Cluster Management"; 2008 R2 renamed it Failover Cluster Manager."""
+    client.force_login(owner)
+    old = client.get(reverse("console:root", args=[lab_2008.pk])).content.decode()
+    assert '<span class="titlebar-name">Failover Cluster Management</span>' in old
+    assert "<title>Failover Cluster Management</title>" in old
+    r2 = client.get(reverse("console:root", args=[r2_lab.pk])).content.decode()
+    assert '<span class="titlebar-name">Failover Cluster Manager</span>' in r2 and "Management" not in r2
+
+
+def test_a_2008_console_shows_the_cluster_exe_line_where_2008_r2_shows_powershell(client, owner, lab_2008, r2_lab):
+    from fcm.console.menus import cluster_exe
+    client.force_login(owner)
+    cluster = Cluster.objects.get(lab=lab_2008)
+    node = Node.objects.get(cluster=cluster, name="contoso3")
+    html = client.get(reverse("console:node", args=[lab_2008.pk, cluster.pk, node.pk])).content.decode()
+    assert 'title="cluster.exe: cluster node contoso3 /pause"' in html and "Suspend-ClusterNode" not in html
+    r2 = Cluster.objects.get(lab=r2_lab)
+    s1 = Node.objects.get(cluster=r2, name="WS08R2-S1")
+    html = client.get(reverse("console:node", args=[r2_lab.pk, r2.pk, s1.pk])).content.decode()
+    assert 'title="PowerShell: Suspend-ClusterNode -Name WS08R2-S1"' in html
+    assert cluster_exe("Move-ClusterGroup -Name Guest1 -Node contoso4") == 'cluster group "Guest1" /moveto:contoso4'
+    assert cluster_exe("Save-VM -Name Guest1") == ""
