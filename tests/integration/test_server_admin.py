@@ -588,3 +588,41 @@ def test_the_exercise_objectives_and_its_solution(trouble_lab):
     # The targets the solution chooses are those the iSCSI Initiator lists.
     chosen = {s["value"] for s in steps if s["do"] == "choose" and s["path"] == ["Discovered targets"]}
     assert chosen == {server_rules.target_iqn("Archive"), server_rules.target_iqn("Data")}
+
+
+def test_the_vm_and_adapter_pages_run_as_many_queries_on_a_big_lab(owner_client, make_generated_lab):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(lab):
+        node = Node.objects.filter(lab=lab).order_by("pk").first()
+        vm = VirtualMachine.objects.filter(host_node=node).order_by("pk").first()
+        nic = NetworkAdapter.objects.filter(node=node).order_by("pk").first()
+        counts = []
+        for target in (url("server-vm", lab, node, vm.pk), url("server-adapter", lab, node, nic.pk),
+                       url("server", lab, node) + "?tab=vms"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert owner_client.get(target).status_code == 200
+            counts.append(len(ctx.captured_queries))
+        return counts
+    assert count(make_generated_lab(nodes=2, vms=2, name="small")) == \
+        count(make_generated_lab(nodes=8, vms=200, name="large"))
+
+
+def test_starting_a_vm_whose_disk_the_host_no_longer_sees_names_the_iscsi_initiator(owner_client, build_lab):
+    s1 = Node.objects.get(lab=build_lab, name="WS08R2-S1")
+    vm = VirtualMachine.objects.get(lab=build_lab, name="vWS08-SQL01")
+    VirtualMachine.objects.filter(pk=vm.pk).update(state="Off")
+    # Its files are on VMs: a disconnect is refused while the guest keeps files there...
+    from fcm.inventory.models import Disk
+    lun = Disk.objects.get(lab=build_lab, name="VMs")
+    html = post(owner_client, url("server-iscsi", build_lab, s1), {"target": lun.pk, "action": "disconnect"}, HX)
+    assert "vWS08-SQL01 on WS08R2-S1 keep files on VMs: move their storage before disconnecting the target." in html
+    # ...and a path lost another way (the lab's inventory changed) is named at Start, with the way back.
+    DiskPath.objects.filter(disk=lun, node=s1).delete()
+    html = post(owner_client, url("server-vm-power", build_lab, s1, vm.pk) + "?action=start")
+    assert "WS08R2-S1 is not connected to the disk 'VMs', where vWS08-SQL01 keeps its files. Connect its target " \
+           "first: Servers > WS08R2-S1 > iSCSI Initiator." in html
+    post(owner_client, url("server-iscsi", build_lab, s1), {"target": lun.pk, "action": "connect"}, HX)
+    post(owner_client, url("server-vm-power", build_lab, s1, vm.pk) + "?action=start")
+    assert state_of(vm).state == "Starting"
