@@ -258,10 +258,11 @@ class ListPage(ConsolePage):
         page = paginator.get_page(self.request.GET.get("page"))
         return {**base, "page": page, "rows": list(page.object_list), "total": paginator.count}
 
-    def tabs(self, *tabs):
-        """The detail pane's tabs (key, label); an unknown ?tab= shows the first."""
+    def tabs(self, *tabs, default=None):
+        """The detail pane's tabs (key, label); no ?tab= shows `default` (else the first), an unknown one the
+        first."""
         keys = [key for key, _ in tabs]
-        tab = self.request.GET.get("tab", keys[0])
+        tab = self.request.GET.get("tab", default if default in keys else keys[0])
         return {"tab": tab if tab in keys else keys[0], "tab_list": tabs}
 
 

@@ -3,9 +3,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from fcm.engine.commands import properties
+from fcm.engine.effects.servers import FEATURE_FIELDS
 from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.inventory.models import Cluster, ClusterEvent, ReplicaServer, Role
 from fcm.sim import networks as netsim
+from fcm.sim import servers as server_rules
 
 from . import selectors
 
@@ -355,3 +357,92 @@ class NetworkPropertiesForm(forms.Form):
         """The Role the choices give (0, 1 or 3)."""
         d = self.cleaned_data
         return netsim.role_for(d["cluster_use"] == self.ALLOW, d.get("clients", False))
+
+# -- Servers: System Properties, Server Manager, TCP/IPv4, iSCSI Initiator --------------------------------
+
+class JoinDomainForm(forms.Form):
+    """Computer Name/Domain Changes: Member of a domain or a workgroup."""
+
+    member_of = forms.ChoiceField(choices=[("domain", "Domain:"), ("workgroup", "Workgroup:")],
+                                  widget=forms.RadioSelect, initial="domain", label="Member of")
+    domain = forms.CharField(required=False, max_length=255, label="Domain")
+    workgroup = forms.CharField(required=False, max_length=15, label="Workgroup")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("member_of") == "domain" and not data.get("domain"):
+            self.add_error("domain", "Type the name of the domain to join.")
+        if data.get("member_of") == "workgroup" and not data.get("workgroup"):
+            self.add_error("workgroup", "Type the name of the workgroup.")
+        return data
+
+    def target(self):
+        """The engine command's arguments: join_domain(domain=..., workgroup=...)."""
+        if self.cleaned_data["member_of"] == "domain":
+            return {"domain": self.cleaned_data["domain"]}
+        return {"workgroup": self.cleaned_data["workgroup"]}
+
+
+class FeaturesForm(forms.Form):
+    """Add Roles and Features (2012+), Add Roles / Add Features (2008, 2008 R2): what to install."""
+
+    features = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, required=False,
+                                         label="Roles and features")
+    restart = forms.BooleanField(required=False, label="Restart the destination server automatically if required")
+
+    def __init__(self, *args, node=None, kind="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.node = node
+        offered = [f for f in server_rules.FEATURES if not kind or f.role == (kind == "roles")]
+        self.fields["features"].choices = [(f.name, f.label) for f in offered]
+        pending = set((node.pending_changes or {}).get("features", ())) if node is not None else set()
+        #: (feature, installed, waiting for a restart) rows, as the wizard lists them.
+        self.rows = [(f, node is not None and getattr(node, FEATURE_FIELDS[f.name]), f.name in pending)
+                     for f in offered]
+
+    def clean_features(self):
+        chosen = self.cleaned_data["features"]
+        if not chosen:
+            raise ValidationError("Select at least one role or feature to install.")
+        return chosen
+
+
+class Ipv4Form(forms.Form):
+    """Internet Protocol Version 4 (TCP/IPv4) Properties: automatic, or the address, mask and gateway."""
+
+    mode = forms.ChoiceField(choices=[("automatic", "Obtain an IP address automatically"),
+                                      ("static", "Use the following IP address:")],
+                             widget=forms.RadioSelect, initial="automatic", label="IP settings")
+    ip = forms.CharField(required=False, max_length=15, label="IP address")
+    mask = forms.CharField(required=False, max_length=15, label="Subnet mask")
+    gateway = forms.CharField(required=False, max_length=15, label="Default gateway")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == "automatic" and (data.get("ip") or data.get("mask") or data.get("gateway")):
+            self.add_error("mode", "Choose 'Use the following IP address:' to set the address you typed.")
+        return data
+
+    def settings(self):
+        data = self.cleaned_data
+        return {"automatic": data["mode"] == "automatic", "ip": data["ip"], "mask": data["mask"],
+                "gateway": data["gateway"]}
+
+
+class IscsiForm(forms.Form):
+    """iSCSI Initiator Properties > Targets: a discovered target, and Connect or Disconnect."""
+
+    target = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Discovered targets",
+                                    error_messages={"required": "Select a target from the list of discovered "
+                                                                "targets.",
+                                                    "invalid_choice": "Select a target from the list of "
+                                                                      "discovered targets."})
+    action = forms.ChoiceField(choices=[("connect", "Connect"), ("disconnect", "Disconnect")])
+
+    def __init__(self, *args, node=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.luns = {d.pk: d for d, _, _ in selectors.iscsi_targets(node)} if node is not None else {}
+        self.fields["target"].choices = [(pk, d.name) for pk, d in self.luns.items()]
+
+    def clean_target(self):
+        return self.luns[self.cleaned_data["target"]]

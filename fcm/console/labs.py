@@ -1,11 +1,12 @@
-"""The lab list, and a lab's own pages: the root (Failover Cluster Manager) and Servers."""
+"""The lab list, and a lab's own pages: the root (Failover Cluster Manager) and Servers (presenters.ServersPage)."""
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
 from fcm.sim import versions
 
 from . import menus, selectors
-from .base import ConsolePage, ConsoleView, ListPage
+from .base import ConsolePage, ConsoleView
+from .presenters import ServersPage
 
 
 class LabListView(LoginRequiredMixin, TemplateView):
@@ -28,27 +29,6 @@ class RootPage(ConsolePage):
 
 class RootView(ConsoleView):
     page = RootPage
-
-
-class ServersPage(ListPage):
-    list_icon = "server"
-    list_title = "Servers"
-    tree_item = "servers"
-    centre_template = "console/centre/servers.html"
-    detail_template = "console/detail/server.html"
-
-    def centre_context(self, pk=None, **kwargs):
-        ctx = self.paginate(lambda q: selectors.servers(self.lab, q))
-        ctx["adapters"] = selectors.server_adapter_summaries(ctx["rows"])
-        ctx["disk_counts"] = selectors.server_disk_counts(ctx["rows"])
-        if pk is not None:
-            self.select(lambda: selectors.server_detail(self.lab, pk))
-            ctx.update(self.tabs(("summary", "Summary"), ("network", "Network Adapters"),
-                                 ("storage", "Disks"), ("vms", "Virtual Machines")))
-        return ctx
-
-    def action_groups(self, context):
-        return menus.for_servers(self.lab, context["here"], self.selected)
 
 
 class ServersView(ConsoleView):

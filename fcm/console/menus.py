@@ -131,21 +131,16 @@ def for_root(lab, here, version_order=3):
     ])]
 
 
-def for_servers(lab, here, node=None):
+def for_servers(lab, here, node=None, vm=None, adapter=None, vm_op=None):
+    """Servers: the selected server's administration (Server Manager, System Properties, iSCSI Initiator,
+    Windows Update), and with a virtual machine or an adapter selected, its own group as well."""
     groups = [ActionGroup("Servers", [refresh(here)])]
     if node is not None:
-        items = []
-        if node.cluster_id:
-            items.append(Action("Open in its cluster", "node", url=_cluster_url("node", node.cluster, node.pk)))
-        elif node.hyperv_installed and node.version.order >= 3:
-            # A cluster's nodes are configured through its Replica Broker instead.
-            items.append(Action("Replication Configuration...", "replica",
-                                url=reverse("console:server-replication", args=[lab.pk, node.pk]),
-                                fetch_dialog=True, menu="Hyper-V Settings",
-                                command=f"Set-VMReplicationServer -ComputerName {node.name} "
-                                        "-ReplicationEnabled $true"))
-        if items:
-            groups.append(ActionGroup(node.name, items, selected=True))
+        groups.append(server_group(lab, node, selected=vm is None and adapter is None))
+        if vm is not None:
+            groups.append(vm_group(lab, vm, vm_op))
+        elif adapter is not None:
+            groups.append(adapter_group(lab, node, adapter))
     return groups
 
 
@@ -556,3 +551,104 @@ def network_properties(cluster, network):
     """A network's Properties: its name and cluster use (Role 0, 1 or 3)."""
     return Action("Properties", "report", url=_cluster_url("network-properties", cluster, network.pk),
                   fetch_dialog=True, command=f'(Get-ClusterNetwork "{network.name}").Role = <0|1|3>')
+
+# -- Servers: a server, its Hyper-V guests and its adapters ---------------------------------------------
+
+def _server_url(name, lab, node, *args):
+    return reverse(f"console:{name}", args=[lab.pk, node.pk, *args])
+
+
+def server_group(lab, node, selected=True):
+    """A server's own actions, in the wording of its version, as its power allows."""
+    items = []
+    order = node.version.order
+    on = node.power_state == Node.PowerState.ON
+    if node.cluster_id:
+        items.append(Action("Open in its cluster", "node", url=_cluster_url("node", node.cluster, node.pk)))
+    if on:
+        domain = f"-DomainName {node.domain.name}" if node.domain_id else "-DomainName <domain>"
+        items.append(Action("Join Domain...", "server", url=_server_url("server-domain", lab, node), fetch_dialog=True,
+                            command=f"Add-Computer -ComputerName {node.name} {domain} -Restart" if order >= 3
+                            else f"netdom join {node.name} /domain:<domain>"))
+        features = _server_url("server-features", lab, node)
+        if order >= 3:
+            items.append(Action("Add Roles and Features", "roles", url=features, fetch_dialog=True,
+                                command=f"Install-WindowsFeature -ComputerName {node.name} -Name "
+                                        "Failover-Clustering,Hyper-V -IncludeManagementTools -Restart"))
+        else:
+            tool = "Add-WindowsFeature" if order == 2 else "ServerManagerCmd -install"
+            items += [Action("Add Roles", "roles", url=features + "?kind=roles", fetch_dialog=True,
+                             command=f"{tool} Hyper-V"),
+                      Action("Add Features", "roles", url=features + "?kind=features", fetch_dialog=True,
+                             command=f"{tool} Failover-Clustering")]
+        items += [
+            Action("iSCSI Initiator", "disk", url=_server_url("server-iscsi", lab, node), fetch_dialog=True,
+                   command="Connect-IscsiTarget -NodeAddress <target>" if order >= 3
+                   else "iscsicli QLoginTarget <target>"),
+            Action("Install Updates", "refresh", url=_server_url("server-updates", lab, node), fetch_dialog=True),
+            Action("Restart Server", "refresh", url=_server_url("server-restart", lab, node), fetch_dialog=True,
+                   command=f"Restart-Computer -ComputerName {node.name}" if order >= 2
+                   else f"shutdown /r /m \\\\{node.name}"),
+        ]
+        if not node.cluster_id and node.hyperv_installed and order >= 3:
+            # A cluster's nodes are configured through its Replica Broker instead.
+            items.append(Action("Replication Configuration...", "replica",
+                                url=reverse("console:server-replication", args=[lab.pk, node.pk]),
+                                fetch_dialog=True, menu="Hyper-V Settings",
+                                command=f"Set-VMReplicationServer -ComputerName {node.name} "
+                                        "-ReplicationEnabled $true"))
+    if not node.cluster_id:  # a cluster node's power is simulated from its cluster's Nodes
+        fault = _server_url("server-fault", lab, node)
+        if on:
+            items.append(Action("Power Off (crash)", "failed", url=fault + "?action=power-off", post=True,
+                                menu="Simulate"))
+        elif node.power_state == Node.PowerState.OFF:
+            items.append(Action("Power On", "up", url=fault + "?action=power-on", post=True, menu="Simulate"))
+    # Pushes refresh the group of a selected server; beside a selected VM or adapter it keeps its own id.
+    return ActionGroup(node.name, items, selected=selected, key=f"server-{node.pk}" if selected
+                       else f"server-{node.pk}-host")
+
+
+def vm_group(lab, vm, operation=None):
+    """Hyper-V Manager's actions on a virtual machine, as its state allows; a clustered one opens its role."""
+    if vm.role_id:
+        role = vm.role
+        return ActionGroup(vm.name, [Action("Open in its cluster", "roles",
+                                            url=_cluster_url("role", role.cluster, role.pk))],
+                           selected=True, key=f"vm-{vm.pk}")
+    items = []
+    if operation is None or not operation.is_active:
+        host = vm.host_node
+        url = _server_url("server-vm-power", lab, host, vm.pk) + "?action="
+        cmd = (lambda verb, extra="": f"{verb} -Name {vm.name} -ComputerName {host.name}{extra}") \
+            if host.version.order >= 3 else (lambda verb, extra="": "")
+        S = VirtualMachine.State
+        if vm.state in (S.OFF, S.SAVED):
+            items.append(Action("Start", "up", url=url + "start", post=True, command=cmd("Start-VM")))
+        if vm.state in (S.RUNNING, S.PAUSED):
+            items.append(Action("Turn Off...", "off", url=url + "turnoff", fetch_dialog=True,
+                                command=cmd("Stop-VM", " -TurnOff")))
+        if vm.state == S.RUNNING:
+            items.append(Action("Shut Down...", "down", url=url + "shutdown", fetch_dialog=True,
+                                command=cmd("Stop-VM")))
+        if vm.state in (S.RUNNING, S.PAUSED):
+            items.append(Action("Save", "paused", url=url + "save", post=True, command=cmd("Save-VM")))
+        if vm.state == S.RUNNING:
+            items.append(Action("Pause", "paused", url=url + "pause", post=True, command=cmd("Suspend-VM")))
+        if vm.state == S.PAUSED:
+            items.append(Action("Resume", "up", url=url + "resume", post=True, command=cmd("Resume-VM")))
+    return ActionGroup(vm.name, items, selected=True, key=f"vm-{vm.pk}")
+
+
+def adapter_group(lab, node, adapter):
+    """A network adapter of a server: its TCP/IPv4 settings."""
+    alias = f'"{adapter.name}"'
+    command = (f"New-NetIPAddress -CimSession {node.name} -InterfaceAlias {alias} -IPAddress <address> "
+               "-PrefixLength <n>" if node.version.order >= 3
+               else f"netsh interface ipv4 set address name={alias} static <address> <mask>")
+    items = []
+    if node.power_state == Node.PowerState.ON:
+        items.append(Action("TCP/IPv4 Properties...", "network",
+                            url=_server_url("server-adapter-ipv4", lab, node, adapter.pk), fetch_dialog=True,
+                            command=command))
+    return ActionGroup(f"{node.name} - {adapter.name}", items, selected=True, key=f"adapter-{adapter.pk}")

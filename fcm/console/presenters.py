@@ -1,11 +1,15 @@
-"""What several views render: a VM's replication health, the selected role, several selected roles.
+"""What several views render: a VM's replication health, the selected role, several selected roles, the
+Servers page (a server, its virtual machines, its adapters).
 
 The Roles page with a role selected is the answer of every dialog and
 action on that role (its details and Actions pane, as a row click shows
 them), so it is built here once; pushes render the replication health
 with the same figures the Replication tab and its dialog show.
 """
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from fcm.engine.status import attach_last_operations, attach_operations
 from fcm.sim import replication as model
@@ -92,3 +96,46 @@ def roles_selection(request, lab, cluster, roles):
     return TemplateResponse(request, "console/detail/roles_many.html", {
         "lab": lab, "current_cluster": cluster, "roles": roles, "sim_now": sim_now,
         "action_groups": menus.for_many_roles(cluster, request.get_full_path(), roles)})
+
+
+class ServersPage(ListPage):
+    list_icon = "server"
+    list_title = "Servers"
+    tree_item = "servers"
+    centre_template = "console/centre/servers.html"
+    detail_template = "console/detail/server.html"
+
+    vm = adapter = vm_op = None
+
+    def centre_context(self, pk=None, vm=None, adapter=None, **kwargs):
+        ctx = self.paginate(lambda q: selectors.servers(self.lab, q))
+        ctx["adapters"] = selectors.server_adapter_summaries(ctx["rows"])
+        ctx["disk_counts"] = selectors.server_disk_counts(ctx["rows"])
+        if pk is not None:
+            node = self.select(lambda: selectors.server_detail(self.lab, pk))
+            try:
+                if vm is not None:
+                    self.vm = selectors.server_vm(node, vm)
+                    self.vm_op = selectors.vm_operation(self.vm)
+                if adapter is not None:
+                    self.adapter = selectors.server_adapter(node, adapter)
+            except ObjectDoesNotExist:
+                raise Http404("That item is not on this server.") from None
+            default = "vms" if self.vm else "network" if self.adapter else None
+            ctx.update(self.tabs(("summary", "Summary"), ("network", "Network Adapters"),
+                                 ("storage", "Disks"), ("vms", "Virtual Machines"), default=default))
+            ctx.update(selected_vm=self.vm, selected_adapter=self.adapter, vm_operation=self.vm_op,
+                       here=self.canonical_url())
+        return ctx
+
+    def canonical_url(self):
+        """The selection's own URL (an action's answer is refreshed from there, not from the action's)."""
+        node = self.selected
+        if self.vm is not None:
+            return reverse("console:server-vm", args=[self.lab.pk, node.pk, self.vm.pk])
+        if self.adapter is not None:
+            return reverse("console:server-adapter", args=[self.lab.pk, node.pk, self.adapter.pk])
+        return reverse("console:server", args=[self.lab.pk, node.pk])
+
+    def action_groups(self, context):
+        return menus.for_servers(self.lab, context["here"], self.selected, self.vm, self.adapter, self.vm_op)

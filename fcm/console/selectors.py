@@ -9,11 +9,12 @@ from django.db.models.functions import Coalesce
 
 from fcm.engine.models import Operation
 from fcm.inventory.models import (
-    Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, DiskPath, Lab, NetworkAdapter,
+    Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Disk, DiskPath, Domain, Lab, NetworkAdapter,
     Node, PreferredOwner, RecoveryPoint, ReplicaServer, Replication, Resource, Role, VirtualMachine, WanLink,
 )
 from fcm.engine.models import ValidationReport
 from fcm.sim import versions
+from fcm.sim import servers as server_rules
 
 
 def labs_for(user):
@@ -161,10 +162,53 @@ def server_detail(lab, pk):
             Prefetch("adapters", queryset=NetworkAdapter.objects.select_related("network")),
             Prefetch("disk_paths", queryset=DiskPath.objects.select_related("disk")),
             "virtual_switches",
-            Prefetch("virtual_machines", queryset=VirtualMachine.objects.order_by("name")),
+            Prefetch("virtual_machines", queryset=VirtualMachine.objects.select_related("role").order_by("name")),
         )
         .get(lab=lab, pk=pk)
     )
+
+
+def server_in(lab, pk):
+    """A server of the lab (with its cluster and domain), or None."""
+    return Node.objects.select_related("domain", "cluster__domain", "lab").filter(lab=lab, pk=pk).first()
+
+
+def server_vm(node, pk):
+    """A virtual machine of `node` with what its details and actions show; raises ObjectDoesNotExist."""
+    return VirtualMachine.objects.select_related("role__cluster__domain", "host_node__cluster", "configuration_disk") \
+        .get(host_node=node, pk=pk)
+
+
+def server_adapter(node, pk):
+    """A network adapter of `node`; raises ObjectDoesNotExist."""
+    return NetworkAdapter.objects.select_related("network", "node").get(node=node, pk=pk)
+
+
+def vm_operation(vm):
+    """The state change or move under way on a VM, if any."""
+    return Operation.objects.filter(virtual_machine=vm, state__in=Operation.ACTIVE).first()
+
+
+def lab_domains(lab):
+    return list(Domain.objects.filter(lab=lab).order_by("name"))
+
+
+def iscsi_targets(node):
+    """[(LUN, IQN, connected)] of the lab's iSCSI LUNs, as the iSCSI Initiator's Targets tab lists them."""
+    connected = set(DiskPath.objects.filter(node=node).values_list("disk_id", flat=True))
+    return [(d, server_rules.target_iqn(d.name), d.pk in connected)
+            for d in Disk.objects.filter(lab_id=node.lab_id, bus_type=Disk.BusType.ISCSI).order_by("name")]
+
+
+def iscsi_lun(node, pk):
+    return Disk.objects.filter(lab_id=node.lab_id, pk=pk).first()
+
+
+def available_updates(node, sim_now):
+    """(latest update level released, monthly updates the server lacks, counting those waiting for a restart)."""
+    latest = server_rules.latest_update_level(sim_now.date())
+    level = (node.pending_changes or {}).get("updates") or node.update_level
+    return latest, server_rules.months_behind(level, latest)
 
 
 def server_adapter_summaries(nodes_page):

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from . import clock, clusters, disks, events, incidents, labs, moves, networks, nodes, replica, roles
+from . import servers
 
 app_name = "console"
 
@@ -71,5 +72,18 @@ urlpatterns = [
     path("labs/<int:lab>/servers/<int:pk>/", labs.ServersView.as_view(), name="server"),
     path("labs/<int:lab>/servers/<int:pk>/replication/", replica.ServerReplicationView.as_view(),
          name="server-replication"),
+    path("labs/<int:lab>/servers/<int:pk>/vms/<int:vm>/", labs.ServersView.as_view(), name="server-vm"),
+    path("labs/<int:lab>/servers/<int:pk>/vms/<int:vm>/power/", servers.VmPowerView.as_view(),
+         name="server-vm-power"),
+    path("labs/<int:lab>/servers/<int:pk>/adapters/<int:adapter>/", labs.ServersView.as_view(),
+         name="server-adapter"),
+    path("labs/<int:lab>/servers/<int:pk>/adapters/<int:adapter>/ipv4/", servers.Ipv4View.as_view(),
+         name="server-adapter-ipv4"),
+    path("labs/<int:lab>/servers/<int:pk>/domain/", servers.JoinDomainView.as_view(), name="server-domain"),
+    path("labs/<int:lab>/servers/<int:pk>/features/", servers.FeaturesView.as_view(), name="server-features"),
+    path("labs/<int:lab>/servers/<int:pk>/iscsi/", servers.IscsiView.as_view(), name="server-iscsi"),
+    path("labs/<int:lab>/servers/<int:pk>/updates/", servers.UpdatesView.as_view(), name="server-updates"),
+    path("labs/<int:lab>/servers/<int:pk>/restart/", servers.RestartView.as_view(), name="server-restart"),
+    path("labs/<int:lab>/servers/<int:pk>/simulate/", servers.ServerFaultView.as_view(), name="server-fault"),
     path("labs/<int:lab>/clusters/<int:cluster>/", include(cluster_patterns)),
 ]

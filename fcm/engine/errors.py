@@ -70,3 +70,12 @@ class NetworkError(EngineError):
     def __init__(self, message, field=None):
         super().__init__(message)
         self.field = field
+
+
+class ServerError(EngineError):
+    """A server's administration the product refuses (domain, roles and features, adapters, iSCSI,
+    updates, restarts, Hyper-V Manager's actions); `field` names the dialog's field it is about."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field

@@ -190,5 +190,8 @@ def storage_problem(vm, host=None):
             continue
         if cd is not None and cd.assignment == ClusterDisk.Assignment.CSV and cd.state == ClusterDisk.State.ONLINE:
             continue  # redirected access through the coordinator
+        if disk.bus_type == Disk.BusType.ISCSI and not DiskPath.objects.filter(disk=disk, node=host).exists():
+            return (f"{host.name} is not connected to the disk '{disk.name}', where {vm.name} keeps its files. "
+                    f"Connect its target first: Servers > {host.name} > iSCSI Initiator.")
         return f"{host.name} has no working path to the disk '{disk.name}'."
     return ""

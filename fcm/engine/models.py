@@ -135,6 +135,8 @@ class Outbox(models.Model):
     class Kind(models.TextChoices):
         ROLE = "role", "Role"
         NODE = "node", "Node"
+        #: A virtual machine outside any cluster (its state in Servers > a server > Virtual Machines).
+        VM = "vm", "Virtual machine"
         OPERATION = "operation", "Operation"
         EVENT = "event", "Event"
         CLOCK = "clock", "Clock"

@@ -15,10 +15,21 @@ def mark_role(role):
     mark(role.cluster.lab_id, Outbox.Kind.ROLE, role.pk)
 
 
+def mark_vm(vm):
+    """A virtual machine's state: its role when it is clustered, else the VM itself (Servers shows it)."""
+    if vm.role_id:
+        mark(vm.lab_id, Outbox.Kind.ROLE, vm.role_id)
+    else:
+        mark(vm.lab_id, Outbox.Kind.VM, vm.pk)
+
+
 def mark_operation(op):
-    """Re-render what shows this operation: its role, or its wizard's progress."""
+    """Re-render what shows this operation: its role, the VM outside a cluster it changes, or its wizard's
+    progress."""
     if op.role_id:
         mark_role(op.role)
+    elif op.virtual_machine_id:
+        mark(op.lab_id, Outbox.Kind.VM, op.virtual_machine_id)
     else:
         mark(op.lab_id, Outbox.Kind.OPERATION, op.pk)
 

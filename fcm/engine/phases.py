@@ -27,7 +27,11 @@ HEARTBEATS_LOST = "heartbeats-lost"
 #: 2016+: isolated for the resiliency period, its VMs still running (Unmonitored).
 ISOLATED = "isolated"
 REMOVED_FROM_MEMBERSHIP = "removed-from-membership"
-#: A node restart: the host boots, (waits out a quarantine,) then its Cluster service joins.
+#: A node restart: (Restart Server: Windows shuts down and configures what waited for the restart,)
+#: the host boots, (waits out a quarantine,) then its Cluster service joins.
+SHUT_DOWN = "shut-down"
+CONFIGURE_UPDATES = "configure-updates"
+CONFIGURE_FEATURES = "configure-features"
 BOOT = "boot"
 QUARANTINED = "quarantined"
 JOIN_CLUSTER = "join-cluster"

@@ -5,13 +5,13 @@ kept current by pushes shows what a fresh page load would.
 """
 from django.template.loader import render_to_string
 
-from fcm.console.menus import in_version, role_group
+from fcm.console.menus import in_version, role_group, server_group, vm_group
 from fcm.console.presenters import replication_health
 from fcm.console.selectors import replication_of, with_load_counts
 from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.engine.models import Operation, Outbox
 from fcm.engine.status import attach_last_operations, attach_operations
-from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Node, Role
+from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Node, Role, VirtualMachine
 from fcm.wizards.views import render_operation_fragment
 
 
@@ -38,7 +38,17 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
     if roles:
         attach_operations(lab, roles)
         attach_last_operations(roles, sim_now)
-    nodes = list(with_load_counts(Node.objects.filter(pk__in=node_ids, lab=lab)))
+    nodes = list(with_load_counts(Node.objects.filter(pk__in=node_ids, lab=lab)
+                                  .select_related("domain", "cluster__domain")))
+    for n in nodes:  # Servers shows the server's own actions, which change with its power and domain
+        n.action_group = server_group(lab, n)
+    vms = list(VirtualMachine.objects.filter(pk__in=changes.get(Outbox.Kind.VM, ()), lab=lab)
+               .select_related("host_node__cluster", "role__cluster"))
+    if vms:
+        busy = {op.virtual_machine_id: op for op in Operation.objects.filter(
+            virtual_machine__in=vms, state__in=Operation.ACTIVE)}
+        for vm in vms:
+            vm.action_group = vm_group(lab, vm, busy.get(vm.pk))
     events = list(ClusterEvent.objects.filter(pk__in=event_ids, lab=lab).select_related("node", "role")
                   .order_by("sim_time", "pk"))
     by_cluster = {}
@@ -52,7 +62,7 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
                  .select_related("owner_node"))
     networks = list(ClusterNetwork.objects.filter(pk__in=changes.get(Outbox.Kind.NETWORK, ()), cluster__lab=lab))
     clusters = list(Cluster.objects.filter(pk__in=changes.get(Outbox.Kind.CLUSTER, ()), lab=lab))
-    if not (roles or nodes or events or operations or disks or networks or clusters
+    if not (roles or nodes or vms or events or operations or disks or networks or clusters
             or Outbox.Kind.CLOCK in changes):
         return ""
     for role in roles:
@@ -65,7 +75,7 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
             if rep is not None:
                 role.replication = replication_health(rep, side, sim_now)
     return render_to_string("live/fragments.html", {
-        "lab": lab, "sim_now": sim_now, "roles": roles, "nodes": nodes,
+        "lab": lab, "sim_now": sim_now, "roles": roles, "nodes": nodes, "vms": vms,
         "event_groups": sorted(by_cluster.items()), "clock": Outbox.Kind.CLOCK in changes,
         "query_suffix": "", "oob": True, "can_control_clock": True, "clock_speeds": CLOCK_SPEEDS,
         "operations": operations, "disks": disks, "networks": networks, "clusters": clusters,

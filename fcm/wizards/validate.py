@@ -29,6 +29,9 @@ def resolve_names(lab, names):
         if node is None:
             errors.append(f"The computer '{name}' could not be reached. Verify that you have typed the name "
                           "correctly and that the computer is on the network.")
+        elif node.power_state == Node.PowerState.RESTARTING:
+            errors.append(f"The computer '{node.name}' is not responding: it is restarting. Try again once it is "
+                          "On (Servers).")
         elif node.power_state != Node.PowerState.ON:
             errors.append(f"The computer '{node.name}' is not responding: it is turned off.")
         else:

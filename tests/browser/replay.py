@@ -43,11 +43,11 @@ FIND = """
   const label = labels[0];
   const control = (match) => {
     for (const l of all('label')) {
-      if (bare(words(l)) !== label) continue;
+      if (bare(words(l)) !== bare(label)) continue;
       const el = l.htmlFor ? document.getElementById(l.htmlFor) : l.querySelector('input, select, textarea');
       if (el && match(el)) return el;
     }
-    return all('input, select, textarea').find(el => match(el) && bare(el.getAttribute('aria-label') || '') === label);
+    return all('input, select, textarea').find(el => match(el) && bare(el.getAttribute('aria-label') || '') === bare(label));
   };
   if (kind === 'type') {
     const el = control(el => el.matches('input:not([type=checkbox]):not([type=radio]), textarea'));
@@ -91,7 +91,7 @@ FIND = """
   if (button) { tag(button); return 1; }
   const row = all('tbody tr').find(tr => [...tr.cells].some(td => words(td) === label));
   if (row) { tag(row); return 1; }
-  const item = all('label').find(l => bare(words(l)) === label);
+  const item = all('label').find(l => bare(words(l)) === bare(label));
   if (item) { tag(item); return 1; }
   return 0;
 }

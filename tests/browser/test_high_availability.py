@@ -58,7 +58,7 @@ def test_2008_r2_refuses_a_running_vm_and_a_local_one(signed_in, shot):
     open_lab(page, "Live migration, Windows Server 2008 R2", "WS08R2-CL01.contoso.com")
     page.locator("#lab-clock button", has_text="\u00d760").click()
     wizard = run_ha_wizard(page, ["vWS08-WEB01", "vLOCAL01"])
-    expect(wizard).to_contain_text("shut it down or save its state")
+    expect(wizard).to_contain_text("Shut down or save vWS08-WEB01 first: Servers > WS08R2-S2 > Virtual Machines")
     expect(wizard).to_contain_text("keeps files on local storage")
     shot(page, "ha-refused")
     wizard.get_by_role("button", name="Finish").click()

@@ -86,9 +86,9 @@ def test_2008_r2_refuses_a_running_vm_until_it_is_off(owner_client, r2_lab, conf
                                        memory_mb=2048, configuration_path=r"C:\ClusterStorage\Volume1\vWS08-WEB01",
                                        configuration_disk=Disk.objects.get(name="VMs"), virtual_switch="External Network")
     html, op, url = configure(owner_client, r2_lab, cluster, ["vWS08-WEB01"])
-    assert "shut it down or save its state" in html
+    assert "Shut down or save vWS08-WEB01 first: Servers &gt; WS08R2-S2 &gt; Virtual Machines" in html
     assert op.result["vms"][0]["role"] is None and not Role.objects.filter(name="vWS08-WEB01").exists()
-    assert "shut it down or save its state" in owner_client.get(url, headers=HX).content.decode()
+    assert "Shut down or save vWS08-WEB01 first" in owner_client.get(url, headers=HX).content.decode()
     VirtualMachine.objects.filter(pk=vm.pk).update(state="Off")
     html, op, url = configure(owner_client, r2_lab, cluster, ["vWS08-WEB01"])
     assert op.result["vms"][0]["role"] == "vWS08-WEB01"

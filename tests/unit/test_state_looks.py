@@ -89,7 +89,9 @@ def test_values_and_labels_stay_the_fields_choices():
 OLD_NODE = {"Up": "up", "Down": "down", "Paused": "paused", "Joining": "pending", "Isolated": "warning",
             "Quarantined": "failed"}
 OLD_VM = {"Running": "up", "Off": "off", "Saved": "off", "Paused": "paused",
-          "Starting": "pending", "Stopping": "pending", "Saving": "pending", "Resuming": "pending"}
+          "Starting": "pending", "Stopping": "pending", "Saving": "pending", "Resuming": "pending",
+          # since: Hyper-V Manager's Pause (Servers)
+          "Pausing": "pending"}
 OLD_GENERIC = {"Online": "up", "Offline": "down", "Failed": "failed", "Up": "up", "Down": "down",
                "Partitioned": "warning", "Unavailable": "down", "Online Pending": "pending",
                "Offline Pending": "pending"}
@@ -99,7 +101,7 @@ OLD_ROLE = {"Online": "up", "Offline": "down", "Failed": "failed", "PartialOnlin
 @pytest.mark.parametrize("enum, old", [
     (Node.State, OLD_NODE), (VirtualMachine.State, OLD_VM), (Resource.State, OLD_GENERIC),
     (ClusterDisk.State, OLD_GENERIC), (ClusterNetwork.State, OLD_GENERIC), (Role.State, OLD_ROLE),
-    (Cluster.State, {"Running": "up", "Down": "down"}), (Node.PowerState, {"On": "up", "Off": "off"}),
+    (Cluster.State, {"Running": "up", "Down": "down"}), (Node.PowerState, {"On": "up", "Off": "off", "Restarting": "pending"}),
     (ClusterDisk.Access, {"Direct": "up", "Redirected": "warning", "No access": "failed"}),
     (Replication.Health, {"Normal": "up", "Warning": "warning", "Critical": "critical"}),
     (ClusterEvent.Level, {1: "critical", 2: "failed", 3: "warning", 4: "info", 5: "info"}),

@@ -8,6 +8,7 @@ from fcm.engine.status import information, status_override
 from fcm.inventory import looks
 from fcm.inventory.models import Role, VirtualMachine
 from fcm.sim.migration import describe_seconds
+from fcm.sim.servers import describe_pending
 from fcm.sim.units import format_capacity
 
 register = template.Library()
@@ -130,3 +131,9 @@ def join_names(value):
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return value or ""
+
+
+@register.filter
+def pending_restart(pending):
+    """What waits for a server's restart, in words ('' when nothing does)."""
+    return describe_pending(pending or {})

@@ -31,6 +31,8 @@ from ..phases import phase
 def crash_node(user, node):
     """Simulate -> Power Off: the host stops at once; the cluster notices after the heartbeat threshold."""
     node = Node.objects.select_related("cluster", "lab").get(pk=node.pk)
+    if node.power_state == Node.PowerState.RESTARTING:
+        raise FailureError(f"{node.name} is restarting; wait until it is On.")
     if node.power_state != Node.PowerState.ON:
         raise FailureError(f"{node.name} is already off.")
     active = active_node_operations(node)
@@ -63,6 +65,8 @@ def restart_node(user, node):
     node = Node.objects.select_related("cluster", "lab").get(pk=node.pk)
     if node.power_state == Node.PowerState.ON:
         raise FailureError(f"{node.name} is already running.")
+    if node.power_state == Node.PowerState.RESTARTING:
+        raise FailureError(f"{node.name} is restarting; it will be On by itself.")
     if active_node_operations(node).exists():
         raise FailureError(f"Wait until {node.name} has been declared down before powering it on.")
     phases = [phase(keys.BOOT, "Booting the host", 0.0, HOST_BOOT_S, "Boot"),

@@ -1,8 +1,9 @@
-"""A VM's state changes: Start, Save, Shut Down, Turn Off (also Start / Stop Role, and a failover's boot).
+"""A VM's state changes: Start, Save, Shut Down, Turn Off (also Start / Stop Role, and a failover's boot),
+and Hyper-V Manager's Pause and Resume.
 
 Each is a short VM_POWER operation whose length comes from fcm.sim.vm_power
-(boot, restore, save and shutdown times); its phase shows the state the VM
-passes through (Starting, Saving, Stopping).
+(boot, restore, save, shutdown, pause and resume times); its phase shows the
+state the VM passes through (Starting, Saving, Stopping, Pausing, Resuming).
 """
 from django.db import transaction
 
@@ -16,10 +17,11 @@ from ..models import Operation, Outbox
 from ..outbox import mark
 
 
-START, SAVE, SHUTDOWN, TURN_OFF = "start", "save", "shutdown", "turnoff"
+START, SAVE, SHUTDOWN, TURN_OFF, PAUSE, RESUME = "start", "save", "shutdown", "turnoff", "pause", "resume"
 
 
-POWER_LABELS = {START: "Start", SAVE: "Save", SHUTDOWN: "Shut Down", TURN_OFF: "Turn Off"}
+POWER_LABELS = {START: "Start", SAVE: "Save", SHUTDOWN: "Shut Down", TURN_OFF: "Turn Off", PAUSE: "Pause",
+                RESUME: "Resume"}
 
 
 ALLOWED_FROM = {
@@ -27,6 +29,8 @@ ALLOWED_FROM = {
     SAVE: (VirtualMachine.State.RUNNING, VirtualMachine.State.PAUSED),
     SHUTDOWN: (VirtualMachine.State.RUNNING,),
     TURN_OFF: (VirtualMachine.State.RUNNING, VirtualMachine.State.PAUSED, VirtualMachine.State.STARTING),
+    PAUSE: (VirtualMachine.State.RUNNING,),
+    RESUME: (VirtualMachine.State.PAUSED,),
 }
 
 
@@ -46,10 +50,17 @@ def power_plan(vm, action):
     elif action == SHUTDOWN:
         name, seconds, state = "Shutting down the guest", vm_power.shutdown_seconds(vm.guest_install_option), \
             VirtualMachine.State.STOPPING
+    elif action == PAUSE:
+        name, seconds, state = "Suspending the virtual processors", vm_power.pause_seconds(vm.vcpus), \
+            VirtualMachine.State.PAUSING
+    elif action == RESUME:
+        name, seconds, state = "Resuming the virtual processors", vm_power.resume_seconds(vm.vcpus), \
+            VirtualMachine.State.RESUMING
     else:
         name, seconds, state = "Turning off", vm_power.TURN_OFF_S, VirtualMachine.State.STOPPING
+    about = f"about {seconds:.0f} s" if seconds >= 1 else "a moment"
     return lifecycle.make_plan([phases.phase(phases.POWER, name, 0.0, seconds, state)],
-                               f"{POWER_LABELS[action]}: about {seconds:.0f} s", action=action, from_state=vm.state)
+                               f"{POWER_LABELS[action]}: {about}", action=action, from_state=vm.state)
 
 
 def request_power(user, vm, action, sim_now=None):
@@ -59,12 +70,14 @@ def request_power(user, vm, action, sim_now=None):
     operation starts at the engine's time, not at the wall clock's."""
     if action not in ALLOWED_FROM:
         raise RoleError("Unknown action.")
-    vm = VirtualMachine.objects.select_related("role__cluster__lab", "host_node", "configuration_disk").get(pk=vm.pk)
+    vm = VirtualMachine.objects.select_related("role__cluster__lab", "host_node__cluster__domain",
+                                            "configuration_disk").get(pk=vm.pk)
     if vm.state not in ALLOWED_FROM[action]:
         raise RoleError(f"{POWER_LABELS[action]} is not possible while {vm.name} is {vm.get_state_display().lower()}.")
     host = vm.host_node
-    if host.power_state != Node.PowerState.ON or (host.cluster_id and host.state not in MEMBERS):
-        raise RoleError(f"{vm.host_node.name} is not running; {vm.name} cannot change state there.")
+    problem = host_problem(vm, host)
+    if problem:
+        raise RoleError(problem)
     if action == START:
         problem = storage_problem(vm)
         if problem:
@@ -89,3 +102,19 @@ def _bring_role_disks_online(vm):
         Resource.objects.filter(cluster_disk_id__in=disks).update(state=Resource.State.ONLINE)
         for pk in disks:
             mark(vm.lab_id, Outbox.Kind.DISK, pk)
+
+
+def host_problem(vm, host):
+    """Why `vm` cannot change state on `host` now, with the way out; '' when it can."""
+    if host.power_state == Node.PowerState.RESTARTING:
+        return f"{host.name} is restarting; {vm.name} can change state once the server is On again."
+    if host.power_state != Node.PowerState.ON:
+        where = (f"Failover Cluster Manager > {host.cluster.fqdn} > Nodes > {host.name}" if host.cluster_id
+                 else f"Servers > {host.name}")
+        return (f"{host.name} is turned off; {vm.name} cannot change state there. Power the server on first: "
+                f"{where} > Simulate > Power On.")
+    if host.cluster_id and host.state not in MEMBERS:
+        return (f"{host.name} is not running its Cluster service ({host.get_state_display().lower()}); "
+                f"{vm.name} cannot change state there until it has joined the cluster again (Failover Cluster "
+                f"Manager > {host.cluster.fqdn} > Nodes > {host.name} > More Actions > Start Cluster Service).")
+    return ""

@@ -20,16 +20,20 @@ def ha_problems(vm, cluster):
     if vm.role_id:
         errors.append(f"{vm.name} is already highly available (role {vm.role.name}).")
         return errors, warnings
+    host = vm.host_node.name
     if vm.host_node.cluster_id != cluster.pk:
-        errors.append(f"{vm.name} is on {vm.host_node.name}, which is not a node of {cluster.name}.")
+        errors.append(f"{vm.name} is on {host}, which is not a node of {cluster.name}. Add {host} to the "
+                      f"cluster first: Failover Cluster Manager > {cluster.fqdn} > Add Node...")
         return errors, warnings
     if cluster.version.order <= 2 and vm.state not in (VirtualMachine.State.OFF, VirtualMachine.State.SAVED):
-        errors.append(f"The virtual machine '{vm.name}' is {vm.get_state_display().lower()}. Before you make it "
-                      "highly available, shut it down or save its state.")
+        errors.append(f"The virtual machine '{vm.name}' is {vm.get_state_display().lower()}: on this version only "
+                      f"a virtual machine that is off or saved can be made highly available. Shut down or save "
+                      f"{vm.name} first: Servers > {host} > Virtual Machines > {vm.name}.")
     luns = [vm.configuration_disk] + [h.disk for h in vm.hard_disks.select_related("disk")]
     if any(lun is None for lun in luns):
-        errors.append(f"{vm.name} keeps files on local storage of {vm.host_node.name}; every file of a highly "
-                      "available virtual machine must be on storage all nodes reach.")
+        errors.append(f"{vm.name} keeps files on local storage of {host}; every file of a highly "
+                      "available virtual machine must be on storage all nodes reach (a Cluster Shared Volume or "
+                      "a disk in Available Storage).")
         return errors, warnings
     nodes = list(Node.objects.filter(cluster=cluster))
     for lun in {disk.pk: disk for disk in luns}.values():
@@ -40,7 +44,10 @@ def ha_problems(vm, cluster):
         seeing = set(DiskPath.objects.filter(disk=lun, online=True).values_list("node_id", flat=True))
         missing = [n.name for n in nodes if n.pk not in seeing]
         if missing:
-            errors.append(f"{cd.name} is not reachable from {', '.join(missing)}.")
+            unconnected = [n for n in missing if not DiskPath.objects.filter(disk=lun, node__name=n).exists()]
+            how = (f" Connect its target there first: Servers > {unconnected[0]} > iSCSI Initiator."
+                   if unconnected and lun.bus_type == lun.BusType.ISCSI else "")
+            errors.append(f"{cd.name} is not reachable from {', '.join(missing)}.{how}")
         if cd.assignment == ClusterDisk.Assignment.ROLE and cd.role_id:
             errors.append(f"{cd.name} already belongs to the role {cd.role.name}.")
         elif cd.assignment == ClusterDisk.Assignment.WITNESS:

@@ -1,10 +1,13 @@
-"""A node restart: the host boots (or waits out a quarantine), then its Cluster service joins — or, when
-the cluster is down, tries to form it with quorum; a preferred owner back Up takes its roles back (failback)."""
+"""A node restart: (Restart Server: Windows shuts down and configures what waited for the restart,) the host
+boots (or waits out a quarantine) and what waited for a restart takes effect, then its Cluster service joins —
+or, when the cluster is down, tries to form it with quorum; a preferred owner back Up takes its roles back
+(failback). A server in no cluster is On once booted."""
 from fcm.inventory.models import Cluster, Node
 
 from .. import phases
 from ..effects import membership
 from ..effects.drain import apply_failback
+from ..effects.servers import apply_pending
 from ..effects.storage import reconcile as reconcile_storage
 from ..models import Operation, Outbox
 from ..outbox import mark, mark_nodes
@@ -16,6 +19,7 @@ def complete(op, sim_time):
     node = Node.objects.select_related("cluster__lab").get(pk=op.source_node_id)
     cluster = node.cluster
     if cluster is None:
+        apply_pending(node)
         Node.objects.filter(pk=node.pk).update(power_state=Node.PowerState.ON, state="")
         mark_nodes(op.lab_id, node)
         return
@@ -46,11 +50,15 @@ class NodeRestart(OperationKind):
     kind = Operation.Kind.NODE_RESTART
 
     def enter_phase(self, op, phase, sim_now):
-        # BOOT and QUARANTINED are waits.
-        if phase["key"] == phases.JOIN_CLUSTER and Node.objects.filter(
-                pk=op.source_node_id, cluster__isnull=False).update(
-                    power_state=Node.PowerState.ON, state=Node.State.JOINING, quarantined_until=None):
+        # Configuring updates and features, BOOT and QUARANTINED are waits.
+        if phase["key"] == phases.SHUT_DOWN and Node.objects.filter(pk=op.source_node_id).update(
+                power_state=Node.PowerState.RESTARTING):
             mark_nodes(op.lab_id, op.source_node)
+        if phase["key"] == phases.JOIN_CLUSTER:
+            apply_pending(op.source_node)  # booted
+            if Node.objects.filter(pk=op.source_node_id, cluster__isnull=False).update(
+                    power_state=Node.PowerState.ON, state=Node.State.JOINING, quarantined_until=None):
+                mark_nodes(op.lab_id, op.source_node)
 
     def complete(self, op, sim_time):
         complete(op, sim_time)

@@ -1,10 +1,12 @@
-"""A VM's state change (Start, Save, Shut Down, Turn Off): the VM, its role and resources follow its phase."""
+"""A VM's state change (Start, Save, Shut Down, Turn Off, Pause, Resume): the VM, its role and resources follow
+its phase; a VM in no cluster is pushed to the consoles showing it (its Outbox row)."""
 from fcm.inventory.models import Resource, Role
 from fcm.inventory.models.vms import MigrationState, VirtualMachine
 
 from ..effects.moves import log_move_failure
-from ..effects.power import SAVE, START
+from ..effects.power import PAUSE, RESUME, SAVE, START
 from ..models import Operation
+from ..outbox import mark_vm
 from ..registry import OperationKind, register
 
 
@@ -13,6 +15,7 @@ def enter_power_phase(op, phase):
     vm, role = op.virtual_machine, op.role
     vm.state = VirtualMachine.State(phase["state"])
     vm.save(update_fields=["state"])
+    mark_vm(vm)
     if role is not None:
         role.state = Role.State.PENDING
         role.save(update_fields=["state"])
@@ -30,11 +33,16 @@ def complete_power(op, sim_time):
             vm.started_at = sim_time  # a cold boot: uptime starts again
     elif action == SAVE:
         vm.state = VirtualMachine.State.SAVED
+    elif action == PAUSE:
+        vm.state = VirtualMachine.State.PAUSED
+    elif action == RESUME:
+        vm.state = VirtualMachine.State.RUNNING  # the same boot: its uptime goes on
     else:
         vm.state = VirtualMachine.State.OFF
         vm.started_at = None
     vm.migration_state = MigrationState.NO_MIGRATION
     vm.save(update_fields=["state", "started_at", "migration_state"])
+    mark_vm(vm)
     if role is not None:
         online = vm.state == VirtualMachine.State.RUNNING
         role.state = Role.State.ONLINE if online else Role.State.OFFLINE

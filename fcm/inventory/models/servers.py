@@ -112,6 +112,8 @@ class Node(models.Model):
     class PowerState(looks.PresentedTextChoices):
         ON = "On", "On", looks.UP
         OFF = "Off", "Off", looks.OFF
+        #: Restart Server: shutting down, configuring what waited for the restart, booting.
+        RESTARTING = "Restarting", "Restarting", looks.PENDING
 
     class State(looks.PresentedTextChoices):
         """Cluster node state (the Nodes list's Status column)."""
@@ -159,7 +161,10 @@ class Node(models.Model):
         "Failover Clustering feature installed", default=True
     )
     unsigned_drivers = models.BooleanField(default=False)
-    power_state = models.CharField(max_length=3, choices=PowerState.choices, default=PowerState.ON)
+    power_state = models.CharField(max_length=10, choices=PowerState.choices, default=PowerState.ON)
+    pending_changes = models.JSONField(
+        default=dict, blank=True,
+        help_text="What applies at the next restart: domain (name, '' for a workgroup), features, updates.")
     site = models.CharField(max_length=40, blank=True, help_text="Datacenter site; sites talk over WAN links.")
 
     cluster = models.ForeignKey(

@@ -28,6 +28,7 @@ class VirtualMachine(models.Model):
         SAVING = "Saving", "Saving", looks.PENDING
         SAVED = "Saved", "Saved", looks.OFF
         STOPPING = "Stopping", "Stopping", looks.PENDING
+        PAUSING = "Pausing", "Pausing", looks.PENDING
         PAUSED = "Paused", "Paused", looks.PAUSED
         RESUMING = "Resuming", "Resuming", looks.PENDING
 
@@ -69,7 +70,8 @@ class VirtualMachine(models.Model):
     def __str__(self):
         return self.name
 
-    RUNNING_STATES = (State.RUNNING, State.STARTING, State.SAVING, State.PAUSED, State.RESUMING, State.STOPPING)
+    RUNNING_STATES = (State.RUNNING, State.STARTING, State.SAVING, State.PAUSING, State.PAUSED, State.RESUMING,
+                      State.STOPPING)
 
     @property
     def is_running(self):
