@@ -144,7 +144,8 @@ def test_a_bad_or_foreign_trainee_in_the_solution_is_a_404(client, session, trai
 
 def test_an_exercise_stored_without_a_solution_shows_none_and_offers_no_next_step(client, trainer):
     session = classroom.start_session(trainer, "quick-migration-2008")
-    assert "solution" not in session.spec
+    session.spec.pop("solution")  # as stored by a session started before exercises had solutions
+    session.save(update_fields=["spec"])
     ann = classroom.join(session, "Ann")
     as_user(client, trainer)
     page = client.get(reverse("training:dashboard", args=[session.pk])).content.decode()

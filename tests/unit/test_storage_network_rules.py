@@ -151,13 +151,13 @@ FACTS = objectives.LabFacts(
 
 @pytest.mark.parametrize("spec, met, detail", [
     ({"check": "disk", "lun": "data", "owner": "hv-b", "state": "Online"}, True, ""),
-    ({"check": "disk", "disk": "Cluster Disk 4", "state": "Online"}, False, "Cluster Disk 4: state is Online Pending."),
-    ({"check": "disk", "lun": "Backup"}, False, "There is no cluster disk Backup."),
-    ({"check": "disk", "lun": "Data", "cluster": "OTHER"}, False, "There is no cluster disk Data."),
+    ({"check": "disk", "disk": "Cluster Disk 4", "state": "Online"}, False, "Cluster Disk 4's state is Online Pending, not Online"),
+    ({"check": "disk", "lun": "Backup"}, False, "There is no cluster disk Backup"),
+    ({"check": "disk", "lun": "Data", "cluster": "OTHER"}, False, "There is no cluster disk Data"),
     ({"check": "disk", "lun": "Data", "drive": "E:", "assigned": "Available Storage"}, True, ""),
     ({"check": "network", "subnet": "10.30.0.0/24", "name": "storage", "role": "None"}, True, ""),
-    ({"check": "network", "subnet": "10.30.0.0/24", "role": "Cluster Only"}, False, "Storage: role is None."),
-    ({"check": "network", "network": "Cluster Network 3"}, False, "There is no cluster network Cluster Network 3."),
+    ({"check": "network", "subnet": "10.30.0.0/24", "role": "Cluster Only"}, False, "Storage's role is None, not Cluster Only"),
+    ({"check": "network", "network": "Cluster Network 3"}, False, "There is no cluster network Cluster Network 3"),
 ])
 def test_disk_and_network_checks(spec, met, detail):
     result, = objectives.evaluate([{"id": "x", "text": "t", **spec}], FACTS)
