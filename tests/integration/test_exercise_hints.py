@@ -7,7 +7,8 @@ from fcm.training import catalogue
 
 #: Labels that exist only from Windows Server 2012 on (2008 and 2008 R2 say "Services and Applications",
 #: "Configure a Service or Application...", "Move virtual machine(s) to another node").
-LABELS_FROM_2012 = ("Roles >", "in Roles", "Configure Role...", "Move > Quick Migration", "Move > Live Migration")
+LABELS_FROM_2012 = ("Roles >", "in Roles", "Configure Role...", "Move > Quick Migration", "Move > Live Migration",
+                    "Select Node...", "Best Possible Node")
 
 
 def _version_order(exercise_name):
