@@ -356,12 +356,17 @@ def role_group(cluster, role, operation=None):
 def for_nodes(cluster, here, node=None):
     groups = [ActionGroup("Nodes", [refresh(here)])]
     if node is not None:
-        groups.append(ActionGroup(node.name, node_actions(cluster, node) + [
-            critical_events(cluster, node=node.pk),
-            Action("Evict", "failed", url=_cluster_url("node-evict", cluster, node.pk), fetch_dialog=True,
-                   menu="More Actions"),
-        ], selected=True))
+        groups.append(node_group(cluster, node))
     return groups
+
+
+def node_group(cluster, node):
+    """A selected node's actions; its key lets a push redraw them as the node's state changes."""
+    return ActionGroup(node.name, node_actions(cluster, node) + [
+        critical_events(cluster, node=node.pk),
+        Action("Evict", "failed", url=_cluster_url("node-evict", cluster, node.pk), fetch_dialog=True,
+               menu="More Actions"),
+    ], selected=True, key=f"node-{node.pk}")
 
 
 def node_actions(cluster, node):

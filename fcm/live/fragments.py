@@ -5,7 +5,7 @@ kept current by pushes shows what a fresh page load would.
 """
 from django.template.loader import render_to_string
 
-from fcm.console.menus import in_version, role_group, server_group, vm_group
+from fcm.console.menus import in_version, node_group, role_group, server_group, vm_group
 from fcm.console.presenters import replication_health
 from fcm.console.selectors import replication_of, with_load_counts
 from fcm.engine.clock import CLOCK_SPEEDS
@@ -42,6 +42,8 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
                                   .select_related("domain", "cluster__domain")))
     for n in nodes:  # Servers shows the server's own actions, which change with its power and domain
         n.action_group = server_group(lab, n)
+        if n.cluster_id:  # and its cluster's Nodes view the node's (Pause, Resume, Simulate > Power On, ...)
+            n.node_group = in_version([node_group(n.cluster, n)], n.cluster.version)[0]
     vms = list(VirtualMachine.objects.filter(pk__in=changes.get(Outbox.Kind.VM, ()), lab=lab)
                .select_related("host_node__cluster", "role__cluster"))
     if vms:

@@ -248,3 +248,19 @@ def test_a_paused_clock_stops_progress(r2_lab, owner, make_runner):
     r2_lab.save()
     make_runner().tick(to=r2_lab.wall_anchor + timedelta(hours=1))
     assert Operation.objects.get().state == "running"
+
+
+def test_a_crashed_nodes_actions_are_pushed_and_offer_power_on_once_it_is_declared_down(replica_lab, owner, make_runner):
+    """The Nodes view's Actions follow the node: Simulate > Power On appears when the cluster has declared it down."""
+    from fcm.engine.commands import faults
+    node = Node.objects.get(lab=replica_lab, name="HQ-HV2")
+    runner = make_runner()
+    runner.tick(to=wall(replica_lab, 1))
+    faults.crash_node(owner, node)
+    pushed = runner.tick(to=wall(replica_lab, 2)).get(replica_lab.pk, "")
+    assert f'id="actions-node-{node.pk}"' in pushed and "Power On" not in pushed  # not declared down yet
+    with pytest.raises(errors.FailureError, match="Wait until HQ-HV2 has been declared down"):
+        faults.restart_node(owner, node)
+    pushed = "".join(runner.tick(to=wall(replica_lab, s)).get(replica_lab.pk, "") for s in range(3, 120, 5))
+    assert f'id="actions-node-{node.pk}"' in pushed and "Simulate &rsaquo;</span> Power On" in pushed
+    assert f'<span id="node-{node.pk}-detail-state" hx-swap-oob="true">' in pushed
