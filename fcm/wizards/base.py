@@ -73,6 +73,34 @@ class Wizard:
     def context(self, draft, step):
         return {}
 
+    #: The line is a Hyper-V module cmdlet (New-VM, ...): a console before 2012 has none to show.
+    hyperv_cmdlets = False
+
+    def version_order(self, draft):
+        """The version whose tools the wizard's command line is for: its cluster's by default."""
+        return self.cluster.version.order if self.cluster else 3
+
+    def cluster_exe(self, draft, step):
+        """The cluster.exe line a 2008 admin types instead of the PowerShell one ('' when 2008 has none)."""
+        return ""
+
+    def page_context(self, draft, step):
+        """`context`, its command line in the version's own tool: PowerShell from 2008 R2 (the Hyper-V
+        module's cmdlets from 2012), cluster.exe on 2008, none where that version has no equivalent."""
+        ctx = self.context(draft, step)
+        if not ctx.get("powershell"):
+            return ctx
+        order = self.version_order(draft)
+        if self.hyperv_cmdlets and order < 3:
+            ctx.pop("powershell")
+        elif order < 2:
+            line = self.cluster_exe(draft, step)
+            if line:
+                ctx.update(powershell=line, shell="cluster.exe")
+            else:
+                ctx.pop("powershell")
+        return ctx
+
     # -- finishing ------------------------------------------------------------------
     def start_operation(self, draft):
         """Start and return the Operation the wizard ends with (each wizard defines it)."""
@@ -85,9 +113,10 @@ class Wizard:
             if draft.operation_id:
                 return draft.operation
             op = self.start_operation(draft)
-            line = self.context(draft, self.step(self.confirm_step)).get("powershell")
+            confirm = self.page_context(draft, self.step(self.confirm_step))
+            line = confirm.get("powershell")
             if line:  # the Summary page shows the command line too
-                op.plan = {**op.plan, "powershell": line}
+                op.plan = {**op.plan, "powershell": line, "shell": confirm.get("shell", "PowerShell")}
                 type(op).objects.filter(pk=op.pk).update(plan=op.plan)
             claimed = WizardDraft.objects.filter(pk=draft.pk, operation__isnull=True).update(
                 operation=op, step=self.progress_step)

@@ -7,7 +7,7 @@ from fcm.engine.commands.clusters import start_create_cluster
 from fcm.engine.errors import EngineError
 from fcm.engine.facts import eligible_disks
 from fcm.engine.models import ValidationReport
-from fcm.inventory.models import Cluster, ClusterAddress, NetworkAdapter, Node, Role, VirtualMachine
+from fcm.inventory.models import Cluster, ClusterAddress, Network, NetworkAdapter, Node, Role, VirtualMachine
 from fcm.sim.names import netbios_name_problem
 
 from .base import NamesField, Step, Wizard
@@ -208,6 +208,15 @@ class CreateClusterWizard(Wizard):
             ctx["addresses"] = [a["ip"] for a in params["addresses"]]
             ctx["powershell"] = powershell(params, self.version_order(draft))
         return ctx
+
+    def cluster_exe(self, draft, step):
+        params = self.params(draft)
+        networks = {n.pk: n for n in Network.objects.filter(lab=self.lab)}
+        line = f'cluster /cluster:{params["name"] or "<name>"} /create /nodes:"{" ".join(params["nodes"])}"'
+        for a in params["addresses"]:
+            net = networks.get(a["network"])
+            line += f" /ipaddr:{a['ip']}/{net.ip_network.netmask if net else '<mask>'}"
+        return line
 
     def start_operation(self, draft):
         params = self.params(draft)

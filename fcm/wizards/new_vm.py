@@ -119,6 +119,7 @@ class InstallForm(forms.Form):
 
 
 class NewVmWizard(Wizard):
+    hyperv_cmdlets = True
     kind = "new-vm"
     title = "New Virtual Machine Wizard"
     icon = "vm"

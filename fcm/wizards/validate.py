@@ -138,6 +138,11 @@ class ValidateWizard(Wizard):
             ctx["test_groups"] = sorted(groups.items(), key=lambda kv: validation.CATEGORY_ORDER.index(kv[0]))
         return ctx
 
+    def version_order(self, draft):
+        """Validate runs from the servers it tests: their newest version's tools (2008 has no Test-Cluster)."""
+        nodes, _ = self.nodes(draft) if draft else ([], None)
+        return max((n.version.order for n in nodes), default=3)
+
     def start_operation(self, draft):
         nodes, cluster = self.nodes(draft)
         op, _ = start_validation(self.user, self.lab, [n.name for n in nodes],

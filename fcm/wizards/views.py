@@ -134,7 +134,7 @@ class WizardView(LoginRequiredMixin, View):
             "subject": self.wizard.subject,
             "is_first": steps[0].key == step.key, "is_progress": step.key == self.wizard.progress_step,
             "is_confirm": step.key == self.wizard.confirm_step, "sim_now": self.lab.sim_now(),
-            **self.wizard.context(draft, step), **progress_context(op),
+            **self.wizard.page_context(draft, step), **progress_context(op),
         }
         template = "wizards/dialog.html" if self.request.htmx else "wizards/page.html"
         return TemplateResponse(self.request, template, context)

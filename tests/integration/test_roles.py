@@ -58,7 +58,7 @@ def configure(run_all):
 def test_2008_guest7_becomes_highly_available_and_comes_online(owner_client, lab_2008, run_all, configure):
     cluster = Cluster.objects.get(lab=lab_2008)
     html, op, url = configure(owner_client, lab_2008, cluster, ["Guest7"])
-    assert "Add-ClusterVirtualMachineRole -VMName Guest7" in html
+    assert "Add-ClusterVirtualMachineRole" not in html  # 2008: no FailoverClusters module, no cluster.exe line
     role = Role.objects.get(cluster=cluster, name="Guest7")
     assert role.owner_node.name == "contoso3" and role.state == "Offline"
     disk = ClusterDisk.objects.get(cluster=cluster, disk__name="Guest7")
@@ -226,7 +226,7 @@ def test_new_virtual_machine_wizard(owner_client, lab_2008, run_all, configure):
     assert "at most 2040 GB" in html
     post(vhd="create", vhd_path=r"H:\VMs\Guest8\Guest8.vhd", vhd_size_gb=30)
     html = post(install="later")
-    assert r'New-VM -Name Guest8 -ComputerName contoso4 -Path "H:\VMs\Guest8"' in html
+    assert "New-VM" not in html  # the Hyper-V module came with 2012
     post()
     d.refresh_from_db()
     run_all(lab_2008, d.operation)

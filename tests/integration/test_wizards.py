@@ -366,3 +366,25 @@ def test_2008_r2_build_puts_the_witness_on_the_500_mb_lun_with_a_warning(owner_c
     q.refresh_from_db()
     assert q.assignment == "witness"
     assert ClusterDisk.objects.get(pk=witness.pk).assignment == "available"
+
+
+def test_a_2008_wizard_shows_cluster_exe_or_no_command_line(owner_client, owner, finish_operation):
+    """2008 has no FailoverClusters module: Create Cluster shows cluster.exe's line, Validate none."""
+    lab = labfile.load(labfile.lab_path("quick-migration-2008"), owner, name="qm-2008-b")
+    Cluster.objects.filter(lab=lab).delete()
+    step(owner_client, reverse("wizards:start", args=[lab.pk, "create-cluster"]), action="next")
+    url, draft = draft_url(lab)
+    step(owner_client, url, action="next", names="contoso3,contoso4")
+    html = step(owner_client, url, action="next", run_validation="no")
+    public = lab.networks.get(gateway__gt="")
+    html = unescape(step(owner_client, url, action="next", name="contoso-cl2",
+                         **{f"use_{public.pk}": "on", f"address_{public.pk}": str(public.ip_network[250])}))
+    assert "Command-line equivalent (cluster.exe):" in html and "New-Cluster" not in html
+    assert (f'cluster /cluster:contoso-cl2 /create /nodes:"contoso3 contoso4" /ipaddr:{public.ip_network[250]}/'
+            f"{public.ip_network.netmask}") in html
+    step(owner_client, reverse("wizards:start", args=[lab.pk, "validate"]), action="next")
+    url, draft = draft_url(lab)
+    step(owner_client, url, action="next", names="contoso3,contoso4")
+    html = step(owner_client, url, action="next", mode="all")
+    assert 'aria-current="step">Confirmation' in html
+    assert "Test-Cluster" not in html and "powershell-line" not in html
