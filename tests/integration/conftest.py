@@ -66,3 +66,15 @@ def create_cluster_now(finish_operation):
         finish_operation(lab, Operation.objects.filter(kind="create-cluster").latest("pk"))
         return Cluster.objects.get(lab=lab, name=name)
     return create_cluster_now
+
+
+@pytest.fixture
+def run_all(tick_to):
+    """`run_all(lab, op)`: tick to just after `op` has run to its end (however late it started); returns it re-read."""
+    def run_all(lab, op):
+        lab.refresh_from_db()
+        op.refresh_from_db()
+        tick_to(lab, (op.started_at - lab.sim_anchor).total_seconds() + op.plan["total_s"] + 1)
+        op.refresh_from_db()
+        return op
+    return run_all

@@ -23,18 +23,6 @@ def owner_client(client, owner):
 
 
 @pytest.fixture
-def run_all(tick_to):
-    """`run_all(lab, op)`: tick to just after `op` has run to its end (however late it started); returns it re-read."""
-    def run_all(lab, op):
-        lab.refresh_from_db()
-        op.refresh_from_db()
-        tick_to(lab, (op.started_at - lab.sim_anchor).total_seconds() + op.plan["total_s"] + 1)
-        op.refresh_from_db()
-        return op
-    return run_all
-
-
-@pytest.fixture
 def configure(run_all):
     """`configure(client, lab, cluster, vm_names)`: the High Availability Wizard for those VMs, its operation run
     to its end; returns (the page after choosing the VMs, the operation, the wizard's URL)."""

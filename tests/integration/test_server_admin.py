@@ -46,18 +46,6 @@ def trouble_lab(owner):
 
 
 @pytest.fixture
-def run_all(tick_to):
-    """`run_all(lab, op)`: tick to just after `op` has run to its end; returns it re-read."""
-    def run_all(lab, op):
-        lab.refresh_from_db()
-        op.refresh_from_db()
-        tick_to(lab, (op.started_at - lab.sim_anchor).total_seconds() + op.plan["total_s"] + 1)
-        op.refresh_from_db()
-        return op
-    return run_all
-
-
-@pytest.fixture
 def validate(run_all):
     """`validate(lab)`: Validate a Configuration of NODE1..3 (all tests) run to its end: {test: status}."""
     def validate(lab, names=("NODE1", "NODE2", "NODE3")):
