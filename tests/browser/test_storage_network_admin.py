@@ -60,6 +60,7 @@ def test_rename_a_network_change_its_cluster_use_and_add_a_disk(admin_lab, signe
     # A refusal stays in the dialog, at its field.
     public = a.locator("#networks-list tbody tr", has_text="10.10.0.0/24")
     public.click()
+    expect(a.locator("#actions .action-group-selected h2")).to_have_text("Cluster Network 1")
     a.locator("#actions .action", has_text="Properties").click()
     dialog = a.locator("#action-dialog")
     dialog.get_by_label("Name").fill("Storage")
