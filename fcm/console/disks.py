@@ -1,6 +1,8 @@
 """Storage: the Disks and Cluster Shared Volumes pages, adding and removing CSVs, Enable Cluster Shared
 Volumes (2008 R2), Add Disk, Move Available Storage, a CSV's Move, a disk's Bring Online / Take Offline and
 Change Drive Letter, and Simulate -> Fail / Repair Disk."""
+from abc import ABC, abstractmethod
+
 from django.http import Http404
 from django.views import View
 from django_htmx.http import HttpResponseClientRefresh
@@ -164,17 +166,18 @@ class AddDiskView(ClusterMixin, View):
         return HttpResponseClientRefresh()
 
 
-class StorageMoveMixin(ClusterMixin):
+class StorageMoveMixin(ClusterMixin, ABC):
     """Best Possible Node (?best=1) / Select Node... for a group of disks: the dialog and its OK."""
 
     template = "console/dialogs/move_disks.html"
 
+    @abstractmethod
     def moving(self):
         """(what moves, its disks, their owner)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def start(self, request, target):
-        raise NotImplementedError
+        """Start the move to `target` (None: the best possible node); a refusal's message, or ''."""
 
     def show(self, request, form, best):
         what, disks, owner = self.moving()

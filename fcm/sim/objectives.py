@@ -329,15 +329,15 @@ def progress(results):
 
 # -- variables ------------------------------------------------------------------------------
 
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_VARIABLE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 _IP_RANGE = re.compile(r"(\d+\.\d+\.\d+\.)\{(\d+)-(\d+)\}")
 
 
-def placeholders(text):
+def variables_in(text):
     """The variable names a text uses, in order."""
-    return _PLACEHOLDER.findall(text)
+    return _VARIABLE.findall(text)
 
 
 def possible_values(name, rule):
@@ -377,15 +377,15 @@ def choose_variables(spec, seed):
     return chosen
 
 
-def as_placeholders(value):
+def by_variable_name(value):
     """A text (or every text in a dict or list) as a reader who is no one trainee sees it: each
     variable shown by its name, e.g. "Make ‹vm› highly available"."""
     if isinstance(value, str):
-        return _PLACEHOLDER.sub(lambda m: f"\u2039{m.group(1)}\u203a", value)
+        return _VARIABLE.sub(lambda m: f"\u2039{m.group(1)}\u203a", value)
     if isinstance(value, dict):
-        return {k: as_placeholders(v) for k, v in value.items()}
+        return {k: by_variable_name(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [as_placeholders(v) for v in value]
+        return [by_variable_name(v) for v in value]
     return value
 
 
@@ -396,7 +396,7 @@ def substitute(value, variables):
             if m.group(1) not in variables:
                 raise ObjectiveError(f"unknown variable {{{m.group(1)}}}")
             return str(variables[m.group(1)])
-        return _PLACEHOLDER.sub(repl, value)
+        return _VARIABLE.sub(repl, value)
     if isinstance(value, dict):
         return {k: substitute(v, variables) for k, v in value.items()}
     if isinstance(value, list):

@@ -144,7 +144,7 @@ def check(data, source, name=""):
 
 def _check_rename(source, lab, original, template, variables, sample, present):
     """Every value a rename can draw must be a new name: a trainee must never get two machines of one name."""
-    for var in objectives.placeholders(template):
+    for var in objectives.variables_in(template):
         if var not in variables:
             continue
         for value in objectives.possible_values(var, variables[var]):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fcm.inventory.models import ClusterEvent
-from fcm.sim.objectives import ObjectiveError, as_placeholders, evaluate, substitute
+from fcm.sim.objectives import ObjectiveError, by_variable_name, evaluate, substitute
 
 from . import catalogue, solution
 from .facts import lab_facts
@@ -152,11 +152,11 @@ def solution_steps(session, variables=None, exercise=None):
     if not isinstance(steps, list):
         return []
     if variables is None:
-        return as_placeholders(steps)
+        return by_variable_name(steps)
     try:
         return substitute(steps, variables)
     except ObjectiveError:  # a step naming a variable the exercise does not declare
-        return as_placeholders(steps)
+        return by_variable_name(steps)
 
 
 def solution_context(session, trainee=None):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from fcm.sim.objectives import as_placeholders
+from fcm.sim.objectives import by_variable_name
 
 #: Join codes avoid letters and digits that read alike on a projector (0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -70,7 +70,7 @@ class TrainingSession(models.Model):
     @property
     def objective_texts(self):
         """Objectives as the trainer reads them: each trainee's own names stand as ‹variable›."""
-        return [as_placeholders(o["text"]) for o in self.objectives]
+        return [by_variable_name(o["text"]) for o in self.objectives]
 
     @property
     def solution(self):

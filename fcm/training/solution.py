@@ -15,7 +15,7 @@ This module turns them into the console's own sentences
 Properties: in Cluster Use, choose ..."), groups them by objective and picks the
 next objective whose steps a trainee asks for. Pure: plain values in, plain values
 out; the caller puts each trainee's variables in first (`objectives.substitute`) or
-shows them by name (`objectives.as_placeholders`). A step it does not understand
+shows them by name (`objectives.by_variable_name`). A step it does not understand
 is shown as its labels, never an error: an exercise stored by an older version of
 the catalogue still shows.
 """

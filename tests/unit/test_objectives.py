@@ -260,6 +260,6 @@ def test_event_operation_validation_and_replication_reasons():
         "HQ-FILE01's Replication Health is Warning, not Normal"
 
 
-def test_as_placeholders_names_each_variable():
-    assert o.as_placeholders({"text": "Create WS08R2-CL01 at {cluster_ip}", "n": ["{vm}", 3, True]}) == \
+def test_by_variable_name_names_each_variable():
+    assert o.by_variable_name({"text": "Create WS08R2-CL01 at {cluster_ip}", "n": ["{vm}", 3, True]}) == \
         {"text": "Create WS08R2-CL01 at \u2039cluster_ip\u203a", "n": ["\u2039vm\u203a", 3, True]}

@@ -50,7 +50,7 @@ def test_steps_are_grouped_under_their_objectives_in_order():
                                      "note": "The VM must be off."}
     assert groups[0]["steps"][1]["text"] == "Tick Guest7"
     assert groups[-1]["text"] == "Other steps"
-    generic = s.by_objective([("live", "x")], objectives.as_placeholders(STEPS))
+    generic = s.by_objective([("live", "x")], objectives.by_variable_name(STEPS))
     assert generic[0]["steps"][0]["text"].startswith("Click \u2039vm\u203a \u203a Move")
 
 
