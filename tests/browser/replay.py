@@ -23,7 +23,8 @@ SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 INFLIGHT = """
 window.__replayInflight = 0;
 document.addEventListener('htmx:beforeRequest', () => { window.__replayInflight += 1; }, true);
-for (const done of ['htmx:afterSettle', 'htmx:responseError', 'htmx:sendError', 'htmx:timeout', 'htmx:abort']) {
+for (const done of ['htmx:afterSettle', 'htmx:responseError', 'htmx:sendError', 'htmx:sendAbort', 'htmx:timeout',
+                    'htmx:abort']) {
   document.addEventListener(done, () => { window.__replayInflight = Math.max(0, window.__replayInflight - 1); }, true);
 }
 """

@@ -23,7 +23,7 @@ def load_lab(name):
 
 def open_lab(page, live_server_url, lab):
     """The lab's root in the console, its clock at x60."""
-    replayer = Replayer(page)
+    replayer = Replayer(page, timeout_ms=60_000)
     page.goto(f"{live_server_url}/labs/{lab.pk}/")
     expect(page.locator(".tree")).to_be_visible()
     page.locator("#lab-clock button", has_text="\u00d760").click()
@@ -36,6 +36,16 @@ def step(do, *path, value=None, objective="-"):
     if value is not None:
         s["value"] = value
     return s
+
+
+def ok_and_reload(page):
+    """A dialog's OK whose answer reloads the whole console (Enable Cluster Shared Volumes, Add storage).
+
+    The replayer's wait for htmx to settle is left behind by the reload, so this one is clicked here.
+    """
+    with page.expect_navigation():
+        page.locator("dialog[open]").get_by_role("button", name="OK", exact=True).click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
 
 
 def row(page, name, list_id=None):
@@ -115,3 +125,123 @@ def test_seed_000_quick_migration_2008_from_two_servers(lab_2008_unclustered, si
     # "In the following figure, you can see that virtual machine Guest1 is running on node contoso4."
     replayer.play(SEED_000_HYPERV, "seed-000-hyperv")
     expect(row(page, "Guest1")).to_contain_text("Running")
+
+
+# --- Seed 002: Windows Server 2008 R2 live migration walkthrough ----------------------------------------------
+
+SEED_002_BUILD = [
+    step("click", "Validate a Configuration...", "Next >", objective="validate"),
+    step("type", "Enter name", value="WS08R2-S1, WS08R2-S2", objective="validate"),
+    step("click", "Next >", "Next >", "Next >", "Finish", objective="validate"),
+    step("click", "Create a Cluster...", "Next >", objective="create"),
+    step("type", "Enter server name", value="WS08R2-S1, WS08R2-S2", objective="create"),
+    step("click", "Next >", objective="create"),
+    step("type", "Cluster Name", value="WS08R2-CL01", objective="create"),
+    step("type", "Address on 192.168.100.0/24", value="192.168.100.220", objective="create"),
+    step("click", "Next >", "Next >", "Finish", objective="create"),
+    # Create Cluster put the witness on the 500 GB SQL LUN; the walkthrough wants the 500 MB Quorum LUN, Q:.
+    step("click", "WS08R2-CL01.contoso.com", "More Actions", "Configure Cluster Quorum Settings...", "Next >",
+         objective="quorum"),
+    step("choose", "Select Quorum Configuration",
+         value="Node and Disk Majority (recommended for your current number of nodes)", objective="quorum"),
+    step("click", "Next >", objective="quorum"),
+]
+
+SEED_002_WITNESS = [
+    step("click", "Next >", "Next >", "Finish", objective="quorum"),
+    step("click", "Enable Cluster Shared Volumes...", objective="csv"),
+    step("check", "I have read the above notice", value=True, objective="csv"),
+]
+
+SEED_002_SAVE = [
+    # Hyper-V Manager's Save on the host: the High Availability wizard takes only a VM that is off or saved.
+    step("click", "Servers", "WS08R2-S1", "Virtual Machines", "vWS08-SQL01", "Save", objective="ha"),
+    step("wait", "vWS08-SQL01", value="Saved", objective="ha"),
+]
+
+SEED_002_HA = [
+    step("click", "WS08R2-CL01.contoso.com", "Services and Applications", "Configure a Service or Application...",
+         "Next >", objective="ha"),
+    step("choose", "Select Service or Application", value="Virtual Machine", objective="ha"),
+    step("click", "Next >", objective="ha"),
+    step("check", "vWS08-SQL01", value=True, objective="ha"),
+    step("click", "Next >", "Next >", "Finish", objective="ha"),
+    step("click", "vWS08-SQL01", "Bring this service or application online", objective="online"),
+    step("wait", "vWS08-SQL01", value="Online", objective="online"),
+]
+
+SEED_002_LIVE = [
+    step("click", "Live migrate virtual machine to another node", "1 - Live migrate to node WS08R2-S2",
+         objective="live migration"),
+]
+
+WATCH_002 = [
+    step("click", "WS08R2-CL01.contoso.com", "Services and Applications", "vWS08-SQL01", objective="watch"),
+]
+
+
+@pytest.fixture
+def lab_2008r2_build(demo_labs):
+    return load_lab("build-cluster-2008r2")
+
+
+def build_2008r2(page, replayer):
+    """Validate, create WS08R2-CL01, the witness on Q: (with the wizard's warning), Cluster Shared Volumes."""
+    replayer.play(SEED_002_BUILD, "seed-002-build")
+    wizard = page.locator("dialog[open]")
+    quorum_lun = wizard.locator("tbody tr", has_text="Q:").first
+    witness = re.search(r"Cluster Disk \d+", quorum_lun.inner_text()).group(0)
+    # The 500 MB LUN is offered, with the warning the walkthrough accepts.
+    expect(wizard).to_contain_text(f"{witness} is smaller than 512 MB, the size recommended for a disk witness")
+    replayer.play([step("choose", "Configure Storage Witness", value=witness, objective="quorum")], "seed-002-witness")
+    replayer.play(SEED_002_WITNESS, "seed-002-quorum-csv")
+    ok_and_reload(page)
+    expect(page.locator(".tree")).to_contain_text("Cluster Shared Volumes")
+    # Enable Cluster Shared Volumes reloaded the cluster's summary.
+    expect(page.locator("#cluster-quorum")).to_have_text(f"Node and Disk Majority ({witness})")
+
+    # The VMs LUN (V:) goes onto a Cluster Shared Volume: Cluster Shared Volumes > Add storage.
+    replayer.play([step("click", "Cluster Shared Volumes", "Add storage", objective="csv")], "seed-002-add-csv")
+    vms = page.locator("dialog[open] tbody tr", has_text="V:").first
+    disk = re.search(r"Cluster Disk \d+", vms.inner_text()).group(0)
+    replayer.play([step("check", disk, value=True, objective="csv")], "seed-002-add-csv")
+    ok_and_reload(page)
+    replayer.play([step("click", "Cluster Shared Volumes", objective="csv")], "seed-002-csv")
+    expect(page.locator("tbody tr:visible", has_text=disk)).to_contain_text("Cluster Shared Volume")
+
+
+def test_seed_002_build_a_live_migration_cluster_2008r2(lab_2008r2_build, signed_in, live_server_url, shot):
+    page = signed_in
+    replayer = open_lab(page, live_server_url, lab_2008r2_build)
+    expect(page.locator(".tree a").first).to_have_text(re.compile(r"Failover Cluster Manager$"))
+    build_2008r2(page, replayer)
+    shot(page, "seed-002-built")
+
+
+@pytest.mark.xfail(strict=True, reason="Hyper-V Manager actions land with the Servers view")
+def test_seed_002_make_vws08_sql01_highly_available_and_live_migrate_it(lab_2008r2_build, signed_in,
+                                                                       second_console, live_server_url, shot):
+    page = signed_in
+    replayer = open_lab(page, live_server_url, lab_2008r2_build)
+    build_2008r2(page, replayer)
+    # Until the Servers view offers Save, this is where the walkthrough stops (the xfail): no long wait for it.
+    replayer.timeout_ms = 15_000
+    replayer.play(SEED_002_SAVE, "seed-002-save")
+    replayer.timeout_ms = 60_000
+    replayer.play(SEED_002_HA, "seed-002-ha")
+    expect(page.locator("[id$='-detail-owner']")).to_have_text("WS08R2-S1")
+
+    watcher = Replayer(second_console, timeout_ms=60_000)
+    second_console.goto(f"{live_server_url}/labs/{lab_2008r2_build.pk}/")
+    watcher.play(WATCH_002, "seed-002-watch")
+    expect(second_console.locator("[id$='-detail-owner']")).to_have_text("WS08R2-S1")
+
+    replayer.play(SEED_002_LIVE, "seed-002-live")
+    info = second_console.locator("[id$='-detail-info']")
+    expect(info).to_contain_text(re.compile(r"Live Migrating, \d+% completed"))
+    shot(second_console, "seed-002-live-migrating")
+    expect(second_console.locator("[id$='-detail-owner']")).to_have_text("WS08R2-S2", timeout=120_000)
+    expect(second_console.locator("[id$='-detail-status']")).to_contain_text("Online")
+    expect(info).not_to_contain_text("Live Migrating")
+    expect(page.locator("[id$='-detail-owner']")).to_have_text("WS08R2-S2")
+    shot(second_console, "seed-002-live-migrated")
