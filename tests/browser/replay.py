@@ -19,15 +19,19 @@ from playwright.sync_api import expect
 
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
-#: Counts htmx requests in flight; installed before any page script runs.
-INFLIGHT = """
+#: Counts htmx requests in flight; installed before any page script runs. Each request counts once,
+#: until it has ended (htmx:afterRequest, which every request reaches: swapped, refused, aborted or one
+#: that swaps nothing) and its swap has settled (afterSettle, or a moment after the end).
+INFLIGHT = """{
 window.__replayInflight = 0;
-document.addEventListener('htmx:beforeRequest', () => { window.__replayInflight += 1; }, true);
-for (const done of ['htmx:afterSettle', 'htmx:responseError', 'htmx:sendError', 'htmx:sendAbort', 'htmx:timeout',
-                    'htmx:abort']) {
-  document.addEventListener(done, () => { window.__replayInflight = Math.max(0, window.__replayInflight - 1); }, true);
-}
-"""
+const replayLive = new Set();
+const replayDone = (xhr) => { if (replayLive.delete(xhr)) window.__replayInflight = replayLive.size; };
+document.addEventListener('htmx:beforeRequest', (e) => {
+  replayLive.add(e.detail.xhr); window.__replayInflight = replayLive.size; }, true);
+document.addEventListener('htmx:afterSettle', (e) => replayDone(e.detail.xhr), true);
+document.addEventListener('htmx:afterRequest', (e) => { const xhr = e.detail.xhr; setTimeout(() => replayDone(xhr), 100); },
+                          true);
+}"""
 
 #: Finds the element a label names and tags it with data-replay; returns how many labels it used.
 FIND = """
