@@ -245,3 +245,65 @@ def test_seed_002_make_vws08_sql01_highly_available_and_live_migrate_it(lab_2008
     expect(info).not_to_contain_text("Live Migrating")
     expect(page.locator("[id$='-detail-owner']")).to_have_text("WS08R2-S2")
     shot(second_console, "seed-002-live-migrated")
+
+
+# --- Seed 003: Dell, highly available Hyper-V with one LUN per VM; an unplanned failover -----------------------
+
+SEED_003_VMS = {"SQL01": "High", "EXCH01": "Medium", "WEB01": "Low"}  # on HVNODE1; FILE01 runs on HVNODE2
+
+SEED_003_LOOK = [
+    step("click", "HVCLUSTER.contoso.com", "Services and Applications", "SQL01", "Resources", objective="one LUN per VM"),
+]
+
+SEED_003_CRASH = [
+    step("click", "Nodes", "HVNODE1", "Simulate", "Power Off (crash)", objective="unplanned failover"),
+    step("wait", "HVNODE1", value="Down", objective="unplanned failover"),
+    step("click", "Cluster Events", objective="unplanned failover"),
+    step("wait", value="1135", objective="unplanned failover"),
+    step("click", "Services and Applications", objective="unplanned failover"),
+]
+
+SEED_003_POWER_ON = [
+    # Refresh: the Actions pane of a node selected before its failure finished is drawn again.
+    step("click", "Nodes", "HVNODE1", "Refresh", objective="host back"),
+    step("click", "Simulate", "Power On", objective="host back"),
+    step("wait", "HVNODE1", value="Up", objective="host back"),
+]
+
+
+@pytest.fixture
+def lab_one_lun_per_vm(demo_labs):
+    return load_lab("one-lun-per-vm-2008")
+
+
+def test_seed_003_host_failure_restarts_each_vm_on_a_surviving_node(lab_one_lun_per_vm, signed_in, live_server_url,
+                                                                     shot):
+    page = signed_in
+    replayer = open_lab(page, live_server_url, lab_one_lun_per_vm)
+    replayer.play(SEED_003_LOOK, "seed-003-look")
+    # Its own LUN: the role holds a Physical Disk resource of its own.
+    expect(page.locator("#selection")).to_contain_text(re.compile(r"Cluster Disk \d+"))
+    replayer.play([step("click", "Services and Applications")], "seed-003-roles")
+    for name in (*SEED_003_VMS, "FILE01"):
+        expect(row(page, name, "roles-list")).to_contain_text("Online")
+    for name in SEED_003_VMS:
+        expect(row(page, name, "roles-list")).to_contain_text("HVNODE1")
+
+    replayer.play(SEED_003_CRASH, "seed-003-crash")
+    # Each VM restarts on its own: its disk moves alone, onto HVNODE2 or HVNODE3.
+    for name in SEED_003_VMS:
+        vm = row(page, name, "roles-list")
+        expect(vm).to_contain_text("Online", timeout=120_000)
+        expect(vm).to_contain_text(re.compile(r"HVNODE[23]"))
+        expect(vm).not_to_contain_text("HVNODE1")
+    expect(row(page, "FILE01", "roles-list")).to_contain_text("HVNODE2")
+    placed = {name: re.search(r"HVNODE[23]", row(page, name, "roles-list").inner_text()).group(0)
+              for name in SEED_003_VMS}
+    print(f"\nseed 003: after HVNODE1 failed, {placed}")
+    # SQL01 (High) restarts first, on the node with the most free memory (HVNODE3, empty).
+    assert placed["SQL01"] == "HVNODE3", placed
+    shot(page, "seed-003-failed-over")
+
+    replayer.play(SEED_003_POWER_ON, "seed-003-power-on")
+    expect(row(page, "HVNODE1", "nodes-list")).to_contain_text("Up")
+    shot(page, "seed-003-host-back")
