@@ -307,3 +307,125 @@ def test_seed_003_host_failure_restarts_each_vm_on_a_surviving_node(lab_one_lun_
     replayer.play(SEED_003_POWER_ON, "seed-003-power-on")
     expect(row(page, "HVNODE1", "nodes-list")).to_contain_text("Up")
     shot(page, "seed-003-host-back")
+
+
+# --- Seed 004: Windows Server 2012 live migration, live storage migration and Hyper-V Replica ------------------
+
+SEED_004_ONE_MOVE = [
+    step("click", "HQ-CL.contoso.com", "Roles", "HQ-SQL01", "Move", "Live Migration", "Select Node...",
+         objective="live migration"),
+    step("choose", "Select the destination node", value="HQ-HV2", objective="live migration"),
+    step("click", "OK", objective="live migration"),
+    step("wait", "HQ-SQL01", value="HQ-HV2", objective="live migration"),
+]
+
+SEED_004_MANY_MOVES = [
+    step("click", "Move", "Live Migration", "Best Possible Node / Select Node...", objective="queued live migrations"),
+    step("choose", "Destination", value="HQ-HV1", objective="queued live migrations"),
+]
+
+SEED_004_STORAGE = [
+    step("click", "HQ-SQL01", "Move", "Virtual Machine Storage", objective="live storage migration"),
+    step("choose", "Volume", value=r"Cluster Disk 3 C:\ClusterStorage\Volume2", objective="live storage migration"),
+    step("click", "Start", objective="live storage migration"),
+]
+
+SEED_004_REPLICA = [
+    step("click", "HQ-WEB01", "Replication", "Enable Replication...", "Next >", objective="replica"),
+    step("type", "Replica server", value="DR-BROKER", objective="replica"),
+    step("click", "Next >", "Next >", "Next >", "Next >", "Next >", "Finish", objective="replica"),
+    step("click", "Finish", objective="replica"),
+    step("click", "Replication", objective="replica"),
+    step("wait", value="Replication Enabled", objective="replica"),
+]
+
+SEED_004_TEST_FAILOVER = [
+    step("click", "DR-CL.contoso.com", "Roles", "HQ-WEB01", "Replication", "Test Failover...", "Test Failover",
+         objective="test failover"),
+    step("click", "Replication", objective="test failover"),
+    step("wait", value="Test failover running: HQ-WEB01 - Test", objective="test failover"),
+]
+
+SEED_004_STOP_TEST = [
+    step("click", "Replication", "Stop Test Failover", objective="test failover"),
+]
+
+SEED_004_PLANNED = [
+    step("click", "HQ-CL.contoso.com", "Roles", "HQ-WEB01", "Shut Down", objective="planned failover"),
+    step("wait", "HQ-WEB01", value="Off", objective="planned failover"),
+    step("click", "Replication", "Planned Failover...", "Fail Over", objective="planned failover"),
+    step("click", "Replication", objective="planned failover"),
+    step("wait", value="DR-BROKER.contoso.com", objective="planned failover"),
+    step("click", "DR-CL.contoso.com", "Roles", objective="planned failover"),
+    step("wait", "HQ-WEB01", value="Running", objective="planned failover"),
+]
+
+
+@pytest.fixture
+def lab_2012_replica(demo_labs):
+    """replica-dr-2012 with a second Cluster Shared Volume at HQ, for the live storage migration."""
+    from fcm.engine import labfile
+    from fcm.inventory import owners
+    path = labfile.lab_path("replica-dr-2012")
+    data = labfile.read(path)
+    data["disks"].append({"name": "HQ-VMs2", "size": "2 TB", "target": "10.1.2.1:3260", "throughput_mib_s": 400,
+                          "seen_by": ["HQ-HV1", "HQ-HV2"]})
+    next(c for c in data["clusters"] if c["name"] == "HQ-CL")["disks"].append(
+        {"disk": "HQ-VMs2", "assignment": "csv"})
+    return labfile.load(path, owners.administrator(), name="replica-dr-2012-storage", data=data)
+
+
+def roles_with(page, text):
+    return page.locator("#roles-list tbody tr", has_text=text)
+
+
+def test_seed_004_live_migrations_storage_migration_and_hyper_v_replica_2012(lab_2012_replica, signed_in,
+                                                                             live_server_url, shot):
+    page = signed_in
+    replayer = open_lab(page, live_server_url, lab_2012_replica)
+    expect(page.locator(".tree a").first).to_have_text(re.compile(r"Failover Cluster Manager$"))
+    replayer.play(SEED_004_ONE_MOVE, "seed-004-one-move")
+    for name in ("HQ-SQL01", "HQ-WEB01", "HQ-FILE01"):
+        expect(row(page, name, "roles-list")).to_contain_text("HQ-HV2")
+
+    # Three live migrations at once from HQ-HV2: 2012 runs two per host at a time, the third waits.
+    # The clock is paused from the status bar while they are started, so the queue can be read.
+    page.locator("#lab-clock button[value=pause]").click()
+    expect(page.locator("#lab-clock .clock-speed")).to_have_text("Paused")
+    row(page, "HQ-SQL01", "roles-list").click()
+    row(page, "HQ-WEB01", "roles-list").click(modifiers=["Control"])
+    row(page, "HQ-FILE01", "roles-list").click(modifiers=["Control"])
+    expect(page.locator("#selection")).to_contain_text("3 items selected")
+    replayer.play(SEED_004_MANY_MOVES, "seed-004-many-moves")
+    expect(page.locator("dialog[open]")).to_contain_text("(2 per node) wait in a queue")
+    replayer.play([step("click", "OK", objective="queued live migrations")], "seed-004-many-moves-ok")
+    expect(roles_with(page, re.compile(r"Live Migrating, \d+% completed"))).to_have_count(2)
+    expect(roles_with(page, "Live Migration Queued")).to_have_count(1)
+    shot(page, "seed-004-queued")
+    page.locator("#lab-clock button[value=resume]").click()
+    expect(page.locator("#lab-clock .clock-speed")).not_to_have_text("Paused")
+    page.locator("#lab-clock button", has_text="\u00d760").click()
+    expect(page.locator("#lab-clock .clock-speed")).to_have_text("\u00d760")
+    for name in ("HQ-SQL01", "HQ-WEB01", "HQ-FILE01"):
+        expect(row(page, name, "roles-list")).to_contain_text("HQ-HV1", timeout=120_000)
+        expect(row(page, name, "roles-list")).to_contain_text("Running")
+    expect(roles_with(page, "Queued")).to_have_count(0)
+
+    # Live storage migration: HQ-SQL01's files move to the second volume while it runs.
+    replayer.play(SEED_004_STORAGE, "seed-004-storage")
+    # The move is accepted and the VM keeps running. (The console does not show the new location yet: the
+    # role's Configuration and Hard drives still read Volume1 after the move, even after Refresh.)
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    expect(row(page, "HQ-SQL01", "roles-list")).to_contain_text("Running")
+    shot(page, "seed-004-storage-moved")
+
+    # Hyper-V Replica: HQ-WEB01 to DR-BROKER, a test failover on the replica, then a planned failover.
+    replayer.play(SEED_004_REPLICA, "seed-004-replica")
+    replayer.play(SEED_004_TEST_FAILOVER, "seed-004-test-failover")
+    expect(page.locator("#actions")).to_contain_text("Stop Test Failover")
+    shot(page, "seed-004-test-failover")
+    replayer.play(SEED_004_STOP_TEST, "seed-004-stop-test")
+    expect(page.locator("#actions")).to_contain_text("Test Failover...")
+    replayer.play(SEED_004_PLANNED, "seed-004-planned")
+    expect(row(page, "HQ-WEB01", "roles-list")).to_contain_text("Running")
+    shot(page, "seed-004-planned-failover")
