@@ -231,8 +231,11 @@ def test_storage_migration_moves_the_files_without_downtime(make_generated_lab, 
     dest = ClusterDisk.objects.get(cluster=cluster, csv_number=2)
     op = moves.request_storage_move(owner, role, dest)
     assert op.state == "running" and op.plan["downtime_s"] == 0
-    tick_to(lab, op.plan["total_s"] + 1)
+    pushed = tick_to(lab, op.plan["total_s"] + 1)
     vm = VirtualMachine.objects.get(pk=role.virtual_machine.pk)
+    # Open consoles see the new location in the role's details, without a reload.
+    assert (f'<dd class="path" id="vm-{vm.pk}-configuration" hx-swap-oob="true">C:\\ClusterStorage\\Volume2\\VM0001'
+            in pushed.get(lab.pk, ""))
     assert vm.configuration_path == r"C:\ClusterStorage\Volume2\VM0001"
     assert vm.configuration_disk_id == dest.disk_id
     assert all(h.path.startswith(r"C:\ClusterStorage\Volume2\VM0001") for h in vm.hard_disks.all())
