@@ -222,16 +222,26 @@ class MoveTargetForm(forms.Form):
 
 
 class RecoveryPointForm(forms.Form):
-    """(Test) Failover...: the recovery point to fail over to."""
+    """(Test) Failover...: the recovery point to fail over to.
 
-    point = forms.IntegerField(error_messages={"required": "Select a recovery point."})
+    "Latest Recovery Point" means the newest when the failover starts (a replication cycle may have
+    added one since the dialog opened); an older point is the one chosen, while it is kept.
+    """
+
+    LATEST = "latest"
+
+    point = forms.CharField(error_messages={"required": "Select a recovery point."})
 
     def __init__(self, *args, points=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.points = {p.pk: p for p in points}
+        self.ordered = sorted(points, key=lambda p: (p.sim_time, p.pk), reverse=True)
+        self.points = {p.pk: p for p in self.ordered}
 
     def clean_point(self):
-        pk = self.cleaned_data["point"]
+        value = self.cleaned_data["point"]
+        if value == self.LATEST and self.ordered:
+            return self.ordered[0]
+        pk = whole_number(value)
         if pk not in self.points:
             raise forms.ValidationError("That recovery point no longer exists; choose another.")
         return self.points[pk]

@@ -277,11 +277,17 @@ def test_replication_actions_tab_and_dialogs(client, owner, replica_lab, tick_to
     # Failover dialog: recovery points and the data-loss window.
     dialog = client.get(reverse("console:role-failover", args=args(replica_role)), headers=HX).content.decode()
     assert "Latest Recovery Point" in dialog and "data-loss-window" in dialog
+    assert 'name="point" value="latest"' in dialog
     assert "Fail Over" in post(client, reverse("console:role-failover", args=args(replica_role)), point="999")  # dialog again
-    # Test failover, then stop it.
-    point = RecoveryPoint.objects.filter(replication=rep).first()
-    post(client, reverse("console:role-failover", args=args(replica_role)) + "?test=1", point=point.pk)
+    # Test failover from "Latest Recovery Point": the newest when it starts, though a cycle added one since.
+    newest = RecoveryPoint.objects.filter(replication=rep).order_by("-sim_time", "-pk").first()
+    later = RecoveryPoint.objects.create(**{f.name: getattr(newest, f.name) for f in RecoveryPoint._meta.fields
+                                            if f.name not in ("id", "sim_time")},
+                                         sim_time=newest.sim_time + timedelta(minutes=5))
+    post(client, reverse("console:role-failover", args=args(replica_role)) + "?test=1", point="latest")
     assert VirtualMachine.objects.filter(name="HQ-WEB01 - Test").exists()
+    rep.refresh_from_db()
+    assert rep.last_test_at == later.sim_time
     post(client, reverse("console:role-replication", args=args(replica_role)) + "?action=stop-test")
     assert not VirtualMachine.objects.filter(name="HQ-WEB01 - Test").exists()
     # Pause twice: the second is refused with the reason.
