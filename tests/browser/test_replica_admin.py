@@ -11,7 +11,8 @@ def replication_action(page, label):
     if action.evaluate("e => e.tagName") == "BUTTON":
         with page.expect_response(lambda r: r.request.method == "POST" and "/replication/" in r.url):
             action.click()
-        page.wait_for_timeout(100)  # the answer is swapped in
+        # the answer is swapped in: htmx has no request, swap or settle under way
+        page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     else:
         action.click()
 
