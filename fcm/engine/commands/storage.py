@@ -23,7 +23,7 @@ from ..phases import phase
 
 
 def _locked_cluster(cluster):
-    cluster = Cluster.objects.select_for_update().select_related("lab").get(pk=cluster.pk)
+    cluster = Cluster.objects.select_for_update(of=("self",)).select_related("lab").get(pk=cluster.pk)
     if cluster.state != Cluster.State.RUNNING:
         raise DiskError(f"The cluster {cluster.name} is not running: its storage cannot change now.")
     return cluster
@@ -138,7 +138,7 @@ def start_move_csv(user, cluster_disk, target=None):
     another node; Move-ClusterSharedVolume -Name <csv> -Node <n>): its coordinator changes."""
     with transaction.atomic():
         cluster = _locked_cluster(cluster_disk.cluster)
-        cd = ClusterDisk.objects.select_for_update().select_related("disk", "owner_node").get(pk=cluster_disk.pk)
+        cd = ClusterDisk.objects.select_for_update(of=("self",)).select_related("disk", "owner_node").get(pk=cluster_disk.pk)
         if cd.assignment != ClusterDisk.Assignment.CSV:
             raise DiskError(f"{cd.name} is not a Cluster Shared Volume.", "target")
         active = _active_move(cluster, cd)
@@ -163,7 +163,7 @@ def set_disk_online(user, cluster_disk, online):
     machine keeps files on, are refused: stop what depends on it first."""
     with transaction.atomic():
         cluster = _locked_cluster(cluster_disk.cluster)
-        cd = ClusterDisk.objects.select_for_update().select_related("disk", "role").get(pk=cluster_disk.pk)
+        cd = ClusterDisk.objects.select_for_update(of=("self",)).select_related("disk", "role").get(pk=cluster_disk.pk)
         S = ClusterDisk.State
         if cd.state in (S.OFFLINE_PENDING, S.ONLINE_PENDING) or any(
                 cd.pk in op.plan.get("disks", ()) for op in Operation.objects.filter(
@@ -210,7 +210,7 @@ def change_drive_letter(user, cluster_disk, letter):
     letter in use on any node is refused, and so is a disk whose virtual machines point at its letter."""
     with transaction.atomic():
         cluster = _locked_cluster(cluster_disk.cluster)
-        cd = ClusterDisk.objects.select_for_update().select_related("disk").get(pk=cluster_disk.pk)
+        cd = ClusterDisk.objects.select_for_update(of=("self",)).select_related("disk").get(pk=cluster_disk.pk)
         if cd.assignment == ClusterDisk.Assignment.CSV:
             raise DiskError(rf"{cd.name} is a Cluster Shared Volume, reached at C:\ClusterStorage\Volume"
                             f"{cd.csv_number} on every node: it has no drive letter.", "letter")
