@@ -23,10 +23,7 @@ def test_a_migration_started_on_b_streams_to_a(browser, processes):
     open_sql01(b)
     b.locator("#lab-clock button", has_text="\u00d710").click()
     expect(a.locator("#lab-clock .clock-speed")).to_have_text("\u00d710")
-    b.locator("#actions .action", has_text="Select Node...").first.click()
-    dialog = b.locator("#action-dialog")
-    dialog.get_by_label("WS08R2-S2").check()
-    dialog.get_by_role("button", name="OK").click()
+    b.locator("#actions .action", has_text="1 - Live migrate to node WS08R2-S2").click()
     expect(a.locator("[id$='-detail-info']")).to_contain_text(re.compile(r"Live Migrating, \d+% completed"),
                                                               timeout=15000)
     expect(a.locator("[id$='-detail-owner']")).to_have_text("WS08R2-S2", timeout=30000)
