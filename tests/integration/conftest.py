@@ -37,10 +37,14 @@ def tick_to(make_runner):
 
 @pytest.fixture
 def finish_operation(make_runner):
-    """`finish_operation(lab, op)`: tick to two wall seconds after `op`'s planned length; returns it re-read."""
+    """`finish_operation(lab, op)`: tick to two wall seconds after `op`'s planned length, counted from when it
+    started (a slow run may start it well after the lab's anchor); returns it re-read."""
     def finish_operation(lab, op):
         lab.refresh_from_db()
-        make_runner().tick(to=lab.wall_anchor + timedelta(seconds=op.plan["total_s"] / lab.speed + 2))
+        op.refresh_from_db()
+        started = (op.started_at - lab.sim_anchor).total_seconds() if op.started_at else 0
+        make_runner().tick(to=lab.wall_anchor + timedelta(
+            seconds=(max(started, 0) + op.plan["total_s"]) / (lab.speed or 1) + 2))
         op.refresh_from_db()
         return op
     return finish_operation
