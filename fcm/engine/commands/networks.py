@@ -22,7 +22,8 @@ def set_network_properties(user, cluster_network, name, role):
     """Networks > a network > Properties: `name` (unique in the cluster) and `role` (0, 1 or 3)."""
     name = (name or "").strip()
     with transaction.atomic():
-        cluster = Cluster.objects.select_for_update(of=("self",)).select_related("lab").get(pk=cluster_network.cluster_id)
+        cluster = (Cluster.objects.select_for_update(of=("self",)).select_related("lab")
+                   .get(pk=cluster_network.cluster_id))
         cn = ClusterNetwork.objects.select_for_update().get(pk=cluster_network.pk)
         nets = list(ClusterNetwork.objects.filter(cluster=cluster))
         problem = netsim.network_name_problem(name, [n.name for n in nets if n.pk != cn.pk])

@@ -138,7 +138,8 @@ def start_move_csv(user, cluster_disk, target=None):
     another node; Move-ClusterSharedVolume -Name <csv> -Node <n>): its coordinator changes."""
     with transaction.atomic():
         cluster = _locked_cluster(cluster_disk.cluster)
-        cd = ClusterDisk.objects.select_for_update(of=("self",)).select_related("disk", "owner_node").get(pk=cluster_disk.pk)
+        cd = (ClusterDisk.objects.select_for_update(of=("self",)).select_related("disk", "owner_node")
+              .get(pk=cluster_disk.pk))
         if cd.assignment != ClusterDisk.Assignment.CSV:
             raise DiskError(f"{cd.name} is not a Cluster Shared Volume.", "target")
         active = _active_move(cluster, cd)
