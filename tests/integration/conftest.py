@@ -82,3 +82,10 @@ def run_all(tick_to):
         op.refresh_from_db()
         return op
     return run_all
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    """A client signed in as the labs' owner."""
+    client.force_login(owner)
+    return client

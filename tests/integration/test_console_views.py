@@ -45,12 +45,6 @@ def console_urls(lab):
     return urls
 
 
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def test_every_page_answers_for_the_owner(owner_client, r2_lab, lab_2008):
     for lab in (r2_lab, lab_2008):
         for url in console_urls(lab):

@@ -8,12 +8,6 @@ pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true", "HX-Target": "selection"}
 
 
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def urls(lab, name="vWS08-SQL01"):
     c = Cluster.objects.get(lab=lab)
     role = Role.objects.get(cluster=c, name=name)

@@ -12,12 +12,6 @@ SEL = {"HX-Request": "true", "HX-Target": "selection"}
 HX = {"HX-Request": "true", "HX-Target": "dialog-host"}
 
 
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def outbox(lab):
     return sorted(Outbox.objects.filter(lab=lab).values_list("kind", "object_id"))
 

@@ -17,12 +17,6 @@ SEL = {"HX-Request": "true", "HX-Target": "selection"}
 
 
 @pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def configure(run_all):
     """`configure(client, lab, cluster, vm_names)`: the High Availability Wizard for those VMs, its operation run
     to its end; returns (the page after choosing the VMs, the operation, the wizard's URL)."""

@@ -29,12 +29,6 @@ SEL = {"HX-Request": "true", "HX-Target": "selection"}
 
 
 @pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def build_lab(owner):
     """build-cluster-2008r2: vWS08-SQL01 runs on WS08R2-S1, in no cluster yet."""
     return labfile.load(labfile.lab_path("build-cluster-2008r2"), owner)

@@ -7,12 +7,6 @@ from fcm.inventory.models import Cluster, ClusterDisk, ClusterNetwork, Node
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def icon_html(name):
     return f'<svg class="ico ico-{name}" aria-hidden="true"><use href="/static/fcm/icons.svg#{name}"></use></svg>'
 

@@ -38,12 +38,6 @@ def lab(owner):
 
 
 @pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def second_client(lab, other_user):
     """Another administrator of the same lab, in their own browser."""
     lab.members.add(other_user)

@@ -16,12 +16,6 @@ HX = {"HX-Request": "true", "HX-Target": "dialog-host"}
 
 
 @pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def fresh_lab(owner):
     from fcm.engine import labfile
     return labfile.load(labfile.lab_path("two-node-fresh-2012"), owner)
