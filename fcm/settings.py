@@ -46,6 +46,9 @@ ALLOWED_HOSTS = [
     for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
     if h.strip()
 ]
+# WebSocket origins accepted besides the page's own (scheme, Host header, port: fcm/live/origins.py),
+# e.g. "https://fcm.example.org" behind a proxy that does not pass the Host header on.
+FCM_ALLOWED_ORIGINS = [o.strip() for o in os.environ.get("FCM_ALLOWED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "daphne",

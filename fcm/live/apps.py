@@ -5,3 +5,6 @@ class LiveConfig(AppConfig):
     name = "fcm.live"
     label = "live"
     verbose_name = "Live updates"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the receivers that close sockets when access changes)

@@ -13,7 +13,7 @@ import logging
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from .groups import LOCAL
+from .groups import local_consumers
 
 log = logging.getLogger(__name__)
 PERIOD_S = 1.0
@@ -61,7 +61,7 @@ async def watch(layer, period=PERIOD_S, patience=PATIENCE_S):
 
 
 async def resync_consoles():
-    consoles = [c for group in list(LOCAL.values()) for c in list(group)]
+    consoles = local_consumers()
     log.warning("channel layer back: %d consoles reconnect to list themselves again", len(consoles))
     for consumer in consoles:
         try:

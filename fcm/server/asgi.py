@@ -11,17 +11,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fcm.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from fcm.live.origins import OriginValidator  # noqa: E402
 from fcm.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # WebSockets bypass CSRF: the Origin check is the CSRF defence here. Each consumer reads the
-        # session's user in its own database step, with its permission check (fcm/live/auth.py).
-        "websocket": AllowedHostsOriginValidator(
+        # WebSockets bypass CSRF: the Origin check (scheme, host and port: fcm/live/origins.py) is the
+        # CSRF defence here. Each consumer reads the session's user in its own database step, with its
+        # permission check (fcm/live/auth.py).
+        "websocket": OriginValidator(
             SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }

@@ -24,6 +24,7 @@ from fcm.sim import objectives
 from . import catalogue, grading
 from .catalogue import FAULT_KINDS
 from .models import TimelineFrame, Trainee, TrainingSession
+from .signals import session_ended
 
 
 class ClassroomError(Exception):
@@ -201,6 +202,8 @@ def end(session, remove_demo_lab=False, remove_trainee_labs=False):
             raise ClassroomError("This session has already ended.")
         for lab_id in _labs(session):
             mark(lab_id, Outbox.Kind.EXERCISE)
+        session_ended.send(TrainingSession, session=session, trainee_user_ids=list(
+            Trainee.objects.filter(session=session).values_list("user_id", flat=True)))
     return remove_labs(session, remove_demo_lab, remove_trainee_labs)
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 from fcm.asgi import application
 from fcm.engine import labfile
 from fcm.live.groups import lab_group
+from fcm.live.revoke import CLOSED_FOR_ACCESS, NO_ACCESS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -46,13 +47,23 @@ async def test_owner_receives_lab_fragments():
     await ws.disconnect()
 
 
+async def _refused(ws):
+    """Accepted, then closed for access at once (so the browser shows why instead of reconnecting)."""
+    connected, _ = await ws.connect()
+    assert connected
+    closed = await ws.receive_output(2)
+    await ws.disconnect()
+    return closed == {"type": "websocket.close", "code": CLOSED_FOR_ACCESS, "reason": NO_ACCESS}
+
+
 async def test_stranger_anonymous_and_foreign_origin_are_refused():
     lab, cookies = await _setup()
-    for ws in (_socket(lab.pk, cookies["stranger"]), _socket(lab.pk),
-               _socket(lab.pk, cookies["owner"], origin=b"http://evil.example")):
-        connected, _ = await ws.connect()
-        assert not connected
-        await ws.disconnect()
+    for ws in (_socket(lab.pk, cookies["stranger"]), _socket(lab.pk)):
+        assert await _refused(ws)
+    ws = _socket(lab.pk, cookies["owner"], origin=b"http://evil.example")
+    connected, _ = await ws.connect()  # another site's page: the handshake itself is refused
+    assert not connected
+    await ws.disconnect()
 
 
 async def test_the_embedded_engine_pushes_to_local_consoles_directly():
@@ -109,8 +120,10 @@ async def test_training_sockets_keep_trainees_apart():
             (b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"),
             (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookies[user.pk]}".encode())])
         connected, _ = await ws.connect()
+        stays = connected and await ws.receive_nothing(0.2) if "training" in path else \
+            'id="lab-sync"' in str(await ws.receive_output(2))
         await ws.disconnect()
-        return connected
+        return stays
 
     assert await opens(f"/ws/labs/{ann.lab_id}/", ann.user)
     assert await opens(f"/ws/labs/{session.demo_lab_id}/", ann.user)  # follow mode

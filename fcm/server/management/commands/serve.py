@@ -29,7 +29,7 @@ class Command(BaseCommand):
         from daphne.endpoints import build_endpoint_description_strings
         from daphne.server import Server
 
-        from fcm.live import watchdog
+        from fcm.live import expiry, watchdog
         from fcm.server import loop
         from fcm.server.asgi import application
 
@@ -37,6 +37,7 @@ class Command(BaseCommand):
             if not no_engine:
                 loop.start_on_daphne_loop()
             watchdog.start_on_daphne_loop()
+            expiry.start_on_daphne_loop()
 
         base = f"http://{host}:{port}"
         if not no_link:
