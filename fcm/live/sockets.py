@@ -25,6 +25,10 @@ def session_expiry(scope):
     return expires.timestamp() if expires else None
 
 
+def access_closed_message(reason):
+    return f"<!--fcm-access-closed {reason}-->"
+
+
 class AccessConsumer(AsyncWebsocketConsumer):
     """A socket that closes when its user's access goes. Subclasses call `follow` once they accept,
     `unfollow` when they disconnect, and answer `still_allowed` for a re-check."""
@@ -51,9 +55,12 @@ class AccessConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
 
     async def close_for_access(self, reason):
+        """The reason goes first as a message of its own (daphne drops a close frame's reason); the page
+        shows it once the close arrives (static/fcm/console.js). Nothing in it is swapped into the page."""
         if self.closing:
             return
         self.closing = True
+        await self.send(text_data=access_closed_message(reason))
         await self.close(code=CLOSED_FOR_ACCESS, reason=reason)
 
     async def still_allowed(self, lab_id):

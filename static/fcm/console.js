@@ -335,6 +335,35 @@
     }
   });
 
+  /* A socket closed for access (signed out, removed from the lab's members, the training session
+     ended, the lab removed: fcm/live/revoke.py) is not reconnected by htmx after this code; the page
+     says why, stops offering actions, and offers the reload that shows what the user may see now. */
+  var CLOSED_FOR_ACCESS = 4403, accessReason = "";
+  document.addEventListener("htmx:wsBeforeMessage", function (ev) {
+    var m = /<!--fcm-access-closed ([^>]*)-->/.exec(ev.detail.message || "");
+    if (m) accessReason = m[1];
+  });
+  document.addEventListener("htmx:wsClose", function (ev) {
+    var closed = ev.detail && ev.detail.event;
+    if (!closed || closed.code !== CLOSED_FOR_ACCESS || document.getElementById("access-closed")) return;
+    var win = ev.target.closest ? ev.target.closest(".window") : null;
+    var banner = document.createElement("div");
+    banner.id = "access-closed";
+    banner.className = "banner access-closed";
+    banner.setAttribute("role", "alert");
+    var text = document.createElement("span");
+    text.textContent = closed.reason || accessReason || "You no longer have access to this page. Reload the page.";
+    var reload = document.createElement("button");
+    reload.type = "button";
+    reload.textContent = "Reload";
+    reload.addEventListener("click", function () { location.reload(); });
+    banner.appendChild(text);
+    banner.appendChild(reload);
+    var menubar = win && win.querySelector(".menubar");
+    if (menubar) menubar.after(banner); else (win || document.body).prepend(banner);
+    if (win) win.classList.add("read-only");
+  });
+
   document.addEventListener("htmx:beforeHistorySave", function () {
     hideContextMenu();
     document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });

@@ -11,6 +11,7 @@ from fcm.asgi import application
 from fcm.engine import labfile
 from fcm.live.groups import lab_group
 from fcm.live.revoke import CLOSED_FOR_ACCESS, NO_ACCESS
+from fcm.live.sockets import access_closed_message
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -51,9 +52,10 @@ async def _refused(ws):
     """Accepted, then closed for access at once (so the browser shows why instead of reconnecting)."""
     connected, _ = await ws.connect()
     assert connected
-    closed = await ws.receive_output(2)
+    said, closed = await ws.receive_output(2), await ws.receive_output(2)
     await ws.disconnect()
-    return closed == {"type": "websocket.close", "code": CLOSED_FOR_ACCESS, "reason": NO_ACCESS}
+    return said == {"type": "websocket.send", "text": access_closed_message(NO_ACCESS)} and \
+        closed == {"type": "websocket.close", "code": CLOSED_FOR_ACCESS, "reason": NO_ACCESS}
 
 
 async def test_stranger_anonymous_and_foreign_origin_are_refused():

@@ -9,6 +9,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.test import Client
@@ -18,7 +19,10 @@ from fcm.engine.commands import labs
 from fcm.inventory.models import Lab
 from fcm.live import expiry, revoke
 from fcm.live.groups import lab_group
+from fcm.live.sockets import access_closed_message
+from fcm.training import classroom
 from fcm.training.grading import session_group
+from fcm.training.models import TRAINERS_GROUP
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 ORIGIN = b"http://127.0.0.1:8000"
@@ -58,9 +62,10 @@ async def _open(path, session):
 
 
 async def _closed(ws, reason):
-    message = await ws.receive_output(5)
+    said, closed = await ws.receive_output(5), await ws.receive_output(5)
     await ws.disconnect()
-    return message == {"type": "websocket.close", "code": revoke.CLOSED_FOR_ACCESS, "reason": reason}
+    return said == {"type": "websocket.send", "text": access_closed_message(reason)} and \
+        closed == {"type": "websocket.close", "code": revoke.CLOSED_FOR_ACCESS, "reason": reason}
 
 
 async def _still_open(ws, lab_id):
@@ -70,8 +75,8 @@ async def _still_open(ws, lab_id):
 
 async def test_signing_out_closes_that_sign_in_sessions_sockets_only():
     lab, owner, member = await _people()
-    (here, here_key), (elsewhere, elsewhere_key) = await sync_to_async(_signed_in)(owner), \
-        await sync_to_async(_signed_in)(owner)
+    here, here_key = await sync_to_async(_signed_in)(owner)
+    _, elsewhere_key = await sync_to_async(_signed_in)(owner)
     console, other_tab = await _open(f"/ws/labs/{lab.pk}/", here_key), await _open(f"/ws/labs/{lab.pk}/", here_key)
     other_browser = await _open(f"/ws/labs/{lab.pk}/", elsewhere_key)
     response = await sync_to_async(here.post)("/accounts/logout/")
@@ -185,10 +190,6 @@ async def test_a_deactivated_user_loses_their_sockets():
 
 @sync_to_async
 def _class():
-    from django.contrib.auth.models import Group
-
-    from fcm.training import classroom
-    from fcm.training.models import TRAINERS_GROUP
     trainer = get_user_model().objects.create_user("trainer")
     trainer.groups.add(Group.objects.get_or_create(name=TRAINERS_GROUP)[0])
     session = classroom.start_session(trainer, "quick-migration-2008")
@@ -199,7 +200,6 @@ def _class():
 
 
 async def test_the_end_of_a_training_session_closes_its_trainees_sockets():
-    from fcm.training import classroom
     session, trainer, ann, ann_key = await _class()
     _, trainer_key = await sync_to_async(_signed_in)(trainer)
     own_lab = await _open(f"/ws/labs/{ann.lab_id}/", ann_key)
