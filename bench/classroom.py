@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from serving import cpu_seconds, quantile, scratch_env, serve, session_cookie  # noqa: E402
+from serving import cpu_seconds, page_origin, quantile, scratch_env, serve, session_cookie  # noqa: E402
 
 ROW = re.compile(r'<tr id="trainee-(\d+)"(.*?)</tr>', re.S)
 
@@ -54,7 +54,7 @@ async def run(port, trainer_cookie, session, trainees, cookies, duration, start_
 
     async def listen(url, cookie, key, on_message=None):
         try:
-            async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1"},
+            async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": page_origin(url)},
                                           open_timeout=60, max_size=2**22) as ws:
                 opened[0] += 1
                 if opened[0] == total:

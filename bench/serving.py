@@ -30,10 +30,11 @@ def scratch_env(prefix):
     return env
 
 
-def serve(env):
-    """`manage.py serve` (daphne + the embedded engine) on a free port, once it accepts connections."""
+def serve(env, *extra):
+    """`manage.py serve` (daphne + the embedded engine, unless `extra` says --no-engine) on a free port,
+    once it accepts connections."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "manage.py", "serve", "--no-link", "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "manage.py", "serve", "--no-link", "--port", str(port), *extra],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(100):
         try:
@@ -42,6 +43,13 @@ def serve(env):
         except OSError:
             time.sleep(0.1)
     return server, port
+
+
+def page_origin(ws_url):
+    """The Origin a browser sends for a socket to `ws_url`: the page's scheme, host and port (the server
+    accepts nothing else: fcm/live/origins.py)."""
+    scheme, rest = ws_url.split("://", 1)
+    return f"{'https' if scheme == 'wss' else 'http'}://{rest.split('/', 1)[0]}"
 
 
 def quantile(sorted_values, p):

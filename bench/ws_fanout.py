@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from serving import cpu_seconds, quantile, scratch_env, serve, session_cookie  # noqa: E402
+from serving import cpu_seconds, page_origin, quantile, scratch_env, serve, session_cookie  # noqa: E402
 STAMP = re.compile(r"<!--fcm-commit (\d+\.\d+)-->")
 
 
@@ -80,7 +80,7 @@ async def run_clients(url, cookie, n, duration, start_moves):
 
     async def client(i):
         try:
-            async with websockets.connect(urls[i % len(urls)], additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1"},
+            async with websockets.connect(urls[i % len(urls)], additional_headers={"Cookie": cookie, "Origin": page_origin(urls[i % len(urls)])},
                                           open_timeout=60, max_size=2**22) as ws:
                 ready[0] += 1
                 if ready[0] == n:
