@@ -13,6 +13,7 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.urls import reverse
 
 from .groups import lab_group, user_group
 
@@ -26,7 +27,7 @@ NO_DASHBOARD = "You no longer have access to this dashboard. Reload the page."
 SIGNED_OUT = "You have signed out. Reload the page to sign in again."
 SESSION_ENDED = "Your sign-in session has ended. Reload the page to sign in again."
 TRAINING_ENDED = "The training session has ended. Reload the page."
-LAB_REMOVED = "This lab has been removed. Reload the page."
+LAB_REMOVED = "This lab has been removed. Open the list of labs."
 
 
 def close_user(user_id, reason, session_key=None):
@@ -43,8 +44,10 @@ def recheck_user(user_id, lab_id):
 
 
 def close_lab(lab_id, reason):
-    """Close every socket on the lab, whoever's."""
-    _send(lab_group(lab_id), {"type": "access.close", "reason": reason, "session": None})
+    """Close every socket on the lab, whoever's; their page offers the list of labs (a reload would be a 404;
+    a trainee whose lab was reset finds the new one there)."""
+    _send(lab_group(lab_id), {"type": "access.close", "reason": reason, "session": None,
+                              "next": reverse("console:lab-list")})
 
 
 def _send(group, message):

@@ -25,8 +25,9 @@ def session_expiry(scope):
     return expires.timestamp() if expires else None
 
 
-def access_closed_message(reason):
-    return f"<!--fcm-access-closed {reason}-->"
+def access_closed_message(reason, next_url=None):
+    """What the page reads before the close: the reason, and where to go instead of reloading, if anywhere."""
+    return f"<!--fcm-access-closed {f'next={next_url} ' if next_url else ''}{reason}-->"
 
 
 class AccessConsumer(AsyncWebsocketConsumer):
@@ -54,13 +55,13 @@ class AccessConsumer(AsyncWebsocketConsumer):
         if self.user_id is not None:
             await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
 
-    async def close_for_access(self, reason):
+    async def close_for_access(self, reason, next_url=None):
         """The reason goes first as a message of its own (daphne drops a close frame's reason); the page
         shows it once the close arrives (static/fcm/console.js). Nothing in it is swapped into the page."""
         if self.closing:
             return
         self.closing = True
-        await self.send(text_data=access_closed_message(reason))
+        await self.send(text_data=access_closed_message(reason, next_url))
         await self.close(code=CLOSED_FOR_ACCESS, reason=reason)
 
     async def still_allowed(self, lab_id):
@@ -73,7 +74,7 @@ class AccessConsumer(AsyncWebsocketConsumer):
     async def access_message(self, message):
         if message["type"] == "access.close":
             if message.get("session") in (None, self.session_key):
-                await self.close_for_access(message["reason"])
+                await self.close_for_access(message["reason"], message.get("next"))
         elif message["type"] == "access.recheck":
             allowed = await self.still_allowed(message.get("lab"))
             if allowed is False:

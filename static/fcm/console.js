@@ -338,10 +338,10 @@
   /* A socket closed for access (signed out, removed from the lab's members, the training session
      ended, the lab removed: fcm/live/revoke.py) is not reconnected by htmx after this code; the page
      says why, stops offering actions, and offers the reload that shows what the user may see now. */
-  var CLOSED_FOR_ACCESS = 4403, accessReason = "";
+  var CLOSED_FOR_ACCESS = 4403, accessReason = "", accessNext = "";
   document.addEventListener("htmx:wsBeforeMessage", function (ev) {
-    var m = /<!--fcm-access-closed ([^>]*)-->/.exec(ev.detail.message || "");
-    if (m) accessReason = m[1];
+    var m = /<!--fcm-access-closed (?:next=(\/\S*) )?([^>]*)-->/.exec(ev.detail.message || "");
+    if (m) { accessNext = m[1] || ""; accessReason = m[2]; }
   });
   document.addEventListener("htmx:wsClose", function (ev) {
     var closed = ev.detail && ev.detail.event;
@@ -355,8 +355,10 @@
     text.textContent = closed.reason || accessReason || "You no longer have access to this page. Reload the page.";
     var reload = document.createElement("button");
     reload.type = "button";
-    reload.textContent = "Reload";
-    reload.addEventListener("click", function () { location.reload(); });
+    reload.textContent = accessNext ? "Open the list of labs" : "Reload";
+    reload.addEventListener("click", function () {
+      if (accessNext) location.assign(accessNext); else location.reload();
+    });
     banner.appendChild(text);
     banner.appendChild(reload);
     var menubar = win && win.querySelector(".menubar");

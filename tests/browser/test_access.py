@@ -28,3 +28,21 @@ def test_a_console_says_so_when_its_user_signs_out_in_another_tab(signed_in, liv
     expect(page.locator("#access-closed")).to_have_count(1)
     banner.get_by_role("button", name="Reload").click()
     expect(page).to_have_url(re.compile(r"/login/"))
+
+
+def test_a_console_whose_lab_is_removed_offers_the_list_of_labs(signed_in, live_server_url):
+    page = signed_in
+    page.get_by_role("link", name="Live migration, Windows Server 2008 R2").click()
+    expect(page.locator("#lab-sync[data-changed]")).to_have_count(1)  # its socket is open
+    lab_id = re.search(r"/labs/(\d+)/", page.url).group(1)
+
+    admin = page.context.new_page()
+    admin.goto(f"{live_server_url}/admin/inventory/lab/{lab_id}/delete/")
+    admin.get_by_role("button", name=re.compile("Yes, I.m sure")).click()
+    expect(admin.locator(".messagelist")).to_contain_text("deleted successfully")
+
+    banner = page.locator("#access-closed")
+    expect(banner).to_contain_text("This lab has been removed. Open the list of labs.")
+    banner.get_by_role("button", name="Open the list of labs").click()
+    expect(page.locator("#lab-list")).to_be_visible()
+    expect(page.locator("#lab-list")).not_to_contain_text("Live migration, Windows Server 2008 R2")

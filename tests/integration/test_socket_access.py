@@ -61,10 +61,10 @@ async def _open(path, session):
     return ws
 
 
-async def _closed(ws, reason):
+async def _closed(ws, reason, next_url=None):
     said, closed = await ws.receive_output(5), await ws.receive_output(5)
     await ws.disconnect()
-    return said == {"type": "websocket.send", "text": access_closed_message(reason)} and \
+    return said == {"type": "websocket.send", "text": access_closed_message(reason, next_url)} and \
         closed == {"type": "websocket.close", "code": revoke.CLOSED_FOR_ACCESS, "reason": reason}
 
 
@@ -144,7 +144,7 @@ async def test_a_lab_removed_closes_every_socket_on_it():
     sockets = [await _open(f"/ws/labs/{lab.pk}/", owner_key), await _open(f"/ws/labs/{lab.pk}/", member_key)]
     assert await sync_to_async(labs.remove_lab)(lab.pk)
     for ws in sockets:
-        assert await _closed(ws, revoke.LAB_REMOVED)
+        assert await _closed(ws, revoke.LAB_REMOVED, next_url="/")  # the list of labs: a reload would be a 404
 
 
 async def test_a_session_deleted_elsewhere_closes_its_sockets():
