@@ -36,6 +36,18 @@ def tick_to(make_runner):
 
 
 @pytest.fixture
+def tick_after(tick_to):
+    """`tick_after(lab, op, seconds)`: one pass at `seconds` of the lab's clock after `op` started. A test that
+    looks at an operation half-way must count from its start: on a busy machine it may start well after the
+    lab's anchor."""
+    def tick(lab, op, seconds):
+        lab.refresh_from_db()
+        op.refresh_from_db()
+        return tick_to(lab, (op.started_at - lab.sim_anchor).total_seconds() + seconds)
+    return tick
+
+
+@pytest.fixture
 def finish_operation(make_runner):
     """`finish_operation(lab, op)`: tick to two wall seconds after `op`'s planned length, counted from when it
     started (a slow run may start it well after the lab's anchor); returns it re-read."""

@@ -183,7 +183,8 @@ def test_add_disk_and_move_available_storage_in_the_versions_words(owner_client,
 
 # -- Move Available Storage ------------------------------------------------------------------------------
 
-def test_move_available_storage_takes_the_disk_offline_and_online_on_the_target(owner_client, lab, tick_to):
+def test_move_available_storage_takes_the_disk_offline_and_online_on_the_target(owner_client, lab, tick_to,
+                                                                               tick_after):
     best = html(owner_client.get(url("available-storage-move", lab) + "?best=1", headers=HX))
     assert "HV-B" in best and "best possible node" in best
     plan = disksim.plan_group_move(1)
@@ -197,9 +198,9 @@ def test_move_available_storage_takes_the_disk_offline_and_online_on_the_target(
     assert op.total_s == pytest.approx(plan.total_s) and op.target_node.name == "HV-B"
     assert disk(lab, "Data").state == ClusterDisk.State.OFFLINE_PENDING
     assert ("disk", data.pk) in outbox(lab)
-    tick_to(lab, 2)
+    tick_after(lab, op, 2)
     assert disk(lab, "Data").state == ClusterDisk.State.OFFLINE
-    tick_to(lab, 4.5)
+    tick_after(lab, op, 4.5)
     moving = disk(lab, "Data")
     assert (moving.state, moving.owner_node.name) == (ClusterDisk.State.ONLINE_PENDING, "HV-B")
     finish_moves(lab, tick_to)
