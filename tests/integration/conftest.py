@@ -48,6 +48,16 @@ def tick_after(tick_to):
 
 
 @pytest.fixture
+def after_fault(tick_after):
+    """`after_fault(lab, seconds)`: one pass `seconds` after the first failure detection started (not after the
+    lab's anchor: generating the lab may take seconds on a busy machine)."""
+    def tick(lab, seconds):
+        first = Operation.objects.filter(lab=lab, kind="node-failure").earliest("started_at", "pk")
+        return tick_after(lab, first, seconds)
+    return tick
+
+
+@pytest.fixture
 def finish_operation(make_runner):
     """`finish_operation(lab, op)`: tick to two wall seconds after `op`'s planned length, counted from when it
     started (a slow run may start it well after the lab's anchor); returns it re-read."""

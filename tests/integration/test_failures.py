@@ -12,15 +12,15 @@ from fcm.engine.commands import nodes
 pytestmark = pytest.mark.django_db
 
 
-def test_crash_detect_and_fail_over_guest1_to_contoso4(lab_2008, owner, tick_to):
+def test_crash_detect_and_fail_over_guest1_to_contoso4(lab_2008, owner, after_fault):
     contoso3 = Node.objects.get(name="contoso3")
     role = Role.objects.get(name="Guest1")
     op = faults.crash_node(owner, contoso3)
     vm = VirtualMachine.objects.get(name="Guest1")
     assert vm.state == "Off" and Role.objects.get(pk=role.pk).state == "Online"  # not noticed yet
-    tick_to(lab_2008, 3)
+    after_fault(lab_2008, 3)
     assert Node.objects.get(pk=contoso3.pk).state == "Up"
-    tick_to(lab_2008, 5.5)  # 1000 ms x 5 missed heartbeats (2008)
+    after_fault(lab_2008, 5.5)  # 1000 ms x 5 missed heartbeats (2008)
     op.refresh_from_db()
     assert op.state == "completed" and Node.objects.get(pk=contoso3.pk).state == "Down"
     event = ClusterEvent.objects.filter(event_id=1135).latest("sim_time")  # the lab file has an old one
@@ -31,24 +31,24 @@ def test_crash_detect_and_fail_over_guest1_to_contoso4(lab_2008, owner, tick_to)
     assert ClusterDisk.objects.get(disk__name="Guest1").owner_node.name == "contoso4"
     boot = Operation.objects.get(kind="vm-power")
     assert boot.plan["total_s"] == 60  # a cold boot: the saved state was lost
-    tick_to(lab_2008, 5.5 + 61)
+    after_fault(lab_2008, 5.5 + 61)
     role.refresh_from_db()
     vm.refresh_from_db()
     assert role.state == "Online" and vm.state == "Running" and vm.host_node.name == "contoso4"
     # Power it on again: it boots, joins and is Up; Guest1 stays on contoso4 (failback prevented).
     faults.restart_node(owner, contoso3)
-    tick_to(lab_2008, 5.5 + 61 + 130)
+    after_fault(lab_2008, 5.5 + 61 + 130)
     contoso3.refresh_from_db()
     assert contoso3.state == "Up" and contoso3.power_state == "On"
     assert Role.objects.get(pk=role.pk).owner_node.name == "contoso4"
 
 
-def test_losing_quorum_stops_the_cluster(make_generated_lab, owner, tick_to):
+def test_losing_quorum_stops_the_cluster(make_generated_lab, owner, after_fault):
     lab = make_generated_lab(nodes=2, vms=2, os_version="2008R2")
     cluster = Cluster.objects.get(lab=lab)
     Cluster.objects.filter(pk=cluster.pk).update(quorum_type="NodeMajority")
     faults.crash_node(owner, Node.objects.get(cluster=cluster, name="HV01"))
-    tick_to(lab, 6)
+    after_fault(lab, 6)
     cluster.refresh_from_db()
     assert cluster.state == "Down"
     assert ClusterEvent.objects.filter(event_id=1177).exists()
@@ -56,10 +56,10 @@ def test_losing_quorum_stops_the_cluster(make_generated_lab, owner, tick_to):
     assert not VirtualMachine.objects.filter(lab=lab, state="Running").exists()  # no split brain
 
 
-def test_no_capacity_leaves_the_role_failed_with_1205(lab_2008, owner, tick_to):
+def test_no_capacity_leaves_the_role_failed_with_1205(lab_2008, owner, after_fault):
     Node.objects.filter(name="contoso4").update(memory_mb=2048)
     faults.crash_node(owner, Node.objects.get(name="contoso3"))
-    tick_to(lab_2008, 6)
+    after_fault(lab_2008, 6)
     role = Role.objects.get(name="Guest1")
     assert role.state == "Failed" and ClusterEvent.objects.filter(event_id=1205, role=role).exists()
 

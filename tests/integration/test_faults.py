@@ -29,16 +29,6 @@ def cut(node, connected=False):
         faults.set_adapter(node.lab.owner, nic, connected)
 
 
-@pytest.fixture
-def after_fault(tick_after):
-    """`after_fault(lab, seconds)`: one pass `seconds` after the first failure detection started (not after the
-    lab's anchor: generating the lab may take seconds on a busy machine)."""
-    def tick(lab, seconds):
-        first = Operation.objects.filter(lab=lab, kind="node-failure").earliest("started_at", "pk")
-        return tick_after(lab, first, seconds)
-    return tick
-
-
 def running_roles(node):
     return list(Role.objects.filter(owner_node=node, virtual_machine__state="Running").order_by("name"))
 
