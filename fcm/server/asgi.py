@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP to Django, WebSockets through origin and session checks.
+"""ASGI entry point: HTTP to Django, WebSockets through origin and session checks, both behind the
+client address resolution of trusted proxies (forwarded.py).
 
 `get_asgi_application()` must run before anything imports models, so the
 WebSocket routing is imported after it.
@@ -13,10 +14,13 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from fcm.live.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
+from .forwarded import ForwardedForMiddleware  # noqa: E402
+
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # WebSockets bypass CSRF: the Origin check is the CSRF defence here. Each consumer reads the
@@ -26,3 +30,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+#: `manage.py serve --proxy-headers` wraps `router` itself when no proxies are configured (serve.py).
+application = ForwardedForMiddleware(router, trusted=settings.FCM_TRUSTED_PROXIES)
