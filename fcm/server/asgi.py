@@ -31,5 +31,5 @@ router = ProtocolTypeRouter(
     }
 )
 
-#: `manage.py serve --proxy-headers` wraps `router` itself when no proxies are configured (serve.py).
+#: `manage.py serve` wraps `router` itself, adding a proxy on this machine with --proxy-headers (serve.py).
 application = ForwardedForMiddleware(router, trusted=settings.FCM_TRUSTED_PROXIES)

@@ -22,6 +22,12 @@ import ipaddress
 LOOPBACK = ("127.0.0.1", "::1")
 
 
+def trusted_proxies(configured, proxy_headers):
+    """The proxies to trust: those configured (`FCM_TRUSTED_PROXIES`), else this machine's when daphne
+    runs behind one (`serve --proxy-headers`), else none."""
+    return tuple(configured) or (LOOPBACK if proxy_headers else ())
+
+
 def networks(values):
     """The trusted proxies as networks ("10.0.0.0/8", "127.0.0.1", "::1"); a bad entry raises ValueError
     naming it, so a deployment with a typo fails at start, not by trusting nobody."""

@@ -1,9 +1,13 @@
 """The client's address behind a proxy: X-Forwarded-For believed from trusted proxies only, from the right."""
 import asyncio
+import re
+from pathlib import Path
 
 import pytest
 
-from fcm.server.forwarded import LOOPBACK, ForwardedForMiddleware, networks
+from fcm.server.forwarded import LOOPBACK, ForwardedForMiddleware, networks, trusted_proxies
+
+DEPLOY_DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy" / "README.md"
 
 
 def _seen(trusted, peer, forwarded=None, proto=None, kind="http"):
@@ -60,3 +64,20 @@ def test_a_misspelt_trusted_proxy_is_an_error_at_start():
     assert [str(n) for n in networks(["127.0.0.1", " 10.0.0.0/8 ", ""])] == ["127.0.0.1/32", "10.0.0.0/8"]
     with pytest.raises(ValueError, match="'10.0.0.300' is not an address or a network"):
         networks(["10.0.0.300"])
+
+
+def test_which_proxies_are_trusted():
+    assert trusted_proxies([], proxy_headers=False) == ()
+    assert trusted_proxies([], proxy_headers=True) == LOOPBACK
+    assert trusted_proxies(["10.0.0.5"], proxy_headers=True) == ("10.0.0.5",)
+    assert trusted_proxies(["10.0.0.5"], proxy_headers=False) == ("10.0.0.5",)
+
+
+def test_the_documented_nginx_overwrites_x_forwarded_for_wherever_it_proxies_to_daphne():
+    nginx = re.search(r"```nginx\n(.*?)```", DEPLOY_DOC.read_text(), re.S).group(1)
+    locations = re.findall(r"location (\S+) \{(.*?)\n    \}", nginx, re.S)
+    proxied = [(path, body) for path, body in locations if "proxy_pass" in body]
+    assert [path for path, _ in proxied] == ["/ws/", "/"]
+    for path, body in proxied:
+        assert "proxy_set_header X-Forwarded-For $remote_addr;" in body, path
+    assert "proxy_add_x_forwarded_for" not in nginx

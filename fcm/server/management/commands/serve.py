@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 
 from fcm.inventory import owners
 from fcm.inventory.models import LoginToken
-from fcm.server.forwarded import LOOPBACK, ForwardedForMiddleware
+from fcm.server.forwarded import ForwardedForMiddleware, trusted_proxies
 
 
 class Command(BaseCommand):
@@ -34,10 +34,9 @@ class Command(BaseCommand):
 
         from fcm.live import watchdog
         from fcm.server import loop
-        from fcm.server.asgi import application, router
+        from fcm.server.asgi import router
 
-        if proxy_headers and not settings.FCM_TRUSTED_PROXIES:
-            application = ForwardedForMiddleware(router, trusted=LOOPBACK)
+        application = ForwardedForMiddleware(router, trusted_proxies(settings.FCM_TRUSTED_PROXIES, proxy_headers))
 
         def ready():
             if not no_engine:
