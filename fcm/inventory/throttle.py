@@ -11,16 +11,30 @@ The address is the client's as `REMOTE_ADDR` gives it; behind a reverse
 proxy, `fcm.server.forwarded` puts the client's own there, and only when
 the proxy is one the deployment trusts (`FCM_TRUSTED_PROXIES`).
 """
+import ipaddress
 from dataclasses import dataclass
 from typing import Callable
 
 from django_ratelimit.core import get_usage, is_ratelimited
 
 
+def client_address(request, network=True):
+    """The client's address as the limits count it: an IPv6 client by its /64 (one subscriber's whole
+    network), as django-ratelimit's "ip" key does, unless `network` is False; "" when there is none
+    (a Unix socket)."""
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "")
+    except ValueError:
+        return ""
+    if address.version == 6 and network:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
+
+
 def address_and_name(group, request):
     """Sign-in failures count per (address, user name): someone else's wrong passwords, from elsewhere,
     never lock an account for its owner. The name is counted whatever its case ("Maria", "maria")."""
-    return f"{request.META.get('REMOTE_ADDR', '')}\n{request.POST.get('username', '').strip().lower()[:150]}"
+    return f"{client_address(request)}\n{request.POST.get('username', '').strip().lower()[:150]}"
 
 
 @dataclass(frozen=True)

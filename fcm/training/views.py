@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.utils.decorators import method_decorator
 
 from fcm.engine.clock import CLOCK_SPEEDS
-from fcm.inventory.throttle import Limit, count_failure, too_many, wait_seconds
+from fcm.inventory.throttle import Limit, client_address, count_failure, too_many, wait_seconds
 from fcm.inventory.models import ClusterEvent
 
 from . import catalogue, classroom, grading
@@ -320,7 +320,7 @@ class JoinView(View):
                 try:
                     trainee = classroom.join(session, form.cleaned_data["name"])
                 except classroom.JoinRefused as exc:
-                    classroom.record_refusal(session, request.META.get("REMOTE_ADDR"), exc.reason)
+                    classroom.record_refusal(session, client_address(request, network=False), exc.reason)
                     form.add_error("code", str(exc))
                 except classroom.ClassroomError as exc:
                     form.add_error("name", str(exc))
@@ -335,7 +335,8 @@ class JoinView(View):
         count_failure(request, JOIN_GUESSES)
         near = classroom.near_code(typed, TrainingSession.objects.open().only("pk", "code", "demo_lab_id"))
         if near is not None:
-            classroom.record_refusal(near, request.META.get("REMOTE_ADDR"), JoinRefusal.Reason.WRONG_CODE, typed)
+            classroom.record_refusal(near, client_address(request, network=False),
+                                     JoinRefusal.Reason.WRONG_CODE, typed)
 
 
 class HintView(LoginRequiredMixin, View):

@@ -81,6 +81,16 @@ def test_wrong_passwords_from_elsewhere_do_not_lock_the_account_for_its_owner(cl
     assert r.status_code == 302 and client.session["_auth_user_id"] == str(owner.pk)
 
 
+def test_an_ipv6_client_is_counted_by_its_network_not_each_address(owner):
+    url = reverse("login")
+    for i in range(10):  # a new address of the same /64 each time
+        assert Client(REMOTE_ADDR=f"2001:db8:1:2::{i + 1:x}").post(
+            url, {"username": owner.username, "password": "wrong"}).status_code == 200
+    right = {"username": owner.username, "password": "correct-horse-9"}
+    _refusal_seconds(Client(REMOTE_ADDR="2001:db8:1:2::ff").post(url, right))
+    assert Client(REMOTE_ADDR="2001:db8:1:3::1").post(url, right).status_code == 302
+
+
 def test_one_address_trying_many_names_meets_the_address_cap(client, owner, settings):
     # Unknown names still cost a password hash (Django's defence against timing): a cheap one here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
