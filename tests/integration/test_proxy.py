@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from fcm.server import asgi
@@ -60,7 +61,6 @@ class Browser:
 
 @sync_to_async
 def _session():
-    from django.contrib.auth import get_user_model
     trainer = get_user_model().objects.create_user("trainer", password="correct-horse-9")
     trainer.groups.add(Group.objects.get_or_create(name=TRAINERS_GROUP)[0])
     return classroom.start_session(trainer, "quick-migration-2008")

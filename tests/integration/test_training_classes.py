@@ -101,6 +101,11 @@ def test_a_full_class_tells_the_joiner_and_creates_nothing(trainer, trainer_clie
 
 def test_lock_and_reopen_joining(trainer, trainer_client):
     session = classroom.start_session(trainer, "quick-migration-2008")
+    forged = Client(enforce_csrf_checks=True)  # a form on another site, posting with the trainer's cookie
+    forged.force_login(trainer)
+    assert _action(forged, session, "lock").status_code == 403
+    session.refresh_from_db()
+    assert not session.joining_locked
     r = _action(trainer_client, session, "lock")
     assert "Joining is locked" in r.content.decode() and "Reopen joining" in r.content.decode()
     session.refresh_from_db()
