@@ -197,9 +197,11 @@ def test_move_available_storage_takes_the_disk_offline_and_online_on_the_target(
     assert op.total_s == pytest.approx(plan.total_s) and op.target_node.name == "HV-B"
     assert disk(lab, "Data").state == ClusterDisk.State.OFFLINE_PENDING
     assert ("disk", data.pk) in outbox(lab)
-    tick_to(lab, 2)
+    # Counted from when the move started, not from the lab's anchor: on a busy machine the click comes late.
+    began = (op.started_at - lab.sim_anchor).total_seconds()
+    tick_to(lab, began + 2)
     assert disk(lab, "Data").state == ClusterDisk.State.OFFLINE
-    tick_to(lab, 4.5)
+    tick_to(lab, began + 4.5)
     moving = disk(lab, "Data")
     assert (moving.state, moving.owner_node.name) == (ClusterDisk.State.ONLINE_PENDING, "HV-B")
     finish_moves(lab, tick_to)
