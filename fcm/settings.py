@@ -186,6 +186,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Reverse proxies whose X-Forwarded-For gives the client's address (fcm/server/forwarded.py): addresses or
+# networks, commas between. Empty: nobody's (`manage.py serve --proxy-headers` then trusts this machine's).
+FCM_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("FCM_TRUSTED_PROXIES", "").split(",") if p.strip()]
+
 # Behind TLS (FCM_TLS=1, docs/deploy/): cookies only over HTTPS, HTTP redirected, HSTS, and the
 # proxy's X-Forwarded-Proto trusted to say the request came in over HTTPS.
 FCM_TLS = _env_bool("FCM_TLS", False)

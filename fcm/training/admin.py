@@ -15,10 +15,11 @@ class TraineeInline(admin.TabularInline):
 class TrainingSessionAdmin(admin.ModelAdmin):
     """Sessions are run from the trainer's dashboard (/training/); here an administrator looks them up."""
 
-    list_display = ["title", "code", "trainer", "created_at", "expires_at", "ended_at"]
+    list_display = ["title", "code", "trainer", "class_size", "joining_locked", "created_at", "expires_at",
+                    "ended_at"]
     list_filter = ["scenario", "trainer"]
     search_fields = ["title", "code"]
-    readonly_fields = ["trainer", "scenario", "spec", "code", "demo_lab", "created_at"]
+    readonly_fields = ["trainer", "scenario", "spec", "code", "demo_lab", "created_at", "refused_joins"]
     inlines = [TraineeInline]
 
 

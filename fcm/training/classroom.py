@@ -9,6 +9,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import dateformat, timezone
 
@@ -23,7 +24,7 @@ from fcm.sim import objectives
 
 from . import catalogue, grading
 from .catalogue import FAULT_KINDS
-from .models import TimelineFrame, Trainee, TrainingSession
+from .models import MAX_CLASS_SIZE, JoinRefusal, TimelineFrame, Trainee, TrainingSession
 from .signals import session_ended
 
 
@@ -31,12 +32,13 @@ class ClassroomError(Exception):
     """A refusal shown to the person who asked, where they asked."""
 
 
-def start_session(trainer, exercise_name, values_seed=""):
+def start_session(trainer, exercise_name, values_seed="", class_size=None):
     """A new session on an exercise, with the trainer's own demo lab (the follow-mode lab)."""
     exercise = catalogue.load(exercise_name)
+    size = {} if class_size is None else {"class_size": _checked_size(class_size)}
     with transaction.atomic():
         session = TrainingSession.objects.create(trainer=trainer, scenario=exercise_name, spec=exercise,
-                                                 title=exercise["title"], values_seed=values_seed)
+                                                 title=exercise["title"], values_seed=values_seed, **size)
         variables = objectives.choose_variables(exercise["variables"], f"demo-{values_seed or session.pk}")
         session.demo_lab = _clone(exercise, variables, trainer, f"{session.code}-demo-{exercise['lab']}",
                                   demo_lab_title(session))
@@ -71,21 +73,111 @@ def clean_display_name(value):
 
 
 def join(session, display_name):
-    """A trainee for `display_name` in `session`, with their own lab; refused if the name is taken."""
+    """A trainee for `display_name` in `session`, with their own lab; refused (ClassroomError) when the
+    session has ended, joining is locked, the class is full or the name is taken.
+
+    The seat is taken with the session's row locked, so two joiners racing for the last seat cannot
+    both have it; the lab is cloned after that commits (other joiners need not wait for it), and a
+    clone that fails gives the seat back."""
     name = clean_display_name(display_name)
-    if not session.is_open:
-        raise ClassroomError("This session has ended.")
     User = get_user_model()
     try:
         with transaction.atomic():
+            session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+            _check_seat(session)
             if session.trainees.annotate(lower=Lower("display_name")).filter(lower=name.lower()).exists():
                 raise IntegrityError
             user = User.objects.create_user(f"trainee-{secrets.token_hex(6)}", password=None, first_name=name[:150])
             trainee = Trainee.objects.create(session=session, user=user, display_name=name)
-            _give_lab(trainee)
     except IntegrityError:
         raise ClassroomError(f"Someone in this session is already called {name}. Add an initial.") from None
+    try:
+        with transaction.atomic():
+            _give_lab(trainee)
+    except Exception:
+        user.delete()
+        raise
     return trainee
+
+
+class JoinRefused(ClassroomError):
+    """A refusal the class's trainer sees on the dashboard (`reason`: a JoinRefusal.Reason)."""
+
+    def __init__(self, message, reason):
+        super().__init__(message)
+        self.reason = reason
+
+
+def _check_seat(session):
+    """Refuse a joiner when the session has ended, joining is locked or every seat is taken."""
+    if not session.is_open:
+        raise ClassroomError("This session has ended.")
+    if session.joining_locked:
+        raise JoinRefused("The trainer has locked joining. Ask your trainer to reopen it.",
+                          JoinRefusal.Reason.LOCKED)
+    taken = session.trainees.count()
+    if taken >= session.class_size:
+        raise JoinRefused(f"This class is full ({taken} of {session.class_size}). Ask your trainer to make room.",
+                          JoinRefusal.Reason.FULL)
+
+
+def record_refusal(session, address, reason, detail=""):
+    """Count a refused join attempt for the class's trainer and keep it among the last few; the engine's
+    pass shows it on the dashboard."""
+    with transaction.atomic():
+        TrainingSession.objects.filter(pk=session.pk).update(refused_joins=F("refused_joins") + 1)
+        JoinRefusal.objects.create(session_id=session.pk, address=address or None, reason=reason,
+                                   detail=detail[:40])
+        stale = JoinRefusal.objects.filter(session_id=session.pk).values_list("pk", flat=True)[JoinRefusal.KEPT:]
+        JoinRefusal.objects.filter(pk__in=list(stale)).delete()
+        _mark_dashboard(session)
+
+
+def near_code(code, sessions):
+    """The open session whose code `code` misses by one or two characters (a letter misread on the
+    projector), for its trainer to see; None when none is that close."""
+    for session in sessions:
+        if len(session.code) == len(code) and sum(a != b for a, b in zip(session.code, code)) <= 2:
+            return session
+    return None
+
+
+def _checked_size(size):
+    if not isinstance(size, int) or not 1 <= size <= MAX_CLASS_SIZE:
+        raise ClassroomError(f"Choose a class size from 1 to {MAX_CLASS_SIZE}.")
+    return size
+
+
+def set_class_size(session, size):
+    """The number of trainees who may join; never fewer than have joined already."""
+    size = _checked_size(size)
+    with transaction.atomic():
+        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        joined = session.trainees.count()
+        if size < joined:
+            raise ClassroomError(f"{joined} trainees have joined: the class size cannot be less than {joined}. "
+                                 "Lock joining to stop more from joining.")
+        TrainingSession.objects.filter(pk=session.pk).update(class_size=size)
+        _mark_dashboard(session)
+    return size
+
+
+def set_joining(session, locked):
+    """Lock joining (the code stops admitting anyone new; those in the class carry on) or reopen it.
+    Returns False when it already was so."""
+    with transaction.atomic():
+        changed = TrainingSession.objects.filter(pk=session.pk, ended_at__isnull=True).exclude(
+            joining_locked=locked).update(joining_locked=locked)
+        if changed:
+            _mark_dashboard(session)
+    return bool(changed)
+
+
+def _mark_dashboard(session):
+    """A mark on the demo lab: the engine's pass pushes the class's joining box to the dashboard
+    (fcm.training.grading.after_changes)."""
+    if session.demo_lab_id:
+        mark(session.demo_lab_id, Outbox.Kind.EXERCISE)
 
 
 def values_seed(trainee):

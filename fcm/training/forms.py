@@ -4,7 +4,16 @@ from fcm.engine.clock import CLOCK_SPEEDS
 
 from . import catalogue
 from .catalogue import FAULT_KINDS
-from .models import CODE_LENGTH
+from .models import CODE_LENGTH, DEFAULT_CLASS_SIZE, MAX_CLASS_SIZE, OLD_CODE_LENGTH
+
+CLASS_SIZE_ERRORS = {"required": "Type how many trainees may join.", "invalid": "Type a whole number.",
+                     "min_value": f"Choose a class size from 1 to {MAX_CLASS_SIZE}.",
+                     "max_value": f"Choose a class size from 1 to {MAX_CLASS_SIZE}."}
+
+
+def class_size_field(**kwargs):
+    return forms.IntegerField(label="Class size", min_value=1, max_value=MAX_CLASS_SIZE,
+                              error_messages=CLASS_SIZE_ERRORS, **kwargs)
 
 
 class JoinForm(forms.Form):
@@ -16,13 +25,16 @@ class JoinForm(forms.Form):
 
     def clean_code(self):
         code = "".join(self.cleaned_data["code"].split()).upper()
-        if len(code) != CODE_LENGTH:
+        if len(code) not in (CODE_LENGTH, OLD_CODE_LENGTH):
             raise forms.ValidationError(f"The code has {CODE_LENGTH} letters and digits, as shown by your trainer.")
         return code
 
 
 class StartForm(forms.Form):
     scenario = forms.ChoiceField(label="Exercise")
+    class_size = class_size_field(initial=DEFAULT_CLASS_SIZE, required=False,
+                                  help_text=f"How many trainees may join ({DEFAULT_CLASS_SIZE} if left empty); "
+                                            "you can change it while the class runs.")
     values_seed = forms.CharField(
         label="Repeat values", required=False, max_length=40,
         help_text="Optional: a word. Every class started with the same word gives its 1st, 2nd, ... trainee the "
@@ -37,6 +49,10 @@ class StartForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scenario"].choices = [(name, ex["title"]) for name, ex in catalogue.catalogue()]
+
+
+class ClassSizeForm(forms.Form):
+    class_size = class_size_field()
 
 
 class BroadcastForm(forms.Form):

@@ -18,7 +18,10 @@ from fcm.sim.objectives import ObjectiveError, by_variable_name, evaluate, subst
 
 from . import catalogue, solution
 from .facts import lab_facts
-from .models import TimelineFrame, Trainee, TrainingSession
+from .models import JoinRefusal, TimelineFrame, Trainee, TrainingSession
+
+#: Refused join attempts the dashboard lists (the count covers them all).
+REFUSALS_SHOWN = 5
 
 
 def session_group(session_id):
@@ -83,10 +86,29 @@ def after_changes(lab_ids, now=None, emit=None):
     for trainee in trainees:
         out[trainee.lab_id] = render_to_string("training/_exercise.html",
                                                {"panel": panel_context(trainee), "oob": True})
-    for session in TrainingSession.objects.filter(demo_lab_id__in=lab_ids):
-        out[session.demo_lab_id] = render_to_string("training/_class_message.html",
-                                                    {"session": session, "oob": True})
+    for session in TrainingSession.objects.filter(pk__in=sessions.keys()) | \
+            TrainingSession.objects.filter(demo_lab_id__in=lab_ids):
+        # Seats taken, joining locked or reopened, refused attempts: the demo lab carries the class's marks.
+        group = session_group(session.pk)
+        out[group] = out.get(group, "") + joining_box(session)
+        if session.demo_lab_id in lab_ids:
+            out[session.demo_lab_id] = render_to_string("training/_class_message.html",
+                                                        {"session": session, "oob": True})
     return out
+
+
+def joining_context(session, joined=None):
+    """The dashboard's joining box: seats taken of the class size, whether joining is locked, and the
+    join attempts refused (the count and the last few)."""
+    return {"joined": session.trainees.count() if joined is None else joined,
+            "refusals": list(JoinRefusal.objects.filter(session=session)[:REFUSALS_SHOWN])}
+
+
+def joining_box(session):
+    """The joining box as the engine pushes it to the dashboard (out of band; htmx sends the page's CSRF
+    header with its buttons)."""
+    return render_to_string("training/_joining.html", {"session": session, "oob": True,
+                                                       **joining_context(session)})
 
 
 def trainee_table(session, now=None, oob=True):

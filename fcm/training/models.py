@@ -3,6 +3,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -10,8 +11,15 @@ from fcm.sim.objectives import by_variable_name
 
 #: Join codes avoid letters and digits that read alike on a projector (0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 6
+#: 31 symbols, 8 of them: 31**8 (about 8.5e11) codes, so that the limit on wrong codes per address can
+#: let a whole class behind one NAT address mistype (fcm.training.views.JOIN_GUESSES).
+CODE_LENGTH = 8
+#: Sessions started before codes had 8 characters keep their 6 until they end (12 hours at most).
+OLD_CODE_LENGTH = 6
 TRAINERS_GROUP = "Trainers"
+#: A class's size unless the trainer says otherwise, and the most one session may take.
+DEFAULT_CLASS_SIZE = 40
+MAX_CLASS_SIZE = 500
 
 
 def new_code():
@@ -40,6 +48,13 @@ class TrainingSession(models.Model):
     #: A word the trainer chose so that this class draws the same values as every other class started
     #: with it (its 1st trainee the 1st's values, ...): a class repeated, or an exercise replayed in a test.
     values_seed = models.CharField(max_length=40, blank=True)
+    class_size = models.PositiveSmallIntegerField(
+        default=DEFAULT_CLASS_SIZE, validators=[MinValueValidator(1), MaxValueValidator(MAX_CLASS_SIZE)],
+        help_text=f"How many trainees may join (1 to {MAX_CLASS_SIZE})")
+    joining_locked = models.BooleanField(default=False, help_text="The trainer has locked joining")
+    #: Join attempts refused for this class (full, locked, or a code one or two characters off its own);
+    #: the last few are kept as JoinRefusal rows.
+    refused_joins = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True, help_text="Last broadcast to the class")
     message_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -50,6 +65,8 @@ class TrainingSession(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(class_size__gte=1, class_size__lte=MAX_CLASS_SIZE), name="class_size_in_range")]
 
     def __str__(self):
         return f"{self.title} ({self.code})"
@@ -162,3 +179,32 @@ class AuditEntry(models.Model):
     def record(cls, request, action, session=None, detail=""):
         return cls.objects.create(actor=request.user if request.user.is_authenticated else None, session=session,
                                   action=action, detail=detail[:2000], address=request.META.get("REMOTE_ADDR"))
+
+
+class JoinRefusal(models.Model):
+    """A join attempt the class refused, for its trainer: when, from which address, why.
+
+    Kept in the database rather than the cache: the join page and the dashboard may be served by
+    different processes (the embedded cache is per process), the refusal is written in the transaction
+    that read the session's seats anyway, and the rows stay bounded (the last `KEPT` per session, with
+    the total in `TrainingSession.refused_joins`)."""
+
+    KEPT = 10
+
+    class Reason(models.TextChoices):
+        FULL = "full", "Class full"
+        LOCKED = "locked", "Joining locked"
+        WRONG_CODE = "wrong-code", "Wrong code"
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="join_refusals")
+    at = models.DateTimeField(default=timezone.now)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    #: What was typed when it matters (a wrong code), for the trainer to spot a misread character.
+    detail = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%H:%M:%S} {self.address} {self.get_reason_display()}"

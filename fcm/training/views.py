@@ -16,16 +16,19 @@ from django.views.decorators.cache import never_cache
 from django.utils.decorators import method_decorator
 
 from fcm.engine.clock import CLOCK_SPEEDS
-from fcm.inventory.throttle import count_failure, failures_exceeded
+from fcm.inventory.throttle import Limit, client_address, count_failure, too_many, wait_seconds
 from fcm.inventory.models import ClusterEvent
 
 from . import catalogue, classroom, grading
 from .access import is_trainer
-from .forms import BroadcastForm, ClockForm, EndSessionForm, InjectForm, JoinForm, StartForm
-from .models import AuditEntry, TimelineFrame, Trainee, TrainingSession
+from .forms import BroadcastForm, ClassSizeForm, ClockForm, EndSessionForm, InjectForm, JoinForm, StartForm
+from .models import AuditEntry, JoinRefusal, TimelineFrame, Trainee, TrainingSession
 
-#: Wrong join codes allowed per address (a classroom often shares one) before it must wait.
-JOIN_GUESS_RATE = "20/10m"
+#: Wrong join codes allowed per address in ten minutes before it must wait. A class often shares one
+#: address (NAT): 200 lets 40 trainees mistype five times each. Guessing stays hopeless: a code is one
+#: of 31**8 (about 8.5e11), so one address trying 200 every ten minutes (28,800 a day) while 100
+#: sessions are open finds one with a chance of about 28,800 x 100 / 8.5e11, some 3 in a million a day.
+JOIN_GUESSES = Limit("training-join", "200/10m")
 
 
 class TrainerMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -61,7 +64,8 @@ class SessionListView(TrainerMixin, View):
         if not form.is_valid():
             return self.get(request, form)
         session = classroom.start_session(request.user, form.cleaned_data["scenario"],
-                                          values_seed=form.cleaned_data["values_seed"])
+                                          values_seed=form.cleaned_data["values_seed"],
+                                          class_size=form.cleaned_data["class_size"])
         AuditEntry.record(request, "start session", session, f"{session.scenario} ({session.code})")
         return redirect("training:dashboard", session.pk)
 
@@ -95,6 +99,8 @@ class DashboardView(TrainerMixin, View):
                 "inject_form": extra.pop("inject_form", None) or InjectForm(
                     targets=classroom.fault_targets(session), trainees=trainees),
                 "broadcast_form": extra.pop("broadcast_form", None) or BroadcastForm(),
+                "size_form": extra.pop("size_form", None) or ClassSizeForm(initial={"class_size": session.class_size}),
+                **grading.joining_context(session, len(trainees)),
                 "end_form": extra.pop("end_form", None) or EndSessionForm(),
                 "trainee_labs": sum(1 for t in trainees if t.lab_id),
                 "clock_speeds": CLOCK_SPEEDS, "now": timezone.now(), **extra}
@@ -177,6 +183,28 @@ class SessionActionView(TrainerMixin, View):
         return controls(request, session, notice=(
             f"{catalogue.FAULT_KINDS[kind][1]} ({name}) in {len(done)} lab{'s' if len(done) != 1 else ''}"
             + (f": {', '.join(done)}." if done else ".")), inject_refused=refused)
+
+    def do_class_size(self, request, session):
+        form = ClassSizeForm(request.POST)
+        if form.is_valid():
+            try:
+                size = classroom.set_class_size(session, form.cleaned_data["class_size"])
+            except classroom.ClassroomError as exc:
+                form.add_error("class_size", str(exc))
+            else:
+                AuditEntry.record(request, "class size", session, str(size))
+                return controls(request, self.session(session.pk), notice=f"The class takes {size} trainees.")
+        return controls(request, session, size_form=form)
+
+    def do_lock(self, request, session):
+        if classroom.set_joining(session, locked=True):
+            AuditEntry.record(request, "lock joining", session)
+        return controls(request, self.session(session.pk), notice="Joining is locked: the code admits no one new.")
+
+    def do_reopen(self, request, session):
+        if classroom.set_joining(session, locked=False):
+            AuditEntry.record(request, "reopen joining", session)
+        return controls(request, self.session(session.pk), notice="Joining is open again.")
 
     def do_end(self, request, session):
         """End the session, keeping or removing its labs as the confirmation form says."""
@@ -278,22 +306,37 @@ class JoinView(View):
 
     def post(self, request, code=""):
         form = JoinForm(request.POST)
-        if failures_exceeded(request, "training-join", JOIN_GUESS_RATE):
-            form.add_error("code", "Too many wrong codes from this address. Wait ten minutes and try again.")
-        elif form.is_valid():
-            session = TrainingSession.objects.open().filter(code=form.cleaned_data["code"]).first()
+        seconds = wait_seconds(request, JOIN_GUESSES)
+        if seconds:
+            form.add_error("code", too_many(seconds))
+            return TemplateResponse(request, "training/join.html", {"form": form}, status=429)
+        if form.is_valid():
+            typed = form.cleaned_data["code"]
+            session = TrainingSession.objects.open().filter(code=typed).first()
             if session is None:
-                count_failure(request, "training-join", JOIN_GUESS_RATE)
+                self.wrong_code(request, typed)
                 form.add_error("code", "No session is open with this code. Check it with your trainer.")
             else:
                 try:
                     trainee = classroom.join(session, form.cleaned_data["name"])
+                except classroom.JoinRefused as exc:
+                    classroom.record_refusal(session, client_address(request, network=False), exc.reason)
+                    form.add_error("code", str(exc))
                 except classroom.ClassroomError as exc:
                     form.add_error("name", str(exc))
                 else:
                     login(request, trainee.user, backend="django.contrib.auth.backends.ModelBackend")
                     return redirect("console:root", trainee.lab_id)
         return TemplateResponse(request, "training/join.html", {"form": form}, status=200)
+
+    @staticmethod
+    def wrong_code(request, typed):
+        """Count it against the address; the trainer of a class whose code it nearly is sees it."""
+        count_failure(request, JOIN_GUESSES)
+        near = classroom.near_code(typed, TrainingSession.objects.open().only("pk", "code", "demo_lab_id"))
+        if near is not None:
+            classroom.record_refusal(near, client_address(request, network=False),
+                                     JoinRefusal.Reason.WRONG_CODE, typed)
 
 
 class HintView(LoginRequiredMixin, View):

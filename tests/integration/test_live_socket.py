@@ -165,27 +165,39 @@ async def test_consoles_reconnect_once_the_channel_layer_is_back():
     from fcm.live import watchdog
 
     class FlakyLayer(InMemoryChannelLayer):
+        """Counts the watchdog's pings, so the test waits for them instead of guessing how long they take."""
         down = False
+        sent = failed = 0
 
         async def send(self, channel, message):
             if self.down:
+                self.failed += 1
                 raise ConnectionError("Redis went away")
+            self.sent += 1
             await super().send(channel, message)
+
+    async def until(condition):
+        for _ in range(2000):  # a bound, not a duration: the watchdog pings every 0.05 s
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the watchdog stopped pinging")
 
     lab, cookies = await _setup()
     ws = _socket(lab.pk, cookies["owner"])
     assert (await ws.connect())[0]
     await ws.receive_from()  # lab-sync
     layer = FlakyLayer()
-    task = asyncio.ensure_future(watchdog.watch(layer, period=0.05, patience=0.5))
+    # Patience far above the test's pace: a ping on a busy machine is never taken for a lost layer.
+    task = asyncio.ensure_future(watchdog.watch(layer, period=0.05, patience=60))
     try:
-        await asyncio.sleep(0.2)
+        await until(lambda: layer.sent >= 3)
         assert await ws.receive_nothing(0.1)  # up: nothing happens
         layer.down = True
-        await asyncio.sleep(0.3)
+        await until(lambda: layer.failed >= 2)
         assert await ws.receive_nothing(0.1)  # down: the socket stays open (nothing to resync from yet)
         layer.down = False
-        closed = await ws.receive_output(2)
+        closed = await ws.receive_output(10)
         assert closed == {"type": "websocket.close", "code": watchdog.SERVICE_RESTART}
     finally:
         task.cancel()

