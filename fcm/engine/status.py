@@ -47,11 +47,9 @@ def attach_operations(lab, roles):
     """Give each role its active operation (`role.operation`), queue places
     included, in one query whatever the number of roles."""
     # Sorted here, not by the database: an ORDER BY costs Django a hash of every selected column,
-    # and the engine asks this of every busy lab four times a second. The nodes and disk are the
-    # ones `describe` shows, so `attach_last_operations` reuses these rows.
+    # and the engine asks this of every busy lab four times a second.
     active = sorted(Operation.objects.filter(lab=lab, state__in=Operation.ACTIVE).order_by()
-                    .select_related("source_node", "target_node", "target_disk"),
-                    key=lambda op: (op.queued_at, op.pk))
+                    .select_related("target_node"), key=lambda op: (op.queued_at, op.pk))
     position = 0
     by_role = {}
     for op in active:
