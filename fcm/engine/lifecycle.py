@@ -48,13 +48,16 @@ def begin(lab, kind, plan, *, sim_now=None, prepare=None, conflict=None, **field
 
 # -- the queue ----------------------------------------------------------------------
 
-def _busy_hosts(lab, group):
-    counts = {}
-    for src, dst in Operation.objects.filter(lab=lab, state=Operation.State.RUNNING,
-                                             kind__in=registry.kinds_in_group(group)) \
-            .order_by().values_list("source_node_id", "target_node_id"):
+def _busy_hosts(lab):
+    """{limit group: {host id: running operations of the group on it}} in one read for every group."""
+    counts = {group: {} for group in registry.limit_groups()}
+    for kind, src, dst in Operation.objects.filter(
+            lab=lab, state=Operation.State.RUNNING,
+            kind__in=[k for group in counts for k in registry.kinds_in_group(group)]) \
+            .order_by().values_list("kind", "source_node_id", "target_node_id"):
+        group = counts[registry.handler(kind).limit_group]
         for host in {src, dst}:
-            counts[host] = counts.get(host, 0) + 1
+            group[host] = group.get(host, 0) + 1
     return counts
 
 
@@ -76,7 +79,7 @@ def start_queued(lab, sim_now=None, queue_changed=False):
     if not queued:
         return started
     # Counted once, before anything starts in this pass (what started earlier in the pass is added below).
-    busy = {group: _busy_hosts(lab, group) for group in registry.limit_groups()}
+    busy = _busy_hosts(lab)
     waiting = []
     for op in queued:
         handler = registry.handler(op.kind)
