@@ -9,9 +9,10 @@ exercise's lab) and has every trainee drain HQ-HV1 on stopped clocks, then
 starts every lab's clock at one instant at a fast speed, so live migrations
 run in every lab from the same moment in every run. It then repeats the pass the
 way the engine loop does (`tick_graded`, then `render`), with a wall clock of
-its own that advances 0.25 s per pass (the loop's interval), so every run
-does the same simulated work however fast or slow the machine is, until
-no lab is busy.
+its own that advances 0.25 s per pass (the loop's interval), and that
+Django's `timezone.now` answers too (what a pass begins itself reads it), so
+every run does the same simulated work however fast or slow the machine is,
+until no lab is busy.
 
     engine_ms_per_lab_tick = CPU time of the passes / sum over passes of the busy labs in each
 
@@ -84,9 +85,12 @@ def drain_all(trainees):
 def run_passes(start, max_ticks, profile):
     """Repeat the pass from wall time `start` until no lab is busy (or `max_ticks`); returns (runner,
     passes, busy lab-passes)."""
+    from django.utils import timezone
     from fcm.engine.runner import Runner
     runner = Runner()
     now = start
+    # What the pass begins itself (a drain's next move) reads the wall clock: it reads the harness's.
+    timezone.now = lambda: now
     # The drains' commands committed outbox rows; the first pass takes them (it is a pass like the others).
     ticks = busy = 0
     cpu = 0.0
