@@ -7,9 +7,17 @@ trainer's dashboard socket. Every trainee then drains HQ-HV1 at a fast clock,
 so live migrations run in every lab; when a drain completes the objective
 "Drain HQ-HV1" is met. Measured: from the moment the engine met it (the
 time it records for the objective) to the trainer's dashboard receiving the
-row with its tick. Last line:
+row with its tick. Also the engine's cost per busy lab:
 
-    trainees=30 p50_ms=.. p99_ms=.. dropped=0
+    engine_ms_per_lab_tick = server CPU over the run / messages the trainees' consoles received
+
+The engine pushes one message to a lab's consoles in each pass that rendered the lab (its moves
+progressed or its outbox had rows), one more in a pass that graded it, so the trainees' messages
+count the busy lab-passes. The server's CPU is the whole `serve` process (daphne's socket work
+included), from before the sockets open until the drains are over. `bench/engine_tick.py`
+measures the pass alone, without sockets. Last line:
+
+    trainees=30 p50_ms=.. p99_ms=.. dropped=0 engine_ms_per_lab_tick=..
 
 Run: `.venv/bin/python bench/classroom.py --trainees 30`.
 """
@@ -179,8 +187,9 @@ def main():
     q = lambda p: quantile(lat, p)  # noqa: E731
     print(f"# {len(lat)} objectives ticked on the dashboard ({missing} not seen); server CPU {cpu:.1f} s over "
           f"{elapsed:.1f} s; {sum(counts.values())} messages to {len(counts)} sockets; clock x{args.speed}")
+    lab_messages = sum(c for key, c in counts.items() if key != "trainer")
     print(f"trainees={args.trainees} p50_ms={q(0.5):.1f} p99_ms={q(0.99):.1f} max_ms={(lat[-1] if lat else 0):.1f} "
-          f"dropped={dropped + missing}")
+          f"dropped={dropped + missing} engine_ms_per_lab_tick={cpu * 1000 / max(lab_messages, 1):.2f}")
 
 
 if __name__ == "__main__":

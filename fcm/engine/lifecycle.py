@@ -48,13 +48,16 @@ def begin(lab, kind, plan, *, sim_now=None, prepare=None, conflict=None, **field
 
 # -- the queue ----------------------------------------------------------------------
 
-def _busy_hosts(lab, group):
-    counts = {}
-    for src, dst in Operation.objects.filter(lab=lab, state=Operation.State.RUNNING,
-                                             kind__in=registry.kinds_in_group(group)) \
-            .values_list("source_node_id", "target_node_id"):
+def _busy_hosts(lab):
+    """{limit group: {host id: running operations of the group on it}} in one read for every group."""
+    counts = {group: {} for group in registry.limit_groups()}
+    for kind, src, dst in Operation.objects.filter(
+            lab=lab, state=Operation.State.RUNNING,
+            kind__in=[k for group in counts for k in registry.kinds_in_group(group)]) \
+            .order_by().values_list("kind", "source_node_id", "target_node_id"):
+        group = counts[registry.handler(kind).limit_group]
         for host in {src, dst}:
-            counts[host] = counts.get(host, 0) + 1
+            group[host] = group.get(host, 0) + 1
     return counts
 
 
@@ -64,16 +67,19 @@ def start_queued(lab, sim_now=None, queue_changed=False):
     The operations left waiting are re-rendered (their place in the queue)
     only when the queue moved: something started, or the caller says an
     operation left it."""
-    lab.refresh_from_db(fields=["sim_anchor", "wall_anchor", "speed"])
-    sim_now = sim_now or lab.sim_now()
+    if sim_now is None:
+        lab.refresh_from_db(fields=["sim_anchor", "wall_anchor", "speed"])
+        sim_now = lab.sim_now()
     started = []
-    queued = list(Operation.objects.filter(lab=lab, state=Operation.State.QUEUED)
-                  .select_related("role__cluster", "virtual_machine__host_node", "source_node",
-                                  "target_node", "target_disk__disk"))
+    # Decided on the operation and its cluster (the limits) only: every pass of a lab with a queue
+    # asks, and most answers are "wait". The operations that start are read whole for their plan.
+    # Sorted here rather than by the database: Django hashes every selected column for an ORDER BY.
+    queued = sorted(Operation.objects.filter(lab=lab, state=Operation.State.QUEUED).order_by()
+                    .select_related("role__cluster"), key=lambda op: (op.queued_at, op.pk))
     if not queued:
         return started
     # Counted once, before anything starts in this pass (what started earlier in the pass is added below).
-    busy = {group: _busy_hosts(lab, group) for group in registry.limit_groups()}
+    busy = _busy_hosts(lab)
     waiting = []
     for op in queued:
         handler = registry.handler(op.kind)
@@ -86,8 +92,14 @@ def start_queued(lab, sim_now=None, queue_changed=False):
                 continue
             for h in hosts:
                 counts[h] = counts.get(h, 0) + 1
-        _start(op, handler, sim_now)
         started.append(op)
+    if started:
+        whole = {op.pk: op for op in Operation.objects.filter(pk__in=[op.pk for op in started]).order_by()
+                 .select_related("role__cluster", "virtual_machine__host_node", "source_node",
+                                 "target_node", "target_disk__disk")}
+        started = [whole[op.pk] for op in started if op.pk in whole]
+        for op in started:
+            _start(op, registry.handler(op.kind), sim_now)
     if started or queue_changed:
         for op in waiting:
             mark_role(op.role)

@@ -26,7 +26,10 @@ def render_pushes(lab, changes, sim_now, progress_role_ids=()):
 
 def render_changes(lab, changes, sim_now, progress_role_ids=()):
     """`changes` come from the outbox (render in full); roles only in
-    `progress_role_ids` are moving and get the light progress pieces."""
+    `progress_role_ids` are moving and get the light progress pieces.
+
+    A kind with no ids this pass is not queried at all: a busy class renders every lab four times
+    a second, mostly for progress alone, and building an empty query costs nearly as much as running one."""
     full_ids = changes.get(Outbox.Kind.ROLE, set())
     replication_ids = changes.get(Outbox.Kind.REPLICATION, set())
     role_ids = set(full_ids) | set(progress_role_ids) | set(replication_ids)
@@ -34,25 +37,26 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
     event_ids = changes.get(Outbox.Kind.EVENT, set())
     op_ids = changes.get(Outbox.Kind.OPERATION, set())
     roles = list(Role.objects.filter(pk__in=role_ids, cluster__lab=lab)
-                 .select_related("owner_node", "virtual_machine", "cluster"))
+                 .select_related("owner_node", "virtual_machine", "cluster")) if role_ids else []
     if roles:
         attach_operations(lab, roles)
         attach_last_operations(roles, sim_now)
     nodes = list(with_load_counts(Node.objects.filter(pk__in=node_ids, lab=lab)
-                                  .select_related("domain", "cluster__domain")))
+                                  .select_related("domain", "cluster__domain"))) if node_ids else []
     for n in nodes:  # Servers shows the server's own actions, which change with its power and domain
         n.action_group = server_group(lab, n)
         if n.cluster_id:  # and its cluster's Nodes view the node's (Pause, Resume, Simulate > Power On, ...)
             n.node_group = in_version([node_group(n.cluster, n)], n.cluster.version)[0]
-    vms = list(VirtualMachine.objects.filter(pk__in=changes.get(Outbox.Kind.VM, ()), lab=lab)
-               .select_related("host_node__cluster", "role__cluster"))
+    vm_ids = changes.get(Outbox.Kind.VM)
+    vms = list(VirtualMachine.objects.filter(pk__in=vm_ids, lab=lab)
+               .select_related("host_node__cluster", "role__cluster")) if vm_ids else []
     if vms:
         busy = {op.virtual_machine_id: op for op in Operation.objects.filter(
             virtual_machine__in=vms, state__in=Operation.ACTIVE)}
         for vm in vms:
             vm.action_group = vm_group(lab, vm, busy.get(vm.pk))
     events = list(ClusterEvent.objects.filter(pk__in=event_ids, lab=lab).select_related("node", "role")
-                  .order_by("sim_time", "pk"))
+                  .order_by("sim_time", "pk")) if event_ids else []
     by_cluster = {}
     for e in events:
         by_cluster.setdefault(e.cluster_id, []).insert(0, e)
@@ -60,10 +64,12 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
     if op_ids:
         operations = [render_operation_fragment(op) for op in Operation.objects.filter(
             pk__in=op_ids, lab=lab).select_related("lab", "cluster")]
-    disks = list(ClusterDisk.objects.filter(pk__in=changes.get(Outbox.Kind.DISK, ()), cluster__lab=lab)
-                 .select_related("owner_node"))
-    networks = list(ClusterNetwork.objects.filter(pk__in=changes.get(Outbox.Kind.NETWORK, ()), cluster__lab=lab))
-    clusters = list(Cluster.objects.filter(pk__in=changes.get(Outbox.Kind.CLUSTER, ()), lab=lab))
+    disk_ids, network_ids = changes.get(Outbox.Kind.DISK), changes.get(Outbox.Kind.NETWORK)
+    cluster_ids = changes.get(Outbox.Kind.CLUSTER)
+    disks = list(ClusterDisk.objects.filter(pk__in=disk_ids, cluster__lab=lab)
+                 .select_related("owner_node")) if disk_ids else []
+    networks = list(ClusterNetwork.objects.filter(pk__in=network_ids, cluster__lab=lab)) if network_ids else []
+    clusters = list(Cluster.objects.filter(pk__in=cluster_ids, lab=lab)) if cluster_ids else []
     if not (roles or nodes or vms or events or operations or disks or networks or clusters
             or Outbox.Kind.CLOCK in changes):
         return ""

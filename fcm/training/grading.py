@@ -6,6 +6,7 @@ when something happened and never by polling pages. An objective stays
 met from the first moment it was true (the time is the grade), so a role
 that later moves on does not untick it.
 """
+import json
 from datetime import datetime
 
 from django.db.models import Max
@@ -17,6 +18,7 @@ from fcm.inventory.models import ClusterEvent
 from fcm.sim.objectives import ObjectiveError, by_variable_name, evaluate, substitute
 
 from . import catalogue, solution
+from . import rows as rows_store
 from .facts import lab_facts
 from .models import JoinRefusal, TimelineFrame, Trainee, TrainingSession
 
@@ -112,20 +114,29 @@ def joining_box(session):
 
 
 def trainee_table(session, now=None, oob=True):
-    """The dashboard's whole table (pushed whole: a trainee who just joined has no row to replace yet)."""
+    """The dashboard's whole table (pushed whole: a trainee who just joined has no row to replace yet);
+    each row is drawn only when it changed (fcm/training/rows.py)."""
     rows = list(session.trainees.all())
     links = {name: _link(*route) for name, route in (
         ("watch", ("console:root", 0)), ("replay", ("training:replay", 0)),
         ("reset", ("training:reset", session.pk, 0)))}
     fixed = {"dashboard_url": reverse("training:dashboard", args=[session.pk]),
              "solution_url": reverse("training:solution", args=[session.pk])}
-    contexts = []
+    has_solution = bool(session.solution)
+
+    def context(t):
+        row = {**row_context(t), **fixed, **{f"{name}_url": link(t.lab_id if name == "watch" else t.pk)
+                                             for name, link in links.items()}}
+        return {"row": row, "session": session, "has_solution": has_solution}
+
+    session_key = json.dumps([session.pk, session.is_open, has_solution, session.objectives, fixed,
+                              [link(0) for link in links.values()]], sort_keys=True)
+    html = []
     for t in rows:
         t.session = session
-        contexts.append({**row_context(t), **fixed, **{f"{name}_url": link(t.lab_id if name == "watch" else t.pk)
-                                                        for name, link in links.items()}})
+        html.append(rows_store.row_html(t, session_key, context))
     return render_to_string("training/_trainee_rows.html", {
-        "session": session, "rows": contexts, "oob": oob, "now": now, "has_solution": bool(session.solution)})
+        "session": session, "row_html": html, "oob": oob, "now": now, "has_solution": has_solution})
 
 
 def _link(name, *args):

@@ -3,8 +3,10 @@ import importlib
 import json
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from fcm.engine import dump, phases, registry
+from fcm.engine import dump, phases, registry, status
 from fcm.engine.commands import faults, moves
 from fcm.engine.commands.clusters import start_validation
 from fcm.engine.commands.roles import remove_role
@@ -131,6 +133,26 @@ def test_the_queue_costs_the_same_however_many_moves_wait(owner, make_generated_
             lifecycle.start_queued(lab)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_moving_roles_operation_is_read_once_for_its_status_and_its_progress(owner, make_generated_lab):
+    """The pushes of a busy lab attach each role's active operation, and its last operation (the
+    progress bar) is that same row, not read again; a role whose last move is over still gets it."""
+    lab = _queued_moves(owner, make_generated_lab, 4)
+    moving = list(Role.objects.filter(cluster__lab=lab, pk__in=Operation.objects.filter(
+        lab=lab, state__in=Operation.ACTIVE).values("role_id")))
+    idle = list(Role.objects.filter(cluster__lab=lab).exclude(pk__in=[r.pk for r in moving]))
+    done = Operation.objects.create(lab=lab, kind=Operation.Kind.QUICK_MIGRATION, role=idle[0],
+                                    state=Operation.State.COMPLETED, queued_at=lab.sim_now(), plan={})
+    fresh = status.last_operations(moving + idle)
+    status.attach_operations(lab, moving + idle)
+    with CaptureQueriesContext(connection) as queries:
+        attached = status.last_operations(moving)
+    assert len(queries) == 1  # the latest ids only
+    assert {pk: op.pk for pk, op in attached.items()} == {r.pk: fresh[r.pk].pk for r in moving}
+    assert all(attached[r.pk] is r.operation for r in moving)
+    mixed = status.last_operations(moving + idle)
+    assert mixed[idle[0].pk].pk == done.pk and mixed[idle[1].pk] is None
 
 
 def test_cluster_shared_volume_changes_tell_other_consoles(r2_lab):

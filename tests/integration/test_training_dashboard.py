@@ -12,7 +12,7 @@ from django.utils import timezone
 from fcm.engine.commands import faults
 from fcm.engine.models import Operation, Outbox
 from fcm.inventory.models import ClusterEvent, Lab, Node, Role, VirtualMachine
-from fcm.training import classroom, grading
+from fcm.training import classroom, grading, rows
 from fcm.training.models import TRAINERS_GROUP, AuditEntry, Trainee, TrainingSession
 
 pytestmark = pytest.mark.django_db
@@ -344,6 +344,42 @@ def test_names_are_escaped_in_rows_links_and_the_solution(client, session, train
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     text = client.get(reverse("training:solution", args=[session.pk]), {"trainee": evil.pk}).content.decode()
     assert "<img src=x" not in text and "Solution for &lt;img" in text
+
+
+def row_of(table, trainee):
+    start = table.index(f'id="trainee-{trainee.pk}"')
+    return table[start:table.index("</tr>", start)]
+
+
+def test_the_table_draws_again_only_the_rows_that_changed_and_every_change_shows(session, make_runner, monkeypatch):
+    """Rows are kept between pushes (fcm/training/rows.py): a kept row is the row drawn afresh, a row
+    whose trainee or session changed is drawn again, and the others are not drawn at all."""
+    ann = classroom.join(session, "Ann")
+    bob = trainee_named(session, "Bob", vm_avoid=ann.variables["vm"])
+    pushed = make_runner().tick()[f"training.{session.pk}"]
+    rows.forget()
+    assert grading.trainee_table(session) == pushed  # what was kept is what a fresh drawing shows
+
+    drawn = []
+    real = rows.render_to_string
+    monkeypatch.setattr(rows, "render_to_string", lambda name, ctx: drawn.append(ctx["row"]["trainee"].pk)
+                        or real(name, ctx))
+    assert grading.trainee_table(session) == pushed and drawn == []
+    faults.crash_node(ann.user, Node.objects.get(lab=ann.lab, name="contoso3"))  # meets "off"
+    table = make_runner().tick()[f"training.{session.pk}"]
+    assert drawn == [ann.pk]
+    assert 'objective-cell met" data-objective="off"' in row_of(table, ann)
+    assert row_of(table, bob) == row_of(pushed, bob)
+    # A field the grader does not write (the last action) is a change too.
+    Trainee.objects.filter(pk=bob.pk).update(last_action="Moved Guest1")
+    assert "Moved Guest1" in row_of(grading.trainee_table(session), bob) and drawn == [ann.pk, bob.pk]
+    # So is the session's: once it has ended, no row offers a reset.
+    session.refresh_from_db()
+    assert "Reset lab" in row_of(grading.trainee_table(session), ann)
+    classroom.end(session)
+    session.refresh_from_db()
+    table = grading.trainee_table(session)
+    assert "Reset lab" not in row_of(table, ann) and "Reset lab" not in row_of(table, bob)
 
 
 # -- 5. the demo lab of a session, and ending it -----------------------------------------------------

@@ -1,5 +1,8 @@
 """Formatting the way the Windows consoles print things."""
+from functools import cache
+
 from django import template
+from django.core.signals import setting_changed
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -14,12 +17,26 @@ from fcm.sim.units import format_capacity
 register = template.Library()
 
 
+@cache
+def _sprite_url():
+    """The sprite's URL, looked up once: a console's pushes draw thousands of icons a second."""
+    return static("fcm/icons.svg")
+
+
+def _forget_sprite_url(setting, **kwargs):
+    if setting in ("STATIC_URL", "STORAGES"):
+        _sprite_url.cache_clear()
+
+
+setting_changed.connect(_forget_sprite_url)
+
+
 @register.simple_tag
 def icon(name, label=""):
     """A 16 px icon from the sprite; `label` makes it announce itself to screen readers."""
     aria = format_html(' role="img" aria-label="{}"', label) if label else mark_safe(' aria-hidden="true"')
     return format_html('<svg class="ico ico-{}"{}><use href="{}#{}"></use></svg>',
-                       name, aria, static("fcm/icons.svg"), name)
+                       name, aria, _sprite_url(), name)
 
 
 @register.filter
