@@ -57,21 +57,22 @@ def run_machine(factory):
 class LabMachine(RuleBasedStateMachine):
     """One sequence on a lab built once: a savepoint taken at the start is rolled back at the end.
 
-    The lab's clock starts again at its anchor (a fresh lab's sim time) whatever wall time has passed
-    since it was built; `_pass` moves it on, and every action reads the same clock as the engine."""
+    The lab's clock is stopped (speed 0) at its anchor, a fresh lab's sim time, so no sequence depends on
+    the wall clock or on how long the machine took; only `_pass` moves it on, and every action reads the
+    same clock as the engine."""
 
     def __init__(self, lab, user, make_runner):
         super().__init__()
         self.savepoint = transaction.savepoint()
-        Lab.objects.filter(pk=lab.pk).update(wall_anchor=timezone.now())
+        Lab.objects.filter(pk=lab.pk).update(speed=0, wall_anchor=timezone.now())
         self.lab = Lab.objects.get(pk=lab.pk)
         self.user = user
         self.runner = make_runner()
         self.seen = {}  # operation id -> (state, phase index) at the last step
 
     def _pass(self, seconds):
-        """Move the lab's clock on by `seconds` (its anchor slides back), then tick."""
-        Lab.objects.filter(pk=self.lab.pk).update(wall_anchor=F("wall_anchor") - timedelta(seconds=seconds))
+        """Move the lab's stopped clock on by `seconds`, then tick."""
+        Lab.objects.filter(pk=self.lab.pk).update(sim_anchor=F("sim_anchor") + timedelta(seconds=seconds))
         self.runner.tick()
 
     @rule(seconds=st.sampled_from([0.5, 3, 10, 40, 150, 400]))
