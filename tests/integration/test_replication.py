@@ -374,3 +374,22 @@ def test_replication_configuration_of_a_standalone_server(client, owner):
     server = ReplicaServer.objects.get(node=hv_a)
     assert server.enabled and not server.allow_any and server.authorizations.get().trust_group == "CONTOSO"
     assert replication_effects.find_server(lab, "hv-a.contoso.com") == server
+
+
+def test_enable_again_after_remove_uses_the_copy_left_on_the_replica_server(replica_lab, owner):
+    """Remove Replication leaves the replica VM on the Replica server: enabling again from an existing copy
+    takes that VM as the replica (it used to create a second one of the same name and fail with a 500)."""
+    rep, _ = enable(owner, initial_method="existing")
+    left = rep.replica_vm
+    rep_commands.remove(owner, rep)
+    again, _ = enable(owner, initial_method="existing")
+    assert again.replica_vm == left
+    assert VirtualMachine.objects.filter(name="HQ-WEB01", host_node__site="DR").count() == 1
+    assert Role.objects.filter(virtual_machine=left).count() == 1
+    rep_commands.remove(owner, again)
+    with pytest.raises(errors.ReplicationError, match="already exists on the Replica server"):
+        enable(owner, initial_method="network")
+    VirtualMachine.objects.filter(pk=left.pk).update(state="Running")
+    with pytest.raises(errors.ReplicationError, match="is running: turn it off"):
+        enable(owner, initial_method="existing")
+    assert not Replication.objects.exists()

@@ -36,23 +36,38 @@ def enable(user, vm, *, server_name, auth, port, compression, vhd_ids, frequency
         if not hosts:
             raise ReplicationError(f"No node of '{server.name}' is running to hold the replica.")
         host = max(hosts, key=lambda n: (n.memory_mb, n.name))
-        if VirtualMachine.objects.filter(lab=lab, host_node__in=server.hosts(), name=vm.name).exists():
-            if initial_method != Replication.InitialMethod.EXISTING:
-                raise ReplicationError(f"A virtual machine named '{vm.name}' already exists on the Replica server.")
+        existing = VirtualMachine.objects.filter(lab=lab, host_node__in=server.hosts(), name=vm.name).first()
+        if existing is not None:
+            _check_existing_copy(existing, initial_method)
         chosen = list(VirtualHardDisk.objects.filter(virtual_machine=vm, pk__in=vhd_ids)) if vhd_ids else \
             list(VirtualHardDisk.objects.filter(virtual_machine=vm))
         size = sum(h.max_size_bytes for h in chosen) / model.MIB
-        replica = create_replica_vm(vm, server, host, chosen)
+        # An existing copy on the Replica server (one a removed relationship left there) is the replica itself.
+        replica = existing or create_replica_vm(vm, server, host, chosen)
         now = lab.sim_now()
         rep = Replication.objects.create(
             lab=lab, primary_vm=vm, replica_vm=replica, replica_server=server, primary_server=primary, auth=auth,
             port=port or (server.kerberos_port if auth == Replication.Auth.KERBEROS else server.certificate_port),
             compression=compression, frequency_s=frequency_s, additional_points=additional_points,
             vss_hours=vss_hours, initial_method=initial_method, vhd_mib=size, stats_from=now, state=State.READY)
-        if server.broker_role_id:
+        if server.broker_role_id and not Role.objects.filter(virtual_machine=replica).exists():
             make_highly_available(replica, server.broker_role.cluster)
         mark_replication(rep)
     return rep, start_initial(user, rep, start_at)
+
+
+def _check_existing_copy(existing, initial_method):
+    """A VM of the primary's name on the Replica server can only be the initial copy: off, and in no
+    other relationship."""
+    if initial_method != Replication.InitialMethod.EXISTING:
+        raise ReplicationError(f"A virtual machine named '{existing.name}' already exists on the Replica server.")
+    if Replication.objects.filter(primary_vm=existing).exists() or \
+            Replication.objects.filter(replica_vm=existing).exists():
+        raise ReplicationError(f"The virtual machine '{existing.name}' on the Replica server is already in a "
+                               "replication relationship.")
+    if existing.is_running:
+        raise ReplicationError(f"The virtual machine '{existing.name}' on the Replica server is running: turn it "
+                               "off to use it as the initial copy.")
 
 
 def set_paused(user, rep, paused):
