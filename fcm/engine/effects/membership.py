@@ -10,6 +10,8 @@ monitored again) and 1672 (node quarantined).
 from dataclasses import replace
 from datetime import timedelta
 
+from django.db.models import Q
+
 from fcm.inventory.models import (
     Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, DiskPath, NetworkAdapter, Node, Resource, Role, VirtualMachine,
 )
@@ -110,8 +112,10 @@ def check_quorum(lab, cluster, sim_time, reporter, lost=None):
         role.resources.update(state=Resource.State.OFFLINE)
         VirtualMachine.objects.filter(role=role).update(state=VirtualMachine.State.OFF, started_at=None)
         mark_role(role)
-    for op in Operation.objects.filter(cluster=cluster, state__in=Operation.ACTIVE, kind__in=[
-            Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION, Operation.Kind.VM_POWER]):
+    # A role's move carries its role, not the cluster: both are looked for.
+    for op in Operation.objects.filter(Q(cluster=cluster) | Q(role__cluster=cluster), state__in=Operation.ACTIVE,
+                                       kind__in=[Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION,
+                                                 Operation.Kind.VM_POWER]):
         lifecycle.finish(op, Operation.State.FAILED, sim_time, "The cluster lost quorum.")
     changed = list(Node.objects.filter(cluster=cluster, state__in=ALIVE))
     Node.objects.filter(cluster=cluster, state__in=ALIVE).update(state=Node.State.DOWN, drain_status="")
