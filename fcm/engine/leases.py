@@ -12,10 +12,13 @@ Each pass an engine (`Leases.hold`)
   beside a busy one gets half the labs instead of none;
 - claims free or expired leases up to its share, locking them with SELECT ... FOR UPDATE SKIP LOCKED:
   two engines claiming at once take disjoint labs and never wait for each other.
-A killed engine renews nothing: its leases and its heartbeat expire after `LEASE_S`, and the next pass of
-another engine takes its labs. An engine that stops cleanly gives its leases up at once (`release`).
-The conditional UPDATE that claims each transition (lifecycle.advance) stays the last line of defence:
-an engine that stalled past its lease and carries on cannot apply a step the new holder applied.
+Between passes a thread of `manage.py runengine` (`Renewer`) renews the heartbeat and the leases held every
+`RENEW_S`: on a busy machine one pass may take longer than a lease, and its labs must not move meanwhile
+(nor flap between two slow engines). A killed engine renews nothing: its leases and its heartbeat expire
+after `LEASE_S`, and the next pass of another engine takes its labs. An engine that stops cleanly gives
+its leases up at once (`release`). The conditional UPDATE that claims each transition (lifecycle.advance)
+stays the last line of defence: an engine that stalled past its lease and carries on cannot apply a step
+the new holder applied.
 
 With SQLite (the embedded setup, one engine on daphne's loop) leases are off by default
 (settings.FCM_ENGINE_LEASES): the one engine works every lab, and a lease write every pass would queue
@@ -26,10 +29,12 @@ import logging
 import math
 import os
 import socket
+import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, close_old_connections, transaction
+from django.utils import timezone
 
 from .models import EngineHeartbeat, LabLease, Outbox
 
@@ -40,6 +45,9 @@ log = logging.getLogger(__name__)
 #: under the 5 s the scaled setup promises. A live engine renews every pass, so only a pass stalled for
 #: LEASE_S loses its labs.
 LEASE_S = 3.0
+
+#: Seconds between renewals by the `Renewer` thread, well within a lease.
+RENEW_S = 1.0
 
 #: A heartbeat this stale belongs to an engine long gone: its row is deleted when an engine starts.
 FORGET_AFTER = timedelta(days=1)
@@ -64,6 +72,7 @@ class Leases:
         #: The labs held after the last pass (to log what changes hands).
         self.held = set()
         self._beating = False
+        self._last_pass = None
 
     def hold(self, labs, now):
         """The labs this engine works this pass, out of `labs` (lab ids with active operations or replications)
@@ -72,6 +81,10 @@ class Leases:
             return None
         wanted = set(labs) | set(Outbox.objects.values_list("lab_id", flat=True).distinct())
         until = now + timedelta(seconds=LEASE_S)
+        if self._last_pass is not None and (now - self._last_pass).total_seconds() > LEASE_S:
+            log.warning("engine %s: %.1f s since its last pass, longer than a lease (%g s): another engine may "
+                        "have taken its labs", self.engine_id, (now - self._last_pass).total_seconds(), LEASE_S)
+        self._last_pass = now
         engines = self._beat(now, until)
         mine = LabLease.objects.filter(engine_id=self.engine_id)
         mine.filter(lab_id__in=wanted).update(expires_at=until)
@@ -89,6 +102,16 @@ class Leases:
         self._log(taken, given_up, lost, engines)
         self.held = held
         return held
+
+    def renew(self, now):
+        """Extend this engine's heartbeat and the leases it held at its last pass (between passes)."""
+        if not self.enabled:
+            return
+        until = now + timedelta(seconds=LEASE_S)
+        held = self.held  # a new set each pass: never changed once assigned
+        EngineHeartbeat.objects.filter(engine_id=self.engine_id).update(seen_until=until)
+        if held:
+            LabLease.objects.filter(engine_id=self.engine_id, lab_id__in=held).update(expires_at=until)
 
     def release(self, now):
         """Give every lease up and leave (an engine that stops cleanly): another engine takes the labs at once."""
@@ -137,3 +160,25 @@ class Leases:
         if lost:
             log.warning("engine %s lost labs %s: its lease expired and another engine took them",
                         self.engine_id, sorted(lost))
+
+
+class Renewer(threading.Thread):
+    """Renews an engine's leases every `RENEW_S` while its passes run (started by `manage.py runengine`)."""
+
+    def __init__(self, leases, clock=timezone.now, every=RENEW_S):
+        super().__init__(name=f"leases-{leases.engine_id}", daemon=True)
+        self.leases, self.clock, self.every = leases, clock, every
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.wait(self.every):
+            try:
+                self.leases.renew(self.clock())
+            except DatabaseError:  # PostgreSQL restarting: the next pass, or the next renewal, catches up
+                log.exception("engine %s could not renew its leases", self.leases.engine_id)
+            finally:
+                close_old_connections()
+
+    def stop(self):
+        self.stopping.set()
+        self.join(self.every * 5)

@@ -2,8 +2,9 @@
 
 Several engines share the labs by lease (fcm/engine/leases.py, on by default with PostgreSQL): each works
 only the labs it holds, and takes over those of an engine that stopped. Each has an engine id (hostname:pid
-unless given) and logs which labs it takes and gives up. SIGTERM or Ctrl+C ends the pass under way and
-gives the leases up, so that another engine takes the labs at once instead of after the leases expire.
+unless given) and logs which labs it takes and gives up; a thread renews its leases between passes.
+SIGTERM or Ctrl+C ends the pass under way and gives the leases up, so that another engine takes the labs
+at once instead of after the leases expire.
 """
 import asyncio
 import logging
@@ -12,7 +13,7 @@ import signal
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from fcm.engine.leases import LEASE_S, default_engine_id
+from fcm.engine.leases import LEASE_S, Renewer, default_engine_id
 from fcm.engine.runner import Runner
 from fcm.server.loop import TICK_S, run
 
@@ -32,9 +33,14 @@ class Command(BaseCommand):
                    if runner.leases.enabled else "working every lab (leases off)")
         self.stdout.write(f"Engine running (tick every {interval} s), {sharing}. Ctrl+C stops it.")
         self.stdout.flush()
+        renewer = Renewer(runner.leases)
+        if runner.leases.enabled:
+            renewer.start()
         try:
             asyncio.run(self._run(runner, interval))
         finally:
+            if renewer.is_alive():
+                renewer.stop()
             runner.leases.release(timezone.now())
 
     async def _run(self, runner, interval):
