@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from fcm.engine import lifecycle, outbox
 from fcm.engine.commands import moves
-from fcm.engine.leases import LEASE_S, share
+from fcm.engine.leases import LEASE_S, RENEW_S, share
 from fcm.engine.models import EngineHeartbeat, LabLease, Operation, Outbox
 from fcm.inventory.models import ClusterEvent, Node, Role
 from fcm.server.loop import TICK_S
@@ -193,3 +193,16 @@ def test_with_leases_off_one_engine_works_every_lab(make_runner, wall_clock, bus
     assert not LabLease.objects.exists() and not EngineHeartbeat.objects.exists()
     assert all(phase_index > before[lab_id] for lab_id, phase_index in Operation.objects.values_list(
         "lab_id", "phase_index"))
+
+
+def test_renewals_between_passes_keep_a_slow_engines_labs(engines, wall_clock, busy_labs):
+    """B's pass takes longer than a lease; its renewals (runengine's Renewer thread, every RENEW_S) keep its
+    labs and its place among the engines alive."""
+    split(engines, wall_clock)
+    b_labs = held("B")
+    for _ in range(3):
+        wall_clock.advance(RENEW_S)
+        engines["B"].leases.renew(wall_clock())
+    wall_clock.advance(RENEW_S)
+    engines["A"].tick()  # 4 s after B's last pass
+    assert held("B") == b_labs and not held("A") & b_labs
