@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds a lease, and an engine's heartbeat, last without renewal. A killed engine's labs are taken over
 #: by another engine's first pass after its leases expire: at most LEASE_S + one tick (0.25 s) + one pass,
-#: under the 5 s the scaled setup promises. A live engine renews every pass, so only a pass stalled for
-#: LEASE_S loses its labs.
+#: under the 5 s the scaled setup promises. A live engine renews at every pass and, between passes, every
+#: RENEW_S: only a dead or hung process loses its labs.
 LEASE_S = 3.0
 
 #: Seconds between renewals by the `Renewer` thread, well within a lease.
@@ -136,10 +136,11 @@ class Leases:
 
     def _claim(self, candidates, room, now, until):
         """Take up to `room` of `candidates` whose lease is free or expired; returns the lab ids taken."""
+        missing = candidates - set(LabLease.objects.filter(lab_id__in=candidates).values_list("lab_id", flat=True))
         try:
             with transaction.atomic():
                 # A lab's first lease row; a lab deleted meanwhile fails the foreign key (below).
-                LabLease.objects.bulk_create([LabLease(lab_id=lab_id, expires_at=now) for lab_id in candidates],
+                LabLease.objects.bulk_create([LabLease(lab_id=lab_id, expires_at=now) for lab_id in missing],
                                              ignore_conflicts=True)
         except IntegrityError:
             return set()  # a lab was deleted since this pass listed it: claim again next pass

@@ -3,6 +3,7 @@
 Every Runner here reads one fake wall clock that only the test moves, so lease expiry never depends on
 how fast the test runs. The same tests run on SQLite (`make test`) and PostgreSQL (`make test-scaled`).
 """
+import logging
 from datetime import timedelta
 
 import pytest
@@ -78,13 +79,17 @@ def split(engines, wall_clock):
     tick_both(engines, wall_clock)
 
 
-def test_two_engines_take_disjoint_labs_that_cover_every_lab(engines, wall_clock, busy_labs):
+def test_two_engines_take_disjoint_labs_that_cover_every_lab(engines, wall_clock, busy_labs, caplog):
+    caplog.set_level(logging.INFO, logger="fcm.engine.leases")
     split(engines, wall_clock)
     a, b = held("A"), held("B")
     assert not a & b
     assert a | b == {lab.pk for lab in busy_labs}
     assert len(a) == len(b) == share(LABS, 2) == 2
     assert engines["A"].leases.held == a and engines["B"].leases.held == b
+    said = [record.getMessage() for record in caplog.records]
+    assert f"engine engine-A gave up labs {sorted(b)} to share them (2 engines alive)" in said
+    assert f"engine engine-B took labs {sorted(b)} (2 engines alive)" in said
 
 
 def test_each_engine_applies_only_its_own_labs_transitions(engines, wall_clock, busy_labs):
