@@ -10,6 +10,11 @@ tests/scaled/drains.py counts moves that did not happen and steps applied twice.
     takeover_s=.. continue_s=.. lost=0 doubled=0 labs=6 engines=2
 
 Run: `.venv/bin/python bench/takeover.py` (about a minute). Goal: takeover_s < 5, lost = doubled = 0.
+
+`--compare` runs the same drains with one engine, then with two (nobody killed), twice over, and prints
+for each run how long the drains took from their start to the last move, and the engines' CPU meanwhile:
+
+    engines=1 drain_s=.. engine_cpu_s=.. lost=0 doubled=0
 """
 import argparse
 import os
@@ -21,6 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from serving import cpu_seconds  # noqa: E402
 
 from tests.scaled.services import Services, ensure_packages  # noqa: E402
 
@@ -32,6 +40,7 @@ def main():
     parser.add_argument("--labs", type=int, default=6)
     parser.add_argument("--speed", type=int, default=4, help="the labs' clock (x1 .. x60)")
     parser.add_argument("--vms", type=int, default=32, help="virtual machines per lab (4 nodes; one drained)")
+    parser.add_argument("--compare", action="store_true", help="one engine, then two: how long the drains take")
     args = parser.parse_args()
 
     ensure_packages()
@@ -49,11 +58,12 @@ def main():
         from django.core.management import call_command  # noqa: PLC0415
         call_command("migrate", verbosity=0)
         from tests.scaled import drains  # noqa: PLC0415  (it imports models: after django.setup())
-        for name in ENGINES:
-            procs[name] = subprocess.Popen([sys.executable, "manage.py", "runengine", "--engine-id", name], cwd=ROOT,
-                                           env=env, stdout=subprocess.DEVNULL,
-                                           stderr=open(services.root / f"{name}.log", "wb"))
-        drained = drains.start_drains(args.labs, args.speed, vms=args.vms)
+        if args.compare:
+            for count in (1, 2, 1, 2):
+                compare(drains, args, count, env, services.root)
+            return
+        procs.update(start_engines(ENGINES, env, services.root))
+        drained = drains.start_drains([drains.generate_lab(i, vms=args.vms) for i in range(args.labs)], args.speed)
         labs = set(drained)
         split = drains.wait(lambda: drains.split_between(ENGINES, labs), 60)
         if split is None:
@@ -80,13 +90,38 @@ def main():
             proc.terminate()
             proc.wait(20)
         for name in ENGINES:  # what each engine took and gave up
-            for line in (services.root / f"{name}.log").read_text().splitlines()[:12]:
+            log = services.root / f"{name}.log"
+            for line in (log.read_text().splitlines()[:12] if log.exists() else ()):
                 print(f"# {name}: {line}")
         services.stop()
     print(f"# {len(labs)} labs draining {moves} VMs at x{args.speed}; split {split:.1f} s after the drains began; "
           f"killed {victim} holding {len(victims_labs)} busy labs")
     print(f"takeover_s={_s(takeover)} continue_s={_s(continued)} lost={lost} doubled={doubled} labs={len(labs)} "
           f"engines={len(ENGINES)}")
+
+
+def start_engines(names, env, logs):
+    return {name: subprocess.Popen([sys.executable, "manage.py", "runengine", "--engine-id", name], cwd=ROOT,
+                                   env=env, stdout=open(logs / f"{name}.out", "wb"),
+                                   stderr=open(logs / f"{name}.log", "wb")) for name in names}
+
+
+def compare(drains, args, count, env, logs):
+    """The drains with `count` engines, from their start to the last move."""
+    procs = start_engines(ENGINES[:count], env, logs)
+    try:
+        labs = [drains.generate_lab(i) for i in range(args.labs)]  # before the clock starts: not timed
+        cpu = sum(cpu_seconds(proc.pid) for proc in procs.values())
+        drained = drains.start_drains(labs, args.speed)
+        took = drains.wait(lambda: not drains.busy(set(drained)), 900, 0.1)
+        cpu = sum(cpu_seconds(proc.pid) for proc in procs.values()) - cpu
+        lost, doubled = drains.audit(drained)
+    finally:
+        for proc in procs.values():
+            proc.terminate()
+            proc.wait(30)
+    print(f"engines={count} drain_s={_s(took)} engine_cpu_s={cpu:.1f} lost={lost} doubled={doubled} "
+          f"labs={args.labs} speed=x{args.speed}", flush=True)
 
 
 def phase_sums(lab_ids):

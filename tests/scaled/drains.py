@@ -19,14 +19,17 @@ from fcm.inventory.models import ClusterEvent, Lab, Node, Role, VirtualMachine
 PREFIX = "two-engines-"
 
 
-def start_drains(count, speed, nodes=4, vms=24):
-    """`count` fresh labs at `speed`, each draining its first node (several live migrations each, two at a
+def generate_lab(i, nodes=4, vms=32):
+    """A fresh generated lab (its clock x1 and nothing running), replacing one of the same name."""
+    return generate(owners.administrator(), nodes=nodes, vms=vms, name=f"{PREFIX}{i}", seed=i + 1, replace=True)
+
+
+def start_drains(labs, speed):
+    """Run `labs`' clocks at `speed`, each draining its first node (several live migrations each, two at a
     time per host). Returns {lab id: (drained node id, the VM ids it hosted)}."""
-    Lab.objects.filter(name__startswith=PREFIX).delete()
     admin = owners.administrator()
-    labs = [generate(admin, nodes=nodes, vms=vms, name=f"{PREFIX}{i}", seed=i + 1) for i in range(count)]
     drains = {}
-    for lab in labs:  # all at once, once every lab is there
+    for lab in labs:
         clock.set_speed(lab, speed)
         node = Node.objects.filter(lab=lab).order_by("name").first()
         hosted = set(VirtualMachine.objects.filter(host_node=node).values_list("pk", flat=True))

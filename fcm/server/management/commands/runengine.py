@@ -42,6 +42,10 @@ class Command(BaseCommand):
             if renewer.is_alive():
                 renewer.stop()
             runner.leases.release(timezone.now())
+            stats = runner.stats
+            self.stdout.write(f"Engine stopped: {stats['ticks']} passes, "
+                              f"{stats['tick_s'] * 1000 / max(stats['ticks'], 1):.1f} ms per pass, "
+                              f"{stats['transitions']} transitions.")
 
     async def _run(self, runner, interval):
         stop = asyncio.Event()
