@@ -23,10 +23,11 @@ def orm(django_db_blocker):
 
 def test_two_engines_split_the_labs_and_one_takes_over_when_the_other_is_killed(processes, orm):
     processes.start("engine2")
-    drained = drains.start_drains([drains.generate_lab(i, vms=24) for i in range(LABS)], speed=2)
+    # x1: the drains outlast the split and the takeover even when a pass takes seconds on a busy machine.
+    drained = drains.start_drains([drains.generate_lab(i, vms=24) for i in range(LABS)], speed=1)
     labs = set(drained)
     # Both engines hold some of the draining labs (the first one gives up its excess to the second).
-    assert wait_for(lambda: drains.split_between(("engine", "engine2"), labs), 30, 0.1), drains.holders(labs)
+    assert wait_for(lambda: drains.split_between(("engine", "engine2"), labs), 60, 0.1), drains.holders(labs)
     held = drains.holders(labs)
     victim = max(("engine", "engine2"), key=lambda name: list(held.values()).count(name))
     survivor = "engine2" if victim == "engine" else "engine"
