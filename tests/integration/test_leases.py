@@ -14,7 +14,7 @@ from fcm.engine import lifecycle, outbox
 from fcm.engine.commands import moves
 from fcm.engine.leases import LEASE_S, RENEW_S, share
 from fcm.engine.models import EngineHeartbeat, LabLease, Operation, Outbox
-from fcm.inventory.models import ClusterEvent, Node, Role
+from fcm.inventory.models import ClusterEvent, Lab, Node, Role
 from fcm.server.loop import TICK_S
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +36,14 @@ class WallClock:
 
 
 @pytest.fixture
-def busy_labs(owner, make_generated_lab):
-    """Four labs, each with one live migration running (about 14 s at x1)."""
+def wall_clock(db):
+    return WallClock()
+
+
+@pytest.fixture
+def busy_labs(owner, make_generated_lab, wall_clock):
+    """Four labs, each with one live migration (about 14 s at x1) that starts at the wall clock's "now":
+    each lab's clock is anchored there, however long making the labs took."""
     labs = []
     for i in range(LABS):
         lab = make_generated_lab(nodes=2, vms=2, name=f"leased-{i}")
@@ -45,18 +51,15 @@ def busy_labs(owner, make_generated_lab):
         target = Node.objects.filter(lab=lab).exclude(pk=role.owner_node_id).first()
         result = moves.request_moves(owner, [role], Operation.Kind.LIVE_MIGRATION, target)
         assert not result.refused, result.refused
+        started = Operation.objects.get(lab=lab).started_at
+        Lab.objects.filter(pk=lab.pk).update(wall_anchor=wall_clock(), sim_anchor=started)
         labs.append(lab)
     assert Operation.objects.filter(state="running").count() == LABS
     return labs
 
 
 @pytest.fixture
-def wall_clock(busy_labs):
-    return WallClock()
-
-
-@pytest.fixture
-def engines(make_runner, wall_clock):
+def engines(make_runner, wall_clock, busy_labs):
     """Engines A and B, each with its own id, leases on (whatever the database's default)."""
     return {name: make_runner(clock=wall_clock, engine_id=f"engine-{name}", leases=True) for name in "AB"}
 
@@ -94,6 +97,7 @@ def test_two_engines_take_disjoint_labs_that_cover_every_lab(engines, wall_clock
 
 def test_each_engine_applies_only_its_own_labs_transitions(engines, wall_clock, busy_labs):
     split(engines, wall_clock)
+
     def phases():
         return dict(Operation.objects.values_list("lab_id", "phase_index"))
 
