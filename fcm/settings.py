@@ -232,3 +232,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Engines share the labs by lease (fcm/engine/leases.py): on by default with PostgreSQL, where several
+# `manage.py runengine` processes may run; off with SQLite, where the embedded setup runs one engine and
+# every lease write would queue behind the one file lock.
+FCM_ENGINE_LEASES = _env_bool("FCM_ENGINE_LEASES", DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3")

@@ -207,3 +207,23 @@ class ValidationReport(models.Model):
     @property
     def file_name(self):
         return f"Validation Report {self.started_at:%Y.%m.%d At %H.%M.%S}.htm"
+
+
+class EngineHeartbeat(models.Model):
+    """An engine process that is alive: `manage.py runengine` renews its row every pass (fcm.engine.leases).
+
+    Engines count the rows still fresh to know how many share the labs, so that none takes more than its
+    share; a killed engine's row goes stale when its leases do."""
+
+    engine_id = models.CharField(max_length=120, primary_key=True)
+    seen_until = models.DateTimeField(help_text="Wall time")
+
+
+class LabLease(models.Model):
+    """Which engine works a lab until when (fcm.engine.leases): one engine at a time applies a lab's
+    transitions and takes its Outbox rows; a lease not renewed expires and another engine takes it."""
+
+    lab = models.OneToOneField("inventory.Lab", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    #: Blank: given up (or never held).
+    engine_id = models.CharField(max_length=120, blank=True, db_index=True)
+    expires_at = models.DateTimeField(help_text="Wall time")

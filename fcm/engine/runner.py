@@ -18,6 +18,7 @@ from fcm.inventory.models import Lab, Replication
 
 from . import lifecycle
 from .effects.replication import run_due_cycles
+from .leases import Leases
 from .models import Operation, Outbox
 
 
@@ -41,8 +42,10 @@ def register_hooks(*, grade, render):
 
 
 class Runner:
-    def __init__(self, clock=timezone.now):
+    def __init__(self, clock=timezone.now, engine_id=None, leases=None):
         self.clock = clock
+        #: Which labs this engine works (every lab, unless engines share them by lease: fcm.engine.leases).
+        self.leases = Leases(engine_id, enabled=leases)
         self.stats = {"ticks": 0, "transitions": 0, "tick_s": 0.0}
         self._pushes_recorded_until = {}
 
@@ -66,6 +69,9 @@ class Runner:
                           .values_list("lab_id", flat=True).distinct())
         active_labs |= set(Replication.objects.filter(state=Replication.State.REPLICATING, paused=False)
                            .values_list("lab_id", flat=True).distinct())
+        held = self.leases.hold(active_labs, self.clock())
+        if held is not None:
+            active_labs &= held
         progress = {}
         for lab in Lab.objects.filter(pk__in=active_labs):
             sim_now = lab.sim_now(now)
@@ -76,7 +82,7 @@ class Runner:
                 progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING,
                                                                 role__isnull=False)
                                        .values_list("role_id", flat=True))
-        changes = self._take_outbox(progress)
+        changes = self._take_outbox(progress, held)
         graded = hooks.grade([lab_id for lab_id, kinds in changes.items() if kinds], now, emit)
         self.stats["ticks"] += 1
         self.stats["tick_s"] += time.perf_counter() - started
@@ -112,9 +118,12 @@ class Runner:
             else:
                 stuck.add(op.pk)  # nothing due after all (another runner applied it)
 
-    def _take_outbox(self, progress):
-        """{lab id: {kind: object ids}} from the outbox (emptied), plus the labs with moves in progress."""
-        rows = list(Outbox.objects.values_list("pk", "lab_id", "kind", "object_id"))
+    def _take_outbox(self, progress, held=None):
+        """{lab id: {kind: object ids}} from the outbox (emptied), plus the labs with moves in progress.
+
+        `held`: only these labs' rows (the labs this engine holds), or None for every lab."""
+        rows = Outbox.objects.all() if held is None else Outbox.objects.filter(lab_id__in=held)
+        rows = list(rows.values_list("pk", "lab_id", "kind", "object_id"))
         if rows:
             Outbox.objects.filter(pk__in=[r[0] for r in rows]).delete()
         changes = {}

@@ -33,7 +33,8 @@ def manage(*args):
 
 
 class Processes:
-    """daphne A and B (no engine in either) and `manage.py runengine`, each restartable."""
+    """daphne A and B (no engine in either) and `manage.py runengine`, each restartable; any other name
+    that starts with "engine" is one more engine, with that name as its engine id."""
 
     def __init__(self):
         self.ports = {"A": free_port(), "B": free_port()}
@@ -41,8 +42,8 @@ class Processes:
 
     def start(self, name):
         log = open(Path(os.environ.get("FCM_SCALED_ROOT", "/tmp")) / f"{name}.log", "ab")
-        if name == "engine":
-            cmd = ["manage.py", "runengine"]
+        if name.startswith("engine"):
+            cmd = ["manage.py", "runengine", "--engine-id", name]
         else:
             cmd = ["manage.py", "serve", "--no-engine", "--no-link", "--port", str(self.ports[name])]
         self.procs[name] = subprocess.Popen([sys.executable, *cmd], cwd=ROOT, stdout=log, stderr=log)
