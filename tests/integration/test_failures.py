@@ -134,10 +134,10 @@ def test_guest_crash_restarts_in_place_then_fails_over_then_stays_failed(make_ge
     assert ClusterEvent.objects.filter(event_id=1069, role=role).count() >= 3
 
 
-def test_node_and_role_details_show_their_recent_events(client, owner, lab_2008, tick_to):
+def test_node_and_role_details_show_their_recent_events(client, owner, lab_2008, after_fault):
     client.force_login(owner)
     faults.crash_node(owner, Node.objects.get(name="contoso3"))
-    tick_to(lab_2008, 6)
+    after_fault(lab_2008, 6)
     cluster = Cluster.objects.get(lab=lab_2008)
     role = Role.objects.get(name="Guest1")
     html = client.get(reverse("console:role", args=[lab_2008.pk, cluster.pk, role.pk])).content.decode()
@@ -182,20 +182,20 @@ def test_stop_and_start_the_cluster_service(make_generated_lab, owner, tick_to):
     assert Node.objects.get(pk=hv1.pk).state == "Up"
 
 
-def test_incident_timeline(client, owner, lab_2008, tick_to):
+def test_incident_timeline(client, owner, lab_2008, after_fault):
     client.force_login(owner)
     cluster = Cluster.objects.get(lab=lab_2008)
     url = reverse("console:incidents", args=[lab_2008.pk, cluster.pk])
     assert "No node of this cluster has failed" in client.get(url).content.decode()
     faults.crash_node(owner, Node.objects.get(name="contoso3"))
-    tick_to(lab_2008, 6)
-    tick_to(lab_2008, 70)
+    after_fault(lab_2008, 6)
+    after_fault(lab_2008, 70)
     html = client.get(url).content.decode()
     assert "Declared down:" in html and "t + 5.0 s" in html
     assert "<td>Guest1</td>" in html and "Running on contoso4" in html and "t + 65.0 s" in html
 
 
-def test_an_isolated_node_is_removed_and_its_roles_fail_over(r2_lab, owner, client, tick_to):
+def test_an_isolated_node_is_removed_and_its_roles_fail_over(r2_lab, owner, client, tick_to, after_fault):
     from fcm.inventory.models import ClusterNetwork, NetworkAdapter
     s1 = Node.objects.get(name="WS08R2-S1")
     # WS08R2-S2 holds the witness disk: in a one-to-one split the side that owns the witness keeps quorum.
@@ -209,7 +209,7 @@ def test_an_isolated_node_is_removed_and_its_roles_fail_over(r2_lab, owner, clie
     assert op is not None and op.kind == "node-failure"
     net = ClusterNetwork.objects.get(network__name="Public")
     assert net.state == "Down" and ClusterEvent.objects.filter(event_id=1130).exists()
-    tick_to(r2_lab, 6)
+    after_fault(r2_lab, 6)
     s1.refresh_from_db()
     assert s1.state == "Down" and s1.power_state == "On"
     role = Role.objects.get(name="vWS08-SQL01")

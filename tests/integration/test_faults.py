@@ -223,13 +223,13 @@ def test_a_role_disk_follows_the_node_that_still_sees_it(lab_2008, owner, tick_t
     assert VirtualMachine.objects.get(name="Guest1").host_node == contoso4
 
 
-def test_losing_the_witness_disk_can_cost_quorum(r2_lab, owner, tick_to):
+def test_losing_the_witness_disk_can_cost_quorum(r2_lab, owner, after_fault):
     s2 = Node.objects.get(name="WS08R2-S2")
     faults.set_disk(owner, Disk.objects.get(name="Quorum"), False)
     assert ClusterDisk.objects.get(assignment="witness").state == "Failed"
     assert Cluster.objects.get(lab=r2_lab).state == "Running"  # two node votes of three remain
     faults.crash_node(owner, s2)
-    tick_to(r2_lab, 6)
+    after_fault(r2_lab, 6)
     assert Cluster.objects.get(lab=r2_lab).state == "Down" and ids(1177).exists()
 
 
