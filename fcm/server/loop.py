@@ -41,8 +41,8 @@ async def run(runner=None, interval=TICK_S, stop=None):
             first, pending = await graded_pass()
             await push_all(first)
             await push_all(await render_pass(pending))
-        except Exception:  # keep the loop alive; the rows are still there next tick
-            log.exception("engine tick failed")
+        except Exception:  # a lab's own fault is caught in its pass (engine/health.py); this is the
+            log.exception("engine tick failed")  # last resort: keep the loop alive, the rows are still there
         await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
 
 

@@ -6,6 +6,7 @@ when something happened and never by polling pages. An objective stays
 met from the first moment it was true (the time is the grade), so a role
 that later moves on does not untick it.
 """
+import logging
 from datetime import datetime
 
 from django.db.models import Max
@@ -13,12 +14,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from fcm.engine.models import LabHealth
 from fcm.inventory.models import ClusterEvent
 from fcm.sim.objectives import ObjectiveError, by_variable_name, evaluate, substitute
 
 from . import catalogue, solution
 from .facts import lab_facts
 from .models import TimelineFrame, Trainee, TrainingSession
+
+log = logging.getLogger(__name__)
 
 
 def session_group(session_id):
@@ -75,7 +79,10 @@ def after_changes(lab_ids, now=None, emit=None):
     sessions = {}
     for trainee in trainees:
         before = trainee.met
-        grade(trainee, now)
+        try:
+            grade(trainee, now)
+        except Exception:  # one trainee's lab that cannot be read (the engine's notice says so) grades no one else's
+            log.exception("lab %s: grading failed; the trainee keeps their last grade", trainee.lab_id)
         sessions[trainee.session_id] = trainee.session
         if emit is not None and trainee.met != before:
             emit(session_group(trainee.session_id), trainee_table(trainee.session, now))
@@ -97,10 +104,13 @@ def trainee_table(session, now=None, oob=True):
         ("reset", ("training:reset", session.pk, 0)))}
     fixed = {"dashboard_url": reverse("training:dashboard", args=[session.pk]),
              "solution_url": reverse("training:solution", args=[session.pk])}
+    failing = {h.lab_id: h.notice(timezone.now()) for h in LabHealth.objects.filter(
+        lab_id__in=[t.lab_id for t in rows if t.lab_id])}
     contexts = []
     for t in rows:
         t.session = session
-        contexts.append({**row_context(t), **fixed, **{f"{name}_url": link(t.lab_id if name == "watch" else t.pk)
+        contexts.append({**row_context(t), **fixed, "lab_health": failing.get(t.lab_id, ""),
+                          **{f"{name}_url": link(t.lab_id if name == "watch" else t.pk)
                                                         for name, link in links.items()}})
     return render_to_string("training/_trainee_rows.html", {
         "session": session, "rows": contexts, "oob": oob, "now": now, "has_solution": bool(session.solution)})
