@@ -56,7 +56,7 @@ STEPS_PER_LAB_PASS = 25
 class Runner:
     def __init__(self, clock=timezone.now):
         self.clock = clock
-        self.stats = {"ticks": 0, "transitions": 0, "tick_s": 0.0, "budget_spent": 0}
+        self.stats = {"ticks": 0, "transitions": 0, "tick_s": 0.0, "budget_reached": 0}
         self._pushes_recorded_until = {}
 
     def tick(self, to=None):
@@ -145,7 +145,7 @@ class Runner:
             else:
                 stuck.add(op.pk)  # nothing due after all (another runner applied it)
         else:
-            self.stats["budget_spent"] += 1  # the rest is still due: the next tick applies it
+            self.stats["budget_reached"] += 1  # the rest is still due: the next tick applies it
 
     def _take_outbox(self, progress, held=()):
         """{lab id: {kind: object ids}} from the outbox (emptied), plus the labs with moves in progress.

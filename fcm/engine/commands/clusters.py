@@ -24,6 +24,7 @@ from ..phases import phase, sequence
 
 def start_validation(user, lab, node_names, selected=None, cluster=None):
     """Validate a Configuration: every test's result is decided now and revealed as its time passes."""
+    refuse_concurrent_validation(lab, None, cluster, node_names)  # before the work; again when it is written
     lab_facts = facts.gather_facts(lab, node_names, cluster)
     results = validation.run(lab_facts, selected, existing_cluster=cluster is not None)
     phases, _ = sequence((keys.VALIDATION_TEST, test.name, test.cost(lab_facts), "Validating", test.category)
