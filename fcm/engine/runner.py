@@ -90,13 +90,15 @@ class Runner:
         health.clear(recovered)
         held = {pk for pk, h in known.items() if pk not in passed} | set(failed)
         changes = self._take_outbox(progress, held)
+        retried = {pk: known[pk] for pk in passed if pk in known and pk not in recovered}
+        for pk in retried:  # failed while rendering: rendering is tried again (and clears it, in `render`)
+            changes.setdefault(pk, {})
         noticed = recovered | set(failed)
         graded = hooks.grade([lab_id for lab_id, kinds in changes.items() if kinds] + sorted(noticed - set(changes)),
                              now, emit)
         self.stats["ticks"] += 1
         self.stats["tick_s"] += time.perf_counter() - started
         notices = {pk: failed.get(pk) for pk in noticed}
-        retried = {pk: known[pk] for pk in passed if pk in known and pk not in recovered}
         return graded, (now, changes, progress, [key for key in graded if isinstance(key, int)], notices, retried)
 
     def labs_to_pass(self, now, known):

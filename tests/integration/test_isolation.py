@@ -218,7 +218,7 @@ def test_validations_of_other_servers_run_side_by_side_and_one_may_start_again_o
 
 
 def test_the_simulators_own_limit_of_operations_in_flight(make_generated_lab, owner):
-    lab = make_generated_lab(vms=lifecycle.MAX_OPERATIONS_PER_LAB + 5)
+    lab = make_generated_lab(nodes=6, vms=lifecycle.MAX_OPERATIONS_PER_LAB * 2)
     vms = running_vms(lab, lifecycle.MAX_OPERATIONS_PER_LAB + 1)
     shut_down(owner, vms[:-1])
     with pytest.raises(errors.SimulatorLimitError) as refused:
@@ -234,3 +234,32 @@ def test_the_simulators_own_limit_of_operations_in_flight(make_generated_lab, ow
     result = moves.request_moves(owner, [role], Operation.Kind.LIVE_MIGRATION)
     assert result.refused and "The simulator runs at most" in result.refused[0][1]
     assert Operation.objects.filter(lab=lab).count() == lifecycle.MAX_OPERATIONS_PER_LAB
+
+
+def test_a_lab_whose_fragments_fail_to_render_is_retried_and_the_others_are_rendered(
+        make_generated_lab, owner, make_runner, monkeypatch):
+    from fcm.live import fragments
+    broken, healthy = make_generated_lab(name="broken"), make_generated_lab(name="healthy")
+    shut_down(owner, running_vms(broken, 1))
+    shut_down(owner, running_vms(healthy, 1))
+    real = fragments.render_changes
+
+    def render_changes(lab, *args, **kwargs):
+        if lab.pk == broken.pk:
+            raise KeyError("no template for this row")
+        return real(lab, *args, **kwargs)
+
+    monkeypatch.setattr(fragments, "render_changes", render_changes)
+    t0 = later()
+    out = make_runner().tick(to=t0)
+    record = LabHealth.objects.get(lab=broken)
+    assert (record.stage, record.error, record.failures) == ("render", "KeyError", 1)
+    assert "The simulator could not update this lab&#x27;s consoles: KeyError" in out[broken.pk]
+    assert "vm-" in out[healthy.pk] and "lab-health" not in out[healthy.pk]
+
+    make_runner().tick(to=t0 + timedelta(seconds=1))  # retried: fails again
+    assert LabHealth.objects.get(lab=broken).failures == 2
+    monkeypatch.setattr(fragments, "render_changes", real)
+    out = make_runner().tick(to=t0 + timedelta(seconds=3))
+    assert not LabHealth.objects.filter(lab=broken).exists()
+    assert '<div id="lab-health" hx-swap-oob="true"></div>' in out[broken.pk]
