@@ -30,11 +30,14 @@ def scratch_env(prefix):
     return env
 
 
-def serve(env):
-    """`manage.py serve` (daphne + the embedded engine) on a free port, once it accepts connections."""
+def serve(env, stderr=subprocess.PIPE):
+    """`manage.py serve` (daphne + the embedded engine) on a free port, once it accepts connections.
+
+    A server that logs much (a bench that makes it fail on purpose) needs `stderr` to be a file: an
+    unread pipe fills and blocks it."""
     port = free_port()
     server = subprocess.Popen([sys.executable, "manage.py", "serve", "--no-link", "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()

@@ -55,7 +55,7 @@ def test_a_lab_whose_clock_overflows_fails_alone_and_the_others_advance_in_the_s
     broken_op.refresh_from_db()
     assert healthy_op.state == "completed"
     assert VirtualMachine.objects.get(pk=healthy_op.virtual_machine_id).state == VirtualMachine.State.OFF
-    assert broken_op.state == "running"  # untouched: its pass was rolled back, not half applied
+    assert broken_op.state == "running"  # untouched: its pass stopped at its first step
     record = LabHealth.objects.get(lab=broken)
     assert record.error == "OverflowError" and record.failures == 1 and record.stage == "pass"
     assert not LabHealth.objects.filter(lab=healthy).exists()
