@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
-from django.db import transaction
 from django.utils import timezone
 
 from fcm.inventory.models import Lab, Replication
@@ -177,9 +176,8 @@ class Runner:
         for lab in Lab.objects.filter(pk__in=set(changes) | set(notices)).order_by("pk"):
             pushes = {}
             if lab.pk in changes:
-                try:
-                    with transaction.atomic():
-                        pushes = hooks.render(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ()))
+                try:  # reads only: no transaction (on SQLite one would take the write lock)
+                    pushes = hooks.render(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ()))
                 except Exception as exc:
                     pushes = {}
                     notices[lab.pk] = health.record_failure(lab.pk, LabHealth.Stage.RENDER, exc, now,
