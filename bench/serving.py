@@ -30,12 +30,15 @@ def scratch_env(prefix):
     return env
 
 
-def serve(env, *extra):
+def serve(env, *extra, stderr=subprocess.PIPE):
     """`manage.py serve` (daphne + the embedded engine, unless `extra` says --no-engine) on a free port,
-    once it accepts connections."""
+    once it accepts connections.
+
+    A server that logs much (a bench that makes it fail on purpose) needs `stderr` to be a file: an
+    unread pipe fills and blocks it."""
     port = free_port()
     server = subprocess.Popen([sys.executable, "manage.py", "serve", "--no-link", "--port", str(port), *extra],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()

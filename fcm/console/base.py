@@ -20,6 +20,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
+from django.utils import timezone
 from django.views import View
 from django_htmx.http import HttpResponseClientRefresh, retarget
 
@@ -204,6 +205,7 @@ class ConsolePage:
         context.setdefault("selected", self.selected)
         context["may_simulate"] = self.lab.may_simulate(request.user)
         context.update(training.console_context(self.lab, request.user))
+        context["lab_health_notice"] = selectors.lab_health_notice(self.lab, timezone.now())
         context["action_groups"] = [] if context["read_only"] else menus.in_version(
             self.action_groups(context), self.cluster.version if self.cluster else context["console_version"])
         context["can_control_clock"] = not context["read_only"] and not context.get("trainer_clock")

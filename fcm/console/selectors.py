@@ -12,9 +12,15 @@ from fcm.inventory.models import (
     Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Disk, DiskPath, Domain, Lab, NetworkAdapter,
     Node, PreferredOwner, RecoveryPoint, ReplicaServer, Replication, Resource, Role, VirtualMachine, WanLink,
 )
-from fcm.engine.models import ValidationReport
+from fcm.engine.models import LabHealth, ValidationReport
 from fcm.sim import versions
 from fcm.sim import servers as server_rules
+
+
+def lab_health_notice(lab, now):
+    """The notice a console shows while the engine cannot advance `lab` ("" when it runs)."""
+    record = LabHealth.objects.filter(lab=lab).first()
+    return record.notice(now) if record else ""
 
 
 def labs_for(user):

@@ -79,3 +79,12 @@ class ServerError(EngineError):
     def __init__(self, message, field=None):
         super().__init__(message)
         self.field = field
+
+
+class SimulatorLimitError(EngineError):
+    """A request beyond what the simulator itself allows (not a limit of the product it simulates):
+    the message names it as the simulator's own, so a trainee does not learn it as Windows behaviour."""
+
+
+class ValidationRunningError(EngineError):
+    """Validate a Configuration while a run over the same cluster or servers has not finished."""

@@ -6,14 +6,54 @@ handler's (fcm/engine/registry.py). Every step commits the change with its
 Outbox row, and claims its transition with a conditional UPDATE, so two
 runners never apply one step twice and a restart resumes from the rows.
 """
+import contextvars
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 
+from fcm.inventory.models import Lab
+
 from . import registry
-from .errors import EngineError
+from .errors import EngineError, SimulatorLimitError
 from .models import Operation
 from .outbox import mark_nodes, mark_operation, mark_role
+
+
+#: Operations one lab may hold in flight (queued or running) at once. Not a Windows limit: the
+#: simulator's own, so that one lab cannot fill the engine every lab shares (150 validations begun
+#: in one lab once took every lab's tick from 12 ms to seconds). A class exercise needs a handful;
+#: draining a node of 40 VMs queues 40, which still fits.
+MAX_OPERATIONS_PER_LAB = 50
+
+_engine_acting = contextvars.ContextVar("engine_acting", default=False)
+
+
+@contextmanager
+def engine_pass():
+    """Inside it, the engine applies the simulation's own consequences (a failover after a crash,
+    a failback, a replication cycle): the simulator's limit never refuses those, only users' requests."""
+    token = _engine_acting.set(True)
+    try:
+        yield
+    finally:
+        _engine_acting.reset(token)
+
+
+def admit(lab):
+    """Refuse a user's request that would put more than MAX_OPERATIONS_PER_LAB operations in flight in `lab`.
+
+    Called inside the transaction that creates the operation; on PostgreSQL the lab's row is locked
+    there, so two requests at once cannot both take the last place (SQLite writes one at a time)."""
+    if _engine_acting.get():
+        return
+    Lab.objects.select_for_update().filter(pk=lab.pk).exists()
+    in_flight = Operation.objects.filter(lab=lab, state__in=Operation.ACTIVE).count()
+    if in_flight >= MAX_OPERATIONS_PER_LAB:
+        raise SimulatorLimitError(
+            f"The simulator runs at most {MAX_OPERATIONS_PER_LAB} operations at once in one lab, and "
+            f"{in_flight} are queued or running in this lab. Wait for some to finish, then try again. "
+            "(This is a limit of the simulator, not of Windows Server.)")
 
 
 def make_plan(phases, summary, **extra):
@@ -33,6 +73,7 @@ def begin(lab, kind, plan, *, sim_now=None, prepare=None, conflict=None, **field
     sim_now = sim_now or lab.sim_now()
     try:
         with transaction.atomic():
+            admit(lab)
             op = Operation.objects.create(lab=lab, kind=kind, state=Operation.State.RUNNING, queued_at=sim_now,
                                           started_at=sim_now, next_due_at=sim_now, plan=plan, **fields)
             if prepare is not None:

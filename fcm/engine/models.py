@@ -6,6 +6,7 @@ killed process loses nothing: the runner carries on from what the rows say.
 Percent completed is derived from the plan and the lab's clock, never
 written per tick.
 """
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -227,3 +228,42 @@ class LabLease(models.Model):
     #: Blank: given up (or never held).
     engine_id = models.CharField(max_length=120, blank=True, db_index=True)
     expires_at = models.DateTimeField(help_text="Wall time")
+
+
+class LabHealth(models.Model):
+    """A lab whose engine pass fails: what failed, since when, how often, and when it is tried again.
+
+    One lab's fault must not stall the others: the runner catches it for that lab alone, writes this
+    row and skips the lab until `retry_at` (back-off doubling per failure, fcm.engine.health). The
+    row is deleted when the lab passes again; while it exists the lab's consoles and its trainer's
+    dashboard show the notice. Times are wall times (the lab's own clock may be what fails).
+    """
+
+    class Stage(models.TextChoices):
+        PASS = "pass", "advancing the lab"
+        RENDER = "render", "updating the lab's consoles"
+
+    lab = models.OneToOneField("inventory.Lab", primary_key=True, on_delete=models.CASCADE, related_name="health")
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.PASS)
+    #: The exception's class and its first line, as logged.
+    error = models.CharField(max_length=100)
+    message = models.CharField(max_length=300, blank=True)
+    failures = models.PositiveIntegerField(default=1)
+    first_failed_at = models.DateTimeField()
+    failed_at = models.DateTimeField()
+    retry_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"lab {self.lab_id}: {self.error} ({self.failures} failures)"
+
+    def retry_in_s(self, now):
+        """Whole seconds until the next try (0 when it is due)."""
+        return max(0, math.ceil((self.retry_at - now).total_seconds()))
+
+    def notice(self, now):
+        """The sentence the lab's consoles and the trainer's dashboard show (escaped where shown)."""
+        what = f"{self.error}: {self.message}" if self.message else self.error
+        done = "advance this lab" if self.stage == self.Stage.PASS else "update this lab's consoles"
+        tries = f" (failed {self.failures} times so far)" if self.failures > 1 else ""
+        return (f"The simulator could not {done}: {what.rstrip('.')}. It retries in {self.retry_in_s(now)} s"
+                f"{tries}; the other labs keep running.")

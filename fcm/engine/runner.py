@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from fcm.inventory.models import Lab, Replication
 
-from . import lifecycle
+from . import health, lifecycle
 from .effects.replication import run_due_cycles
 from .leases import Leases
-from .models import Operation, Outbox
+from .models import LabHealth, Operation, Outbox
 
 
 
@@ -32,13 +32,25 @@ class Hooks:
     #: render(lab, {outbox kind: object ids}, sim now, roles in progress) -> {push key: HTML}: the lab's
     #: consoles' fragments (key: the lab id), and any other consoles this lab's changes concern.
     render: Callable = lambda lab, changes, sim_now, progress: {}
+    #: notice(lab, LabHealth or None, wall now) -> HTML: the lab's failure notice for its consoles
+    #: (None: it passes again, the notice goes).
+    notice: Callable = lambda lab, record, now: ""
 
 
 hooks = Hooks()
 
 
-def register_hooks(*, grade, render):
-    hooks.grade, hooks.render = grade, render
+def register_hooks(*, grade, render, notice):
+    hooks.grade, hooks.render, hooks.notice = grade, render, notice
+
+
+#: Steps (`lifecycle.advance` calls that applied something) one lab's pass may take in one tick.
+#: Work beyond it waits for the next tick (it is still due, so it is applied then, in the same
+#: order): one busy lab is late rather than every lab. A live migration is a handful of steps and
+#: a class exercise a few operations at a time; 50 validations in flight at x60 need a few hundred
+#: steps a second, which this lets one lab take at 4 ticks a second while its pass stays within a
+#: few tens of milliseconds (a step is 1-2 ms on SQLite).
+STEPS_PER_LAB_PASS = 25
 
 
 class Runner:
@@ -46,7 +58,7 @@ class Runner:
         self.clock = clock
         #: Which labs this engine works (every lab, unless engines share them by lease: fcm.engine.leases).
         self.leases = Leases(engine_id, enabled=leases)
-        self.stats = {"ticks": 0, "transitions": 0, "tick_s": 0.0}
+        self.stats = {"ticks": 0, "transitions": 0, "tick_s": 0.0, "budget_reached": 0}
         self._pushes_recorded_until = {}
 
     def tick(self, to=None):
@@ -65,31 +77,67 @@ class Runner:
         `emit(key, html)` pushes at once (an objective met: see grading.after_changes)."""
         started = time.perf_counter()
         now = to or self.clock()
-        active_labs = set(Operation.objects.filter(state__in=Operation.ACTIVE)
-                          .values_list("lab_id", flat=True).distinct())
-        active_labs |= set(Replication.objects.filter(state=Replication.State.REPLICATING, paused=False)
-                           .values_list("lab_id", flat=True).distinct())
-        held = self.leases.hold(active_labs, self.clock())
-        if held is not None:
-            active_labs &= held
-        progress = {}
-        for lab in Lab.objects.filter(pk__in=active_labs):
-            sim_now = lab.sim_now(now)
-            lifecycle.start_queued(lab, sim_now)
-            self._apply_due(lab, sim_now)
-            run_due_cycles(lab, sim_now)
-            if lab.speed > 0:
-                progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING,
-                                                                role__isnull=False)
-                                       .values_list("role_id", flat=True))
-        changes = self._take_outbox(progress, held)
-        graded = hooks.grade([lab_id for lab_id, kinds in changes.items() if kinds], now, emit)
+        known = health.failing()
+        progress, passed, failed = {}, set(), {}
+        labs, leased = self.labs_to_pass(now, known)
+        for lab in labs:
+            # Each step of a lab's share commits on its own (with its outbox row), as a step always
+            # has: a failure leaves the lab at its last whole step, and no transaction spans the
+            # share (on SQLite it would hold the one write lock while the lab is only read).
+            try:
+                with lifecycle.engine_pass():
+                    self.lab_pass(lab, now, progress)
+            except Exception as exc:  # that lab's fault alone: the others keep their pace
+                progress.pop(lab.pk, None)
+                failed[lab.pk] = health.record_failure(lab.pk, LabHealth.Stage.PASS, exc, now, known.get(lab.pk))
+            else:
+                passed.add(lab.pk)
+        recovered = {pk for pk in passed if pk in known and known[pk].stage == LabHealth.Stage.PASS}
+        health.clear(recovered)
+        held = {pk for pk, h in known.items() if pk not in passed} | set(failed)
+        changes = self._take_outbox(progress, held, leased)
+        retried = {pk: known[pk] for pk in passed if pk in known and pk not in recovered}
+        for pk in retried:  # failed while rendering: rendering is tried again (and clears it, in `render`)
+            changes.setdefault(pk, {})
+        noticed = recovered | set(failed)
+        graded = hooks.grade([lab_id for lab_id, kinds in changes.items() if kinds] + sorted(noticed - set(changes)),
+                             now, emit)
         self.stats["ticks"] += 1
         self.stats["tick_s"] += time.perf_counter() - started
-        return graded, (now, changes, progress, [key for key in graded if isinstance(key, int)])
+        notices = {pk: failed.get(pk) for pk in noticed}
+        return graded, (now, changes, progress, [key for key in graded if isinstance(key, int)], notices, retried)
+
+    def labs_to_pass(self, now, known):
+        """The labs this pass advances: those with operations in flight or replication under way, and
+        those retried after a failure; not those waiting for their retry time, nor (engines sharing the
+        labs) those another engine holds. Returns (the labs, the lab ids this engine holds or None: all)."""
+        # order_by(): without it DISTINCT also covers the ordering columns (one row per operation).
+        active_labs = set(Operation.objects.filter(state__in=Operation.ACTIVE).order_by()
+                          .values_list("lab_id", flat=True).distinct())
+        active_labs |= set(Replication.objects.filter(state=Replication.State.REPLICATING, paused=False)
+                           .order_by().values_list("lab_id", flat=True).distinct())
+        waiting = {pk for pk, h in known.items() if h.retry_at > now}
+        candidates = (active_labs | set(known)) - waiting
+        leased = self.leases.hold(candidates, self.clock())
+        if leased is not None:
+            candidates &= leased
+        return Lab.objects.filter(pk__in=candidates).order_by("pk"), leased
+
+    def lab_pass(self, lab, now, progress):
+        """One lab's share of the pass: start what the queue allows, apply what is due (within the
+        budget), run its due replication cycles, and note its roles in progress."""
+        sim_now = lab.sim_now(now)
+        lifecycle.start_queued(lab, sim_now)
+        self._apply_due(lab, sim_now)
+        run_due_cycles(lab, sim_now)
+        if lab.speed > 0:
+            progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING,
+                                                            role__isnull=False)
+                                   .values_list("role_id", flat=True))
 
     def _apply_due(self, lab, sim_now):
-        """Apply due transitions in sim-time order across operations, one step at a time.
+        """Apply due transitions in sim-time order across operations, one step at a time, at most
+        STEPS_PER_LAB_PASS steps (what is left stays due and the next tick carries on).
 
         An operation is advanced only up to the next operation's due time, so
         that effects (and their events) happen in the order a continuously
@@ -104,7 +152,7 @@ class Runner:
                  .select_related("lab", "role__cluster", "virtual_machine__host_node", "source_node",
                                  "target_node", "target_disk__disk"))
         stuck = set()
-        while True:
+        for _ in range(STEPS_PER_LAB_PASS):
             heads = list(due.exclude(pk__in=stuck).values_list("pk", "next_due_at")[:2])
             if not heads:
                 return
@@ -117,13 +165,16 @@ class Runner:
                 self.stats["transitions"] += 1
             else:
                 stuck.add(op.pk)  # nothing due after all (another runner applied it)
+        else:
+            self.stats["budget_reached"] += 1  # the rest is still due: the next tick applies it
 
-    def _take_outbox(self, progress, held=None):
+    def _take_outbox(self, progress, held=(), leased=None):
         """{lab id: {kind: object ids}} from the outbox (emptied), plus the labs with moves in progress.
 
-        `held`: only these labs' rows (the labs this engine holds), or None for every lab."""
-        rows = Outbox.objects.all() if held is None else Outbox.objects.filter(lab_id__in=held)
-        rows = list(rows.values_list("pk", "lab_id", "kind", "object_id"))
+        A failing lab's rows (`held`) stay: its consoles get them once it passes again. `leased`: only
+        these labs' rows (the labs this engine holds), or None for every lab."""
+        rows = Outbox.objects.all() if leased is None else Outbox.objects.filter(lab_id__in=leased)
+        rows = list(rows.exclude(lab_id__in=held).values_list("pk", "lab_id", "kind", "object_id"))
         if rows:
             Outbox.objects.filter(pk__in=[r[0] for r in rows]).delete()
         changes = {}
@@ -134,14 +185,34 @@ class Runner:
         return changes
 
     def render(self, pending):
-        """Second half of a pass: the consoles' fragments for what changed."""
+        """Second half of a pass: the consoles' fragments for what changed, and the failure notices of
+        the labs whose health changed. A lab whose rendering fails is recorded as failing (at the
+        render stage) and the others are still rendered."""
         started = time.perf_counter()
-        now, changes, progress, graded_labs = pending
+        now, changes, progress, graded_labs, notices, retried = pending
         out = {}
-        for lab in Lab.objects.filter(pk__in=changes):
-            for key, html in hooks.render(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ())).items():
+        rendered = set()
+        for lab in Lab.objects.filter(pk__in=set(changes) | set(notices)).order_by("pk"):
+            pushes = {}
+            if lab.pk in changes:
+                try:  # reads only: no transaction (on SQLite one would take the write lock)
+                    pushes = hooks.render(lab, changes[lab.pk], lab.sim_now(now), progress.get(lab.pk, ()))
+                except Exception as exc:
+                    pushes = {}
+                    notices[lab.pk] = health.record_failure(lab.pk, LabHealth.Stage.RENDER, exc, now,
+                                                            retried.get(lab.pk))
+                else:
+                    rendered.add(lab.pk)
+            if lab.pk in notices:
+                pushes[lab.pk] = pushes.get(lab.pk, "") + hooks.notice(lab, notices[lab.pk], now)
+            for key, html in pushes.items():
                 if html:
                     out[key] = out.get(key, "") + html
+        recovered = {pk for pk in rendered if pk in retried}
+        if recovered:  # a lab that failed while rendering recovers once it renders again
+            health.clear(recovered)
+            for lab in Lab.objects.filter(pk__in=recovered):
+                out[lab.pk] = out.get(lab.pk, "") + hooks.notice(lab, None, now)
         self._record_pushes(set(out) | set(graded_labs))
         self.stats["tick_s"] += time.perf_counter() - started
         return out

@@ -24,6 +24,11 @@ def render_pushes(lab, changes, sim_now, progress_role_ids=()):
     return out
 
 
+def render_notice(lab, record, now):
+    """The lab's failure notice for its consoles (`record` None: the lab runs again, the notice goes)."""
+    return render_to_string("console/_lab_health.html", {"notice": record.notice(now) if record else "", "oob": True})
+
+
 def render_changes(lab, changes, sim_now, progress_role_ids=()):
     """`changes` come from the outbox (render in full); roles only in
     `progress_role_ids` are moving and get the light progress pieces.

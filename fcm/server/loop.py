@@ -36,20 +36,23 @@ async def run(runner=None, interval=TICK_S, stop=None):
     graded_pass = database_sync_to_async(_closing(lambda: runner.tick_graded(emit=emit)))
     render_pass = database_sync_to_async(_closing(runner.render))
     while stop is None or not stop.is_set():
-        began = time.monotonic()
+        began, tick_at = time.monotonic(), time.time()
         try:
             first, pending = await graded_pass()
-            await push_all(first)
-            await push_all(await render_pass(pending))
-        except Exception:  # keep the loop alive; the rows are still there next tick
-            log.exception("engine tick failed")
+            await push_all(first, tick_at)
+            await push_all(await render_pass(pending), tick_at)
+        except Exception:  # a lab's own fault is caught in its pass (engine/health.py); this is the
+            log.exception("engine tick failed")  # last resort: keep the loop alive, the rows are still there
         await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
 
 
-async def push_all(out):
+async def push_all(out, tick_at=None):
     # The commit time rides along as an HTML comment (htmx ignores it):
-    # it lets a console, or bench/ws_fanout.py, measure push latency.
+    # it lets a console, or bench/ws_fanout.py, measure push latency; the
+    # time the tick began lets bench/neighbours.py see a tick that one lab slowed.
     stamp = f"<!--fcm-commit {time.time():.6f}-->"
+    if tick_at is not None:
+        stamp += f"<!--fcm-tick {tick_at:.6f}-->"
     for key, html in out.items():
         await push(key, stamp + html)
 

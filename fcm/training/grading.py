@@ -7,6 +7,7 @@ met from the first moment it was true (the time is the grade), so a role
 that later moves on does not untick it.
 """
 import json
+import logging
 from datetime import datetime
 
 from django.db.models import Max
@@ -14,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from fcm.engine.models import LabHealth
 from fcm.inventory.models import ClusterEvent
 from fcm.sim.objectives import ObjectiveError, by_variable_name, evaluate, substitute
 
@@ -24,6 +26,8 @@ from .models import JoinRefusal, TimelineFrame, Trainee, TrainingSession
 
 #: Refused join attempts the dashboard lists (the count covers them all).
 REFUSALS_SHOWN = 5
+
+log = logging.getLogger(__name__)
 
 
 def session_group(session_id):
@@ -80,7 +84,10 @@ def after_changes(lab_ids, now=None, emit=None):
     sessions = {}
     for trainee in trainees:
         before = trainee.met
-        grade(trainee, now)
+        try:
+            grade(trainee, now)
+        except Exception:  # one trainee's lab that cannot be read (the engine's notice says so) grades no one else's
+            log.exception("lab %s: grading failed; the trainee keeps their last grade", trainee.lab_id)
         sessions[trainee.session_id] = trainee.session
         if emit is not None and trainee.met != before:
             emit(session_group(trainee.session_id), trainee_table(trainee.session, now))
@@ -123,10 +130,12 @@ def trainee_table(session, now=None, oob=True):
     fixed = {"dashboard_url": reverse("training:dashboard", args=[session.pk]),
              "solution_url": reverse("training:solution", args=[session.pk])}
     has_solution = bool(session.solution)
+    failing = {h.lab_id: h.notice(timezone.now()) for h in LabHealth.objects.filter(
+        lab_id__in=[t.lab_id for t in rows if t.lab_id])}
 
     def context(t):
-        row = {**row_context(t), **fixed, **{f"{name}_url": link(t.lab_id if name == "watch" else t.pk)
-                                             for name, link in links.items()}}
+        row = {**row_context(t), **fixed, "lab_health": failing.get(t.lab_id, ""),
+               **{f"{name}_url": link(t.lab_id if name == "watch" else t.pk) for name, link in links.items()}}
         return {"row": row, "session": session, "has_solution": has_solution}
 
     session_key = json.dumps([session.pk, session.is_open, has_solution, session.objectives, fixed,
@@ -134,7 +143,8 @@ def trainee_table(session, now=None, oob=True):
     html = []
     for t in rows:
         t.session = session
-        html.append(rows_store.row_html(t, session_key, context))
+        # The lab's failure notice is not a field of the trainee: it is part of what the row is drawn from.
+        html.append(rows_store.row_html(t, session_key + failing.get(t.lab_id, ""), context))
     return render_to_string("training/_trainee_rows.html", {
         "session": session, "row_html": html, "oob": oob, "now": now, "has_solution": has_solution})
 

@@ -13,7 +13,7 @@ from fcm.inventory.models import (
 from fcm.sim import validation
 
 from .. import facts, lifecycle
-from ..errors import MembershipError, StorageError
+from ..errors import MembershipError, StorageError, ValidationRunningError
 from ..events import log_event
 from ..models import Operation, Outbox, ValidationReport
 from ..outbox import mark
@@ -24,6 +24,7 @@ from ..phases import phase, sequence
 
 def start_validation(user, lab, node_names, selected=None, cluster=None):
     """Validate a Configuration: every test's result is decided now and revealed as its time passes."""
+    refuse_concurrent_validation(lab, None, cluster, node_names)  # before the work; again when it is written
     lab_facts = facts.gather_facts(lab, node_names, cluster)
     results = validation.run(lab_facts, selected, existing_cluster=cluster is not None)
     phases, _ = sequence((keys.VALIDATION_TEST, test.name, test.cost(lab_facts), "Validating", test.category)
@@ -32,6 +33,7 @@ def start_validation(user, lab, node_names, selected=None, cluster=None):
     reports = []
 
     def attach_report(op):
+        refuse_concurrent_validation(lab, op, cluster, lab_facts.names)
         report = ValidationReport.objects.create(
             lab=lab, cluster=cluster, operation=op, created_by=user, nodes=list(lab_facts.names),
             version_order=lab_facts.version_order, started_at=sim_now,
@@ -47,6 +49,25 @@ def start_validation(user, lab, node_names, selected=None, cluster=None):
                          sim_now=sim_now, prepare=attach_report, cluster=cluster, requested_by=user,
                          was_running=False)
     return op, reports[0]
+
+
+def refuse_concurrent_validation(lab, op, cluster, names):
+    """One validation run per cluster, or per server, at a time, as Windows allows.
+
+    Checked in the transaction that creates `op` (after the lab's row is locked, lifecycle.admit),
+    so of two runs started at once the second is refused."""
+    running = (ValidationReport.objects.filter(lab=lab, operation__state__in=Operation.ACTIVE)
+               .exclude(operation=op).values_list("cluster_id", "nodes"))
+    for cluster_id, nodes in running:
+        if cluster is not None and cluster_id == cluster.pk:
+            raise ValidationRunningError(
+                f"A validation of {cluster.name} is already running. Wait for it to finish, or cancel it "
+                "in its Validating page, then run Validate a Configuration again.")
+        shared = sorted(set(nodes) & set(names))
+        if shared:
+            raise ValidationRunningError(
+                f"A validation that includes {', '.join(shared)} is already running. Wait for it to finish, "
+                "or cancel it in its Validating page, then run Validate a Configuration again.")
 
 
 # -- Create Cluster --------------------------------------------------------------

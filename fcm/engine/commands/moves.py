@@ -32,6 +32,7 @@ def request_storage_move(user, role, target_disk):
                         f"{vm.name} needs {needed // 2**30} GB.")
     try:
         with transaction.atomic():
+            lifecycle.admit(cluster.lab)
             op = Operation.objects.create(
                 lab=cluster.lab, kind=Operation.Kind.STORAGE_MIGRATION, role=role, virtual_machine=vm,
                 source_node=vm.host_node,

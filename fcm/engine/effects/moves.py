@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Resource, Role, VirtualMachine
 
 from .. import lifecycle, planning
-from ..errors import MoveError
+from ..errors import MoveError, SimulatorLimitError
 from ..events import HA_SOURCE, log_event
 from ..models import Operation
 from ..outbox import mark_nodes, mark_role
@@ -48,6 +48,7 @@ def request_moves(user, roles, kind, target=None, sim_now=None):
                         raise MoveError(f"No node can host {vm.name} now: every other node is down, paused, "
                                         "short of memory or cannot reach its storage.")
                 planning.check_target(role, kind, chosen)
+                lifecycle.admit(lab)
                 op = Operation.objects.create(
                     lab=lab, kind=kind, role=role, virtual_machine=vm, source_node=vm.host_node,
                     target_node=chosen, requested_by=user, was_running=vm.is_running,
@@ -58,6 +59,8 @@ def request_moves(user, roles, kind, target=None, sim_now=None):
             result.started.append(op)
         except IntegrityError:
             result.refused.append((role, f"{role.name} is already being moved."))
+        except SimulatorLimitError as exc:
+            result.refused.append((role, str(exc)))
         except MoveError as exc:
             result.refused.append((role, str(exc)))
             if kind == LIVE and vm is not None and role.cluster.version.live_migration:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engine', '0013_outbox_vm'),
+        ('engine', '0014_lab_health'),
         ('inventory', '0010_server_admin'),
     ]
 
