@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from fcm.engine.commands import properties
 from fcm.engine.effects.servers import FEATURE_FIELDS
 from fcm.engine.clock import CLOCK_SPEEDS
+from fcm.inventory.ids import whole_number, whole_numbers
 from fcm.inventory.models import Cluster, ClusterEvent, ReplicaServer, Role
 from fcm.sim import networks as netsim
 from fcm.sim import servers as server_rules
@@ -16,18 +17,6 @@ class SearchForm(forms.Form):
     """The search box above every list: a case-insensitive name filter."""
 
     q = forms.CharField(required=False, max_length=100, strip=True, label="Search")
-
-
-def whole_number(text):
-    """A whole number posted as digits 0-9 (at most 18 of them, what a row id can be); None for
-    anything else. (str.isdigit alone lets through '²', which int() refuses.)"""
-    text = (text or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
-
-
-def whole_numbers(texts):
-    """The whole numbers among `texts`, in order (the rest dropped)."""
-    return [n for n in map(whole_number, texts) if n is not None]
 
 
 def _parse_event_ids(value):

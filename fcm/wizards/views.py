@@ -10,6 +10,7 @@ from django.views import View
 from fcm.engine.commands.moves import cancel_validation
 from fcm.engine.errors import EngineError
 from fcm.engine.models import Operation, ValidationReport
+from fcm.inventory.ids import whole_number
 from fcm.inventory.models import Cluster, Lab
 
 from .models import PhaseStatus, WizardDraft
@@ -38,16 +39,24 @@ class WizardView(LoginRequiredMixin, View):
         else:
             self.draft = None
             kind = kwargs["kind"]
-            cluster_id = request.GET.get("cluster") or request.POST.get("cluster")
-            cluster = get_object_or_404(Cluster, lab=self.lab, pk=cluster_id) if cluster_id else None
-            subject = request.GET.get("subject") or request.POST.get("subject")
-            subject = int(subject) if subject and str(subject).isdigit() else None
+            cluster = self.cluster_named(request.GET.get("cluster") or request.POST.get("cluster"))
+            subject = whole_number(request.GET.get("subject") or request.POST.get("subject"))
         if kind not in WIZARDS or (kind in CLUSTER_WIZARDS and cluster is None):
             raise Http404("No such wizard.")
         self.wizard = WIZARDS[kind](self.lab, request.user, cluster, subject)
         if getattr(self.wizard, "needs_subject", False) and self.wizard.vm is None:
             raise Http404("Start this wizard from a virtual machine.")
         return super().dispatch(request, *args, **kwargs)
+
+    def cluster_named(self, value):
+        """The cluster a start URL names (?cluster=), or None when it names none; a 404 for anything else."""
+        if not value:
+            return None
+        pk = whole_number(value)
+        cluster = Cluster.objects.filter(lab=self.lab, pk=pk).first() if pk is not None else None
+        if cluster is None:
+            raise Http404("No such cluster in this lab.")
+        return cluster
 
     def current(self):
         return self.wizard.step(self.draft.step) if self.draft else self.wizard.visible_steps(None)[0]
