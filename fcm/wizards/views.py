@@ -33,7 +33,10 @@ class WizardView(LoginRequiredMixin, View):
             return self.handle_no_permission()
         self.lab = lab_for(request, kwargs["lab"])
         if "draft" in kwargs:
-            self.draft = get_object_or_404(WizardDraft, pk=kwargs["draft"], lab=self.lab, user=request.user)
+            self.draft = WizardDraft.objects.filter(pk=kwargs["draft"], lab=self.lab, user=request.user).first()
+            if self.draft is None:
+                raise Http404("This run of the wizard is over (closed, or started again in another window): "
+                              "start it again from the Actions pane.")
             kind, cluster = self.draft.kind, self.draft.cluster
             subject = self.draft.data.get("subject")
         else:
@@ -75,9 +78,9 @@ class WizardView(LoginRequiredMixin, View):
         if step.key == self.wizard.progress_step:
             return self.render(step)
         if self.draft is None:
-            self.draft = WizardDraft(lab=self.lab, user=request.user, kind=self.wizard.kind,
-                                     cluster=self.wizard.cluster, step=step.key,
-                                     data={"subject": self.wizard.subject} if self.wizard.subject else {})
+            self.draft = WizardDraft.objects.start(
+                lab=self.lab, user=request.user, kind=self.wizard.kind, cluster=self.wizard.cluster, step=step.key,
+                data={"subject": self.wizard.subject} if self.wizard.subject else {})
         if action == "previous":
             prev = self.wizard.neighbour(self.draft, step.key, -1)
             self.draft.step = prev or step.key
@@ -107,8 +110,8 @@ class WizardView(LoginRequiredMixin, View):
 
     def handoff(self, kind, data, step_key):
         """Continue in another wizard (Validation Warning -> Validate; Summary -> Create Cluster)."""
-        self.draft = WizardDraft.objects.create(lab=self.lab, user=self.request.user, kind=kind,
-                                                step=step_key, data=data)
+        self.draft = WizardDraft.objects.start(lab=self.lab, user=self.request.user, kind=kind, step=step_key,
+                                               data=data)
         self.wizard = WIZARDS[kind](self.lab, self.request.user, None)
         return self.render(self.wizard.step(step_key))
 
