@@ -5,6 +5,14 @@ import fcm.inventory.ranges
 from django.db import migrations, models
 
 
+def clamp_clock_speeds(apps, schema_editor):
+    """A lab saved with a clock faster than 60 x (the admin form took 1e300) or below 0 stops at the nearest
+    end of the range, so its clock reads again."""
+    Lab = apps.get_model("inventory", "Lab")
+    Lab.objects.filter(speed__gt=60).update(speed=60)
+    Lab.objects.filter(speed__lt=0).update(speed=0)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -12,6 +20,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(clamp_clock_speeds, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='disk',
             name='size_bytes',
