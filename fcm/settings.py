@@ -24,18 +24,31 @@ def _env_bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key():
+def _secret_key(var_dir=VAR_DIR):
     """SECRET_KEY from the environment, else one generated once into var/.
 
-    A key generated at every start would log everybody out on a restart.
+    A key generated at every start would log everybody out on a restart. The file is written
+    readable by its owner only from its first byte (a temporary file created 0600, then linked
+    into place), so no other user can read it in between, and two processes starting at once
+    keep one key: the first link wins, the other reads the winner's.
     """
     key = os.environ.get("SECRET_KEY")
     if key:
         return key
-    path = VAR_DIR / "secret_key"
+    path = Path(var_dir) / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(50))
+            try:
+                os.link(temporary, path)  # fails if another process put its key there first
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()
 
 

@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from fcm.engine.commands import properties
 from fcm.engine.effects.servers import FEATURE_FIELDS
 from fcm.engine.clock import CLOCK_SPEEDS
-from fcm.inventory.models import Cluster, ClusterEvent, ReplicaServer, Role
+from fcm.inventory.ids import whole_number, whole_numbers
+from fcm.inventory.models import Cluster, ClusterEvent, ReplicaAuthorization, ReplicaServer, Role
+from fcm.sim import names as server_names
 from fcm.sim import networks as netsim
 from fcm.sim import servers as server_rules
 
@@ -16,18 +18,6 @@ class SearchForm(forms.Form):
     """The search box above every list: a case-insensitive name filter."""
 
     q = forms.CharField(required=False, max_length=100, strip=True, label="Search")
-
-
-def whole_number(text):
-    """A whole number posted as digits 0-9 (at most 18 of them, what a row id can be); None for
-    anything else. (str.isdigit alone lets through '²', which int() refuses.)"""
-    text = (text or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
-
-
-def whole_numbers(texts):
-    """The whole numbers among `texts`, in order (the rest dropped)."""
-    return [n for n in map(whole_number, texts) if n is not None]
 
 
 def _parse_event_ids(value):
@@ -247,11 +237,18 @@ class RecoveryPointForm(forms.Form):
         return self.points[pk]
 
 
+#: The most rows "Allow replication from the specified servers" keeps: a wildcard (*.contoso.com) covers a domain.
+MAX_AUTHORIZED = 100
+_AUTHORIZED_FIELDS = {f.name: f.max_length for f in ReplicaAuthorization._meta.fields if f.max_length}
+
+
 class ReplicaServerForm(forms.ModelForm):
     """Replication Settings (a broker) / Replication Configuration (a server)."""
 
     authorized = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        # No max_length: the count of rows is the limit people meet (and each row's fields have theirs); the
+        # request itself is bounded by DATA_UPLOAD_MAX_MEMORY_SIZE.
         label="Allow replication from the specified servers (one per line: primary server, storage location, "
               "trust group)")
 
@@ -260,17 +257,27 @@ class ReplicaServerForm(forms.ModelForm):
         fields = list(properties.REPLICA_SERVER_SETTINGS)
 
     def clean_authorized(self):
+        lines = [(n, line) for n, line in enumerate(self.cleaned_data["authorized"].splitlines(), start=1)
+                 if line.strip()]
+        if len(lines) > MAX_AUTHORIZED:
+            raise forms.ValidationError(
+                f"At most {MAX_AUTHORIZED} primary servers (this list has {len(lines)}): allow a whole domain "
+                "with a wildcard, e.g. *.contoso.com.")
         rows = []
-        for n, line in enumerate(self.cleaned_data["authorized"].splitlines(), start=1):
-            if not line.strip():
-                continue
+        for n, line in lines:
             parts = [p.strip() for p in line.split(",")]
             if len(parts) < 2 or not parts[0] or not parts[1]:
                 raise forms.ValidationError(f"Line {n}: give the primary server and its storage location, "
                                             "separated by a comma.")
-            if any(c in parts[0] for c in " /\\"):
-                raise forms.ValidationError(f"Line {n}: '{parts[0]}' is not a server name (FQDN or *.domain).")
-            rows.append((parts[0], parts[1], parts[2] if len(parts) > 2 and parts[2] else "DEFAULT"))
+            problem = server_names.host_pattern_problem(parts[0])
+            if problem:
+                raise forms.ValidationError(f"Line {n}: {problem}")
+            row = (parts[0], parts[1], parts[2] if len(parts) > 2 and parts[2] else "DEFAULT")
+            for name, value in zip(("primary_server", "storage_location", "trust_group"), row):
+                if len(value) > _AUTHORIZED_FIELDS[name]:
+                    raise forms.ValidationError(f"Line {n}: the {name.replace('_', ' ')} is longer than "
+                                                f"{_AUTHORIZED_FIELDS[name]} characters.")
+            rows.append(row)
         return rows
 
     def clean(self):

@@ -11,10 +11,11 @@ from fcm.engine.models import Operation
 from fcm.engine import errors
 from fcm.engine.commands import moves as move_commands
 from fcm.engine import facts, planning
+from fcm.inventory.ids import whole_number, whole_numbers
 
 from . import selectors
 from .base import ClusterMixin, VmRoleMixin, close_dialog, refused
-from .forms import MoveTargetForm, whole_number, whole_numbers
+from .forms import MoveTargetForm
 from .presenters import role_details, roles_selection
 
 KINDS = {"live": Operation.Kind.LIVE_MIGRATION, "quick": Operation.Kind.QUICK_MIGRATION}

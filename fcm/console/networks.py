@@ -6,10 +6,11 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from fcm.engine.commands import properties
 from fcm.engine.commands import faults, networks
+from fcm.inventory.ids import whole_number, whole_numbers
 
 from . import menus, selectors
 from .base import ClusterMixin, ConsoleView, ListPage, refused
-from .forms import NetworkPropertiesForm, whole_number, whole_numbers
+from .forms import NetworkPropertiesForm
 
 
 class NetworksPage(ListPage):

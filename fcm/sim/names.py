@@ -29,3 +29,22 @@ def netbios_name_problem(name):
 def fqdn(name, domain):
     """The fully qualified name of a computer (lower-case domain part)."""
     return f"{name}.{domain}" if domain else name
+
+
+_DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+MAX_DNS_NAME_LENGTH = 253
+
+
+def host_pattern_problem(pattern):
+    """Why `pattern` is not what Hyper-V Replica's "Allow replication from the specified servers" takes (a
+    server's DNS name, or a wildcard for a domain: *.contoso.com), or None when it is."""
+    if not pattern:
+        return "A primary server is required."
+    if len(pattern) > MAX_DNS_NAME_LENGTH:
+        return f"'{pattern[:40]}...' is longer than a DNS name can be ({MAX_DNS_NAME_LENGTH} characters)."
+    labels = pattern.split(".")
+    if labels[0] == "*":
+        labels = labels[1:]
+    if not labels or not all(_DNS_LABEL.match(label) for label in labels):
+        return f"'{pattern}' is not a server name (FQDN or *.domain)."
+    return None

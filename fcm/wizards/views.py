@@ -10,6 +10,7 @@ from django.views import View
 from fcm.engine.commands.moves import cancel_validation
 from fcm.engine.errors import EngineError
 from fcm.engine.models import Operation, ValidationReport
+from fcm.inventory.ids import whole_number
 from fcm.inventory.models import Cluster, Lab
 
 from .models import PhaseStatus, WizardDraft
@@ -32,22 +33,33 @@ class WizardView(LoginRequiredMixin, View):
             return self.handle_no_permission()
         self.lab = lab_for(request, kwargs["lab"])
         if "draft" in kwargs:
-            self.draft = get_object_or_404(WizardDraft, pk=kwargs["draft"], lab=self.lab, user=request.user)
+            self.draft = WizardDraft.objects.filter(pk=kwargs["draft"], lab=self.lab, user=request.user).first()
+            if self.draft is None:
+                raise Http404("This run of the wizard is over (closed, or started again in another window): "
+                              "start it again from the Actions pane.")
             kind, cluster = self.draft.kind, self.draft.cluster
             subject = self.draft.data.get("subject")
         else:
             self.draft = None
             kind = kwargs["kind"]
-            cluster_id = request.GET.get("cluster") or request.POST.get("cluster")
-            cluster = get_object_or_404(Cluster, lab=self.lab, pk=cluster_id) if cluster_id else None
-            subject = request.GET.get("subject") or request.POST.get("subject")
-            subject = int(subject) if subject and str(subject).isdigit() else None
+            cluster = self.cluster_named(request.GET.get("cluster") or request.POST.get("cluster"))
+            subject = whole_number(request.GET.get("subject") or request.POST.get("subject"))
         if kind not in WIZARDS or (kind in CLUSTER_WIZARDS and cluster is None):
             raise Http404("No such wizard.")
         self.wizard = WIZARDS[kind](self.lab, request.user, cluster, subject)
         if getattr(self.wizard, "needs_subject", False) and self.wizard.vm is None:
             raise Http404("Start this wizard from a virtual machine.")
         return super().dispatch(request, *args, **kwargs)
+
+    def cluster_named(self, value):
+        """The cluster a start URL names (?cluster=), or None when it names none; a 404 for anything else."""
+        if not value:
+            return None
+        pk = whole_number(value)
+        cluster = Cluster.objects.filter(lab=self.lab, pk=pk).first() if pk is not None else None
+        if cluster is None:
+            raise Http404("No such cluster in this lab.")
+        return cluster
 
     def current(self):
         return self.wizard.step(self.draft.step) if self.draft else self.wizard.visible_steps(None)[0]
@@ -66,9 +78,9 @@ class WizardView(LoginRequiredMixin, View):
         if step.key == self.wizard.progress_step:
             return self.render(step)
         if self.draft is None:
-            self.draft = WizardDraft(lab=self.lab, user=request.user, kind=self.wizard.kind,
-                                     cluster=self.wizard.cluster, step=step.key,
-                                     data={"subject": self.wizard.subject} if self.wizard.subject else {})
+            self.draft = WizardDraft.objects.start(
+                lab=self.lab, user=request.user, kind=self.wizard.kind, cluster=self.wizard.cluster, step=step.key,
+                data={"subject": self.wizard.subject} if self.wizard.subject else {})
         if action == "previous":
             prev = self.wizard.neighbour(self.draft, step.key, -1)
             self.draft.step = prev or step.key
@@ -98,8 +110,8 @@ class WizardView(LoginRequiredMixin, View):
 
     def handoff(self, kind, data, step_key):
         """Continue in another wizard (Validation Warning -> Validate; Summary -> Create Cluster)."""
-        self.draft = WizardDraft.objects.create(lab=self.lab, user=self.request.user, kind=kind,
-                                                step=step_key, data=data)
+        self.draft = WizardDraft.objects.start(lab=self.lab, user=self.request.user, kind=kind, step=step_key,
+                                               data=data)
         self.wizard = WIZARDS[kind](self.lab, self.request.user, None)
         return self.render(self.wizard.step(step_key))
 

@@ -3,7 +3,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from fcm.engine import dump
 from fcm.inventory.models import Lab, Node, Role, VirtualMachine
@@ -37,7 +37,7 @@ def test_a_dumped_lab_loads_back_exactly(busy_replica_lab, tmp_path, make_runner
             "inventory.Resource", "inventory.ReplicaAuthorization"} <= models
     path = tmp_path / "lab.json"
     call_command("dumplab", lab.name, "-o", str(path))
-    call_command("loadlab", str(path), "--as", "restored")
+    call_command("loadlab", str(path), "--as", "restored", "--trust-user-names")
     copy = Lab.objects.get(name="restored")
     again = dump.dump(copy)
     for data in (first, again):
@@ -59,10 +59,61 @@ def test_restore_replaces_or_refuses(replica_lab, owner, tmp_path):
     path = tmp_path / "lab.json"
     path.write_text(dump.dumps(replica_lab))
     with pytest.raises(Exception, match="already exists"):
-        call_command("loadlab", str(path))
-    call_command("loadlab", str(path), "--replace")
+        call_command("loadlab", str(path), "--owner", owner.username)
+    call_command("loadlab", str(path), "--replace", "--owner", owner.username)
     assert Lab.objects.filter(name=replica_lab.name).count() == 1
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"format": "something else"}))
     with pytest.raises(Exception, match="not a lab dump"):
-        call_command("loadlab", str(bad))
+        call_command("loadlab", str(bad), "--owner", owner.username)
+
+
+def _edited(lab, model, **changes):
+    """A dump of `lab` with the first record of `model` edited as someone might edit the file."""
+    data = json.loads(dump.dumps(lab))
+    record = next(r for r in data["records"] if r["model"] == model)
+    record["fields"].update(changes)
+    return data
+
+
+def _labs():
+    return sorted(Lab.objects.values_list("name", flat=True))
+
+
+@pytest.mark.parametrize("model, changes, reason", [
+    ("inventory.Lab", {"speed": 1e300}, "speed: Ensure this value is less than or equal to 60."),
+    ("inventory.Lab", {"speed": -1}, "speed: Ensure this value is greater than or equal to 0."),
+    ("inventory.Disk", {"size_bytes": 10**30}, "size_bytes: Ensure this value is less than or equal to"),
+    ("inventory.VirtualMachine", {"memory_mb": 0}, "memory_mb: Ensure this value is greater than or equal to 1."),
+    ("inventory.Node", {"state": "Exploded"}, "state: Value 'Exploded' is not a valid choice."),
+    ("inventory.Node", {"name": ""}, "name: This field cannot be blank."),
+])
+def test_an_edited_dump_is_validated_whole_and_loads_nothing_when_refused(replica_lab, owner, model, changes, reason):
+    before = _labs()
+    with pytest.raises(dump.DumpError, match=r"records\[\d+\] " + model.replace(".", r"\.") + r" \d+") as refused:
+        dump.load(_edited(replica_lab, model, **changes), owner, name="edited")
+    assert reason in str(refused.value)
+    assert _labs() == before
+
+
+def test_a_dump_needs_an_owner_unless_its_user_names_are_trusted(replica_lab, owner, other_user, tmp_path):
+    replica_lab.members.add(other_user)
+    path = tmp_path / "lab.json"
+    path.write_text(dump.dumps(replica_lab))
+    with pytest.raises(CommandError, match="give --owner USERNAME"):
+        call_command("loadlab", str(path), "--as", "elsewhere")
+    assert not Lab.objects.filter(name="elsewhere").exists()
+    # From elsewhere: the named owner, and nobody the dump names (the same user name may be someone else here).
+    call_command("loadlab", str(path), "--as", "elsewhere", "--owner", other_user.username)
+    copy = Lab.objects.get(name="elsewhere")
+    assert copy.owner == other_user and list(copy.members.all()) == []
+    # A backup of this installation: its owner and members, by name.
+    call_command("loadlab", str(path), "--as", "backup", "--trust-user-names")
+    backup = Lab.objects.get(name="backup")
+    assert backup.owner == owner and list(backup.members.all()) == [other_user]
+
+
+def test_a_dump_pointing_outside_itself_is_refused(replica_lab, owner):
+    data = _edited(replica_lab, "inventory.Node", domain=10**9)
+    with pytest.raises(dump.DumpError, match="domain points at 1000000000, which is no inventory.Domain of the dump"):
+        dump.load(data, owner, name="edited")

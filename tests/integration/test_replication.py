@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from fcm.engine.models import Operation
 from fcm.inventory.models import (
@@ -393,3 +394,30 @@ def test_enable_again_after_remove_uses_the_copy_left_on_the_replica_server(repl
     with pytest.raises(errors.ReplicationError, match="is running: turn it off"):
         enable(owner, initial_method="existing")
     assert not Replication.objects.exists()
+
+
+@pytest.mark.parametrize("authorized, message", [
+    ("\n".join(f"hv{i}.contoso.com, E:\\Replica, G{i}" for i in range(20_000)),
+     "At most 100 primary servers (this list has 20000)"),
+    ("\n".join(f"hv{i}.contoso.com, E:\\Replica" for i in range(101)), "At most 100 primary servers"),
+    ("hv1.contoso.com, E:\\Replica\n-bad-.contoso.com, E:\\Replica", "-bad-.contoso.com&#x27; is not a server name"),
+    ("*.contoso.com, " + "E" * 201, "Line 1: the storage location is longer than 200 characters."),
+    ("x" * 300 + ", E:\\Replica", "longer than a DNS name can be"),
+])
+def test_the_allowed_servers_list_is_capped_with_the_message_at_the_field(owner_client, replica_lab, authorized,
+                                                                          message):
+    broker = Role.objects.get(name="DR-BROKER")
+    url = reverse("console:broker-settings", args=[replica_lab.pk, broker.cluster_id, broker.pk])
+    before = list(ReplicaServer.objects.get(name="DR-BROKER").authorizations.values_list())
+    html = post(owner_client, url, enabled="on", kerberos="on", kerberos_port="80", certificate_port="443",
+                allow_any="", authorized=authorized)
+    assert message in html and 'aria-invalid="true"' in html
+    assert list(ReplicaServer.objects.get(name="DR-BROKER").authorizations.values_list()) == before
+
+
+def test_a_hundred_allowed_servers_are_kept(owner_client, replica_lab):
+    broker = Role.objects.get(name="DR-BROKER")
+    url = reverse("console:broker-settings", args=[replica_lab.pk, broker.cluster_id, broker.pk])
+    post(owner_client, url, enabled="on", kerberos="on", kerberos_port="80", certificate_port="443", allow_any="",
+         authorized="\n".join(f"hv{i}.contoso.com, E:\\Replica" for i in range(99)) + "\n*.fabrikam.com, F:\\R")
+    assert ReplicaServer.objects.get(name="DR-BROKER").authorizations.count() == 100

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from fcm.inventory import ranges
 
 
 class LabQuerySet(models.QuerySet):
@@ -56,7 +57,8 @@ class Lab(models.Model):
     #: Wall time of the last push to the lab's consoles: a console whose socket opens after
     #: its page was rendered compares the two and lists itself again if it missed a push.
     changed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    speed = models.FloatField(default=1.0)
+    speed = models.FloatField(default=1.0, validators=ranges.CLOCK_SPEED,
+                              help_text="Clock speed: 0 pauses, 1 is real time, at most 60.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = LabQuerySet.as_manager()

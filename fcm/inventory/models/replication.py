@@ -7,6 +7,7 @@ from fcm.sim import replication as sim_replication
 from fcm.inventory import looks
 from .servers import Node
 from .vms import VirtualMachine
+from fcm.inventory import ranges
 
 
 class WanLink(models.Model):
@@ -16,7 +17,7 @@ class WanLink(models.Model):
     name = models.CharField(max_length=80)
     site_a = models.CharField(max_length=40)
     site_b = models.CharField(max_length=40)
-    bandwidth_mbps = models.PositiveIntegerField(default=100, validators=[MinValueValidator(1)])
+    bandwidth_mbps = models.PositiveIntegerField(default=100, validators=ranges.LINK_MBPS)
     up = models.BooleanField(default=True, help_text="Simulate -> Disconnect WAN link takes it down.")
 
     class Meta:
@@ -127,7 +128,7 @@ class Replication(models.Model):
     additional_points = models.PositiveSmallIntegerField(default=0)
     vss_hours = models.PositiveSmallIntegerField(null=True, blank=True)
     initial_method = models.CharField(max_length=10, choices=InitialMethod.choices, default=InitialMethod.NETWORK)
-    vhd_mib = models.FloatField(default=0, help_text="Size of the replicated VHDs")
+    vhd_mib = models.FloatField(default=0, validators=ranges.REPLICATION_MIB, help_text="Size of the replicated VHDs")
     state = models.CharField(max_length=32, choices=State.choices, default=State.READY)
     paused = models.BooleanField(default=False)
     #: The monitoring window and its statistics (Reset Statistics starts a new one).
@@ -135,9 +136,9 @@ class Replication(models.Model):
     successful_cycles = models.PositiveIntegerField(default=0)
     missed_cycles = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
-    total_mib = models.FloatField(default=0)
-    max_mib = models.FloatField(default=0)
-    pending_mib = models.FloatField(default=0)
+    total_mib = models.FloatField(default=0, validators=ranges.REPLICATION_MIB)
+    max_mib = models.FloatField(default=0, validators=ranges.REPLICATION_MIB)
+    pending_mib = models.FloatField(default=0, validators=ranges.REPLICATION_MIB)
     last_sync_at = models.DateTimeField(null=True, blank=True, help_text="Sim time the last cycle was applied")
     next_cycle_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_error = models.CharField(max_length=300, blank=True)

@@ -7,6 +7,7 @@ from fcm.sim import versions, workload  # noqa: F401  (workload used by vms)
 from fcm.sim.names import fqdn, netbios_name_problem
 
 from fcm.inventory import looks
+from fcm.inventory import ranges
 
 
 def validate_netbios_name(value):
@@ -63,7 +64,7 @@ class Network(models.Model):
     subnet = models.CharField(max_length=43, validators=[validate_ipv4_network])
     gateway = models.CharField(max_length=15, blank=True, validators=[validate_ipv4])
     purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.PUBLIC)
-    speed_mbps = models.PositiveIntegerField(default=1000, help_text="Link speed, Mbit/s")
+    speed_mbps = models.PositiveIntegerField(default=1000, validators=ranges.LINK_MBPS, help_text="Link speed, Mbit/s")
     dhcp = models.BooleanField(default=False)
 
     class Meta:
@@ -155,7 +156,7 @@ class Node(models.Model):
     processor_model = models.CharField(max_length=80, default="Intel(R) Xeon(R) CPU E5430 @ 2.66GHz")
     sockets = models.PositiveSmallIntegerField(default=2)
     cores = models.PositiveSmallIntegerField(default=8)
-    memory_mb = models.PositiveIntegerField(default=32768)
+    memory_mb = models.PositiveIntegerField(default=32768, validators=ranges.MEMORY_MB)
     hyperv_installed = models.BooleanField("Hyper-V role installed", default=True)
     failover_clustering_installed = models.BooleanField(
         "Failover Clustering feature installed", default=True
@@ -250,7 +251,7 @@ class NetworkAdapter(models.Model):
     prefix_length = models.PositiveSmallIntegerField(default=24)
     gateway = models.CharField(max_length=15, blank=True, validators=[validate_ipv4])
     dhcp = models.BooleanField(default=False)
-    speed_mbps = models.PositiveIntegerField(default=1000)
+    speed_mbps = models.PositiveIntegerField(default=1000, validators=ranges.LINK_MBPS)
     connected = models.BooleanField(default=True)
 
     class Meta:
@@ -315,7 +316,7 @@ class Disk(models.Model):
 
     lab = models.ForeignKey("Lab", on_delete=models.CASCADE, related_name="disks")
     name = models.CharField(max_length=80, help_text="LUN name on the array, e.g. Quorum")
-    size_bytes = models.PositiveBigIntegerField()
+    size_bytes = models.PositiveBigIntegerField(validators=ranges.DISK_BYTES)
     bus_type = models.CharField(max_length=16, choices=BusType.choices, default=BusType.ISCSI)
     target = models.CharField(
         max_length=200, blank=True, help_text="iSCSI portal/target or FC array that serves it"
@@ -324,12 +325,13 @@ class Disk(models.Model):
         "supports SCSI-3 persistent reservations", default=True
     )
     throughput_mib_s = models.PositiveIntegerField(
-        default=100, help_text="Sustained throughput, MiB/s (1 Gb iSCSI ~100, 4 Gb FC ~400)"
+        default=100, validators=ranges.DISK_THROUGHPUT,
+        help_text="Sustained throughput, MiB/s (1 Gb iSCSI ~100, 4 Gb FC ~400)"
     )
     drive_letter = models.CharField(max_length=1, blank=True)
     volume_label = models.CharField(max_length=32, blank=True)
     file_system = models.CharField(max_length=8, default="NTFS")
-    used_bytes = models.PositiveBigIntegerField(default=0)
+    used_bytes = models.PositiveBigIntegerField(default=0, validators=ranges.USED_BYTES)
     online = models.BooleanField(default=True, help_text="The LUN answers (Simulate -> Fail Disk takes it away).")
     seen_by = models.ManyToManyField(Node, through="DiskPath", related_name="disks", blank=True)
 

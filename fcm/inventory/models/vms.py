@@ -5,6 +5,7 @@ from fcm.sim import workload
 
 from fcm.inventory import looks
 from .servers import Disk, Node
+from fcm.inventory import ranges
 
 
 class MigrationState(models.IntegerChoices):
@@ -40,9 +41,9 @@ class VirtualMachine(models.Model):
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.OFF)
     generation = models.PositiveSmallIntegerField(default=1, choices=[(1, "Generation 1"), (2, "Generation 2")])
-    memory_mb = models.PositiveIntegerField(default=2048, help_text="Startup memory")
+    memory_mb = models.PositiveIntegerField(default=2048, validators=ranges.MEMORY_MB, help_text="Startup memory")
     dynamic_memory = models.BooleanField(default=False)
-    vcpus = models.PositiveSmallIntegerField(default=1)
+    vcpus = models.PositiveSmallIntegerField(default=1, validators=ranges.VCPUS)
     guest_os = models.CharField(max_length=120, default="Windows Server 2008 R2 Enterprise")
     guest_install_option = models.CharField(
         max_length=4, choices=Node.InstallOption.choices, default=Node.InstallOption.FULL
@@ -106,8 +107,8 @@ class VirtualHardDisk(models.Model):
     )
     format = models.CharField(max_length=4, choices=Format.choices, default=Format.VHD)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.FIXED)
-    max_size_bytes = models.PositiveBigIntegerField()
-    file_size_bytes = models.PositiveBigIntegerField()
+    max_size_bytes = models.PositiveBigIntegerField(validators=ranges.DISK_BYTES)
+    file_size_bytes = models.PositiveBigIntegerField(validators=ranges.USED_BYTES)
     controller = models.CharField(max_length=20, default="IDE 0:0")
 
     class Meta:
