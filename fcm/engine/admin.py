@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from fcm.inventory.ids import whole_number
+
 from .models import LabHealth, Operation
 
 
@@ -19,6 +21,13 @@ class LabHealthAdmin(admin.ModelAdmin):
 
     list_display = ["lab", "stage", "error", "message", "failures", "first_failed_at", "retry_at"]
     list_select_related = ["lab"]
+
+    def get_object(self, request, object_id, from_field=None):
+        """Its key is the lab's (a one-to-one key, which Django does not range-check as it does an id):
+        an id no row can have is no row, not a database error."""
+        if whole_number(object_id) is None:
+            return None
+        return super().get_object(request, object_id, from_field)
 
     def has_add_permission(self, request):
         return False
