@@ -9,6 +9,7 @@ own. The close code is one htmx's socket extension does not reconnect after; the
 reason instead (static/fcm/console.js).
 """
 import logging
+import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -48,6 +49,26 @@ def close_lab(lab_id, reason):
     a trainee whose lab was reset finds the new one there)."""
     _send(lab_group(lab_id), {"type": "access.close", "reason": reason, "session": None,
                               "next": reverse("console:lab-list")})
+
+
+#: Labs about to be removed because a fresh copy replaces them (a reset), per thread: their removal
+#: closes nothing (the reset notice pushed to their consoles leads to the new lab).
+_replacing = threading.local()
+
+
+def spare_lab(lab_id):
+    if not hasattr(_replacing, "ids"):
+        _replacing.ids = set()
+    _replacing.ids.add(int(lab_id))
+
+
+def spared(lab_id):
+    """True, once, for a lab `spare_lab` named (its removal is a replacement)."""
+    ids = getattr(_replacing, "ids", set())
+    if lab_id in ids:
+        ids.discard(lab_id)
+        return True
+    return False
 
 
 def _send(group, message):

@@ -11,7 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from fcm.inventory.models import Lab
-from fcm.training.signals import session_ended
+from fcm.training.signals import lab_replacing, session_ended
 
 from . import revoke
 
@@ -67,9 +67,16 @@ def owner_changed(sender, instance, **kwargs):
         revoke.recheck_user(old, instance.pk)
 
 
+@receiver(lab_replacing, dispatch_uid="fcm.live.lab_replacing")
+def lab_replacing_(sender, lab_id, **kwargs):
+    """A reset: the lab about to be removed is replaced; its consoles get the reset notice, not a close."""
+    revoke.spare_lab(lab_id)
+
+
 @receiver(post_delete, sender=Lab, dispatch_uid="fcm.live.lab_removed")
 def lab_removed(sender, instance, **kwargs):
-    revoke.close_lab(instance.pk, revoke.LAB_REMOVED)
+    if not revoke.spared(instance.pk):
+        revoke.close_lab(instance.pk, revoke.LAB_REMOVED)
 
 
 @receiver(session_ended, dispatch_uid="fcm.live.training_ended")

@@ -25,7 +25,7 @@ from fcm.sim import objectives
 from . import catalogue, grading
 from .catalogue import FAULT_KINDS
 from .models import MAX_CLASS_SIZE, JoinRefusal, TimelineFrame, Trainee, TrainingSession
-from .signals import session_ended
+from .signals import lab_replacing, session_ended
 
 
 class ClassroomError(Exception):
@@ -218,6 +218,7 @@ def reset(trainee):
         trainee.lab = None
         trainee.save(update_fields=["lab"])
         if old_id is not None:
+            lab_replacing.send(Trainee, lab_id=old_id)
             labs.remove_lab(old_id)
         trainee.met, trainee.details, trainee.hints_used, trainee.steps_shown = {}, {}, [], []
         trainee.started_at, trainee.finished_at = timezone.now(), None

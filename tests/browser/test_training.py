@@ -29,7 +29,7 @@ def test_a_class_joins_one_trainee_meets_an_objective_and_a_fault_hits_one_lab(
     trainer.get_by_label("Maintenance window").check()
     trainer.get_by_role("button", name="Start session").click()
     code = trainer.locator("#join-code").inner_text()
-    assert re.fullmatch(r"[A-Z2-9]{6}", code)
+    assert re.fullmatch(r"[ABCDEFGHJKMNPQRSTUVWXYZ2-9]{8}", code)
     expect(trainer.locator("img[alt='QR code of the join link']")).to_be_visible()
 
     # A wrong code is refused at the field.
@@ -149,7 +149,8 @@ def test_hints_follow_mode_reset_end_and_export(signed_in, browser, live_server_
     trainer.get_by_role("button", name="End session", exact=True).click()
     expect(trainer.locator("#session-controls")).to_contain_text("The session has ended.")
     expect(trainer.locator("#session-controls")).to_contain_text("Every lab is kept for review.")
-    expect(ann.locator("#exercise")).to_contain_text("The session has ended")
+    # Her console's socket closes with the session (sockets follow access): it says so, and no longer updates.
+    expect(ann.locator("#access-closed")).to_contain_text("The training session has ended")
     with trainer.expect_download() as download:
         trainer.get_by_role("link", name="Export results (CSV)").first.click()
     text = open(download.value.path(), encoding="utf-8").read()

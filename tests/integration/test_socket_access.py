@@ -216,6 +216,18 @@ async def test_the_end_of_a_training_session_closes_its_trainees_sockets():
         await ws.disconnect()
 
 
+async def test_a_reset_keeps_the_trainees_console_open_for_the_notice_that_leads_to_the_new_lab():
+    """A reset removes the trainee's lab, but as a replacement: no close (the reset notice, pushed to the old
+    lab's consoles by the engine, names the way to the new lab); removing a lab otherwise still closes."""
+    session, trainer, ann, ann_key = await _class()
+    console = await _open(f"/ws/labs/{ann.lab_id}/", ann_key)
+    old_lab = ann.lab_id
+    await sync_to_async(classroom.reset)(ann)
+    assert await _still_open(console, old_lab)
+    await console.disconnect()
+    assert not revoke.spared(old_lab)  # spared once, for that removal only
+
+
 async def test_the_dashboard_closes_when_its_trainer_signs_out():
     session, trainer, ann, ann_key = await _class()
     client, trainer_key = await sync_to_async(_signed_in)(trainer)
