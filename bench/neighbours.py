@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from serving import cpu_seconds, quantile, scratch_env, serve, session_cookie  # noqa: E402
+from serving import cpu_seconds, page_origin, quantile, scratch_env, serve, session_cookie  # noqa: E402
 
 TICK = re.compile(r"<!--fcm-tick (\d+\.\d+)-->")
 #: No push for this long: the lab is stalled. Its migrations never stop and their progress is pushed
@@ -133,8 +133,9 @@ async def listen(port, cookie, lab_ids, phases, stop):
 
     async def one(pk):
         try:
-            async with websockets.connect(f"ws://127.0.0.1:{port}/ws/labs/{pk}/", open_timeout=60, max_size=2**22,
-                                          additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1"}) as ws:
+            url = f"ws://127.0.0.1:{port}/ws/labs/{pk}/"
+            async with websockets.connect(url, open_timeout=60, max_size=2**22,
+                                          additional_headers={"Cookie": cookie, "Origin": page_origin(url)}) as ws:
                 while not stop.is_set():
                     try:
                         msg = await asyncio.wait_for(ws.recv(), timeout=0.5)
