@@ -45,6 +45,9 @@ class Browser:
             content += chunk.get("body", b"")
             if not chunk.get("more_body"):
                 break
+        # Until the application has finished (Django closes the request, which hands its database connection
+        # back to the pool): a communicator dropped earlier leaves the task pending and the connection held.
+        await app.wait(30)
         for name, value in start.get("headers", []):
             if name.lower() == b"set-cookie":
                 key, _, rest = value.decode().partition("=")

@@ -15,6 +15,7 @@ message).
 """
 import re
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -212,6 +213,9 @@ def check_routes(client, user, chosen, world, query_bag=True):
     problems, requests = [], 0
     for route, name, convs in chosen:
         with transaction.atomic():  # each route starts from the same lab (a route's own action may change it)
+            # A new sign-in session each route: the last one's row went with the rollback, though a
+            # cached session store (Redis, scaled) still remembers it.
+            client.cookies.pop(settings.SESSION_COOKIE_NAME, None)
             client.force_login(user)
             real_url = url_with(route, {p: real_for(p, seg)(world) for p, seg in segments(route)})
             page = client.get(real_url, headers=HX)
