@@ -6,6 +6,7 @@ move completes exactly once (tests/scaled/drains.py audits it). How fast the tak
 bench/takeover.py; here the outcome counts.
 """
 import pytest
+from django.db import connections
 
 from tests.scaled import drains
 from tests.scaled.test_faults import wait_for
@@ -15,8 +16,10 @@ LABS = 4
 
 @pytest.fixture
 def orm(django_db_blocker):
-    """The ORM on the suite's own database (the one the processes use), not a test database."""
+    """The ORM on the suite's own database (the one the processes use), not a test database; on a new
+    connection (the fault tests restart PostgreSQL, which ends the connections this process held)."""
     with django_db_blocker.unblock():
+        connections.close_all()
         yield
         drains.clean_up()
 
