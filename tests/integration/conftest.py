@@ -6,11 +6,13 @@ The engine's Runner is imported here and nowhere else in the tests: tests get a 
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from fcm.engine.models import Operation
 from fcm.engine.runner import Runner
 from fcm.inventory.models import Cluster, Network
+from fcm.training.models import TRAINERS_GROUP
 from fcm.wizards.models import WizardDraft
 
 HX = {"HX-Request": "true", "HX-Target": "dialog-host"}
@@ -118,6 +120,14 @@ def run_all(tick_to):
         op.refresh_from_db()
         return op
     return run_all
+
+
+@pytest.fixture
+def trainer(django_user_model):
+    """A trainer (a member of the trainers' group), signed in nowhere yet."""
+    user = django_user_model.objects.create_user("trainer", password="correct-horse-9")
+    user.groups.add(Group.objects.get_or_create(name=TRAINERS_GROUP)[0])
+    return user
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import tomllib
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -16,13 +15,6 @@ from fcm.engine.commands import faults
 from fcm.engine import outbox
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def trainer(django_user_model):
-    user = django_user_model.objects.create_user("trainer", password="correct-horse-9")
-    user.groups.add(Group.objects.get_or_create(name=TRAINERS_GROUP)[0])
-    return user
 
 
 @pytest.fixture

@@ -22,13 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def trainer(django_user_model):
-    user = django_user_model.objects.create_user("trainer", password="correct-horse-9")
-    user.groups.add(Group.objects.get_or_create(name=TRAINERS_GROUP)[0])
-    return user
-
-
-@pytest.fixture
 def trainer_client(trainer):
     client = Client()
     client.force_login(trainer)
