@@ -202,6 +202,15 @@
     if (row) row.click();
   });
 
+  /* A click on something a push has just put in the page (a row, an Actions group) must not be lost:
+     htmx attaches an element's hx-get / hx-post only when the swap settles, a few milliseconds after
+     it is inserted, and pushes replace rows and groups several times a second. Processing it here,
+     before the click reaches it, is a no-op for an element htmx has already processed. */
+  document.addEventListener("click", function (ev) {
+    var el = ev.target.closest && ev.target.closest("[hx-get],[hx-post]");
+    if (el) htmx.process(el);
+  }, true);
+
   /* Ctrl+click adds a row to the selection, Shift+click a range: several
      roles then show their shared actions (move them in one action). */
   var anchorRow = null;
