@@ -106,6 +106,19 @@ def test_a_failing_lab_is_not_retried_before_its_time_and_recovers_when_repaired
 
 # -- (c) the notice on the console and the dashboard ---------------------------------------------------------
 
+def fail_for_lab(monkeypatch, module, name, lab_id, error):
+    """Make `module.name(lab, ...)` raise `error` for one lab only; returns the real function (to put back)."""
+    real = getattr(module, name)
+
+    def failing(lab, *args, **kwargs):
+        if lab.pk == lab_id:
+            raise error
+        return real(lab, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, failing)
+    return real
+
+
 @pytest.fixture
 def trainer(django_user_model):
     user = django_user_model.objects.create_user("maria", password="correct-horse-9")
@@ -121,14 +134,8 @@ def test_the_notice_is_pushed_shown_on_a_fresh_console_and_dashboard_and_goes_on
         role = Role.objects.get(cluster__lab_id=trainee.lab_id, name="Guest1")
         target = Node.objects.filter(cluster=role.cluster).exclude(pk=role.owner_node_id).order_by("name").first()
         assert not moves.request_moves(trainee.user, [role], Operation.Kind.QUICK_MIGRATION, target).refused
-    real = lifecycle.start_queued
-
-    def start_queued(lab, *args, **kwargs):
-        if lab.pk == ann.lab_id:
-            raise RuntimeError("the <b>queue</b> is unreadable")
-        return real(lab, *args, **kwargs)
-
-    monkeypatch.setattr(lifecycle, "start_queued", start_queued)
+    real = fail_for_lab(monkeypatch, lifecycle, "start_queued", ann.lab_id,
+                        RuntimeError("the <b>queue</b> is unreadable"))
     t0 = later()
     out = make_runner().tick(to=t0)
     notice = "The simulator could not advance this lab: RuntimeError: the &lt;b&gt;queue&lt;/b&gt; is unreadable."
@@ -242,14 +249,7 @@ def test_a_lab_whose_fragments_fail_to_render_is_retried_and_the_others_are_rend
     broken, healthy = make_generated_lab(name="broken"), make_generated_lab(name="healthy")
     shut_down(owner, running_vms(broken, 1))
     shut_down(owner, running_vms(healthy, 1))
-    real = fragments.render_changes
-
-    def render_changes(lab, *args, **kwargs):
-        if lab.pk == broken.pk:
-            raise KeyError("no template for this row")
-        return real(lab, *args, **kwargs)
-
-    monkeypatch.setattr(fragments, "render_changes", render_changes)
+    real = fail_for_lab(monkeypatch, fragments, "render_changes", broken.pk, KeyError("no template for this row"))
     t0 = later()
     out = make_runner().tick(to=t0)
     record = LabHealth.objects.get(lab=broken)
