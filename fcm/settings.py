@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "fcm.training.access.LabAccessMiddleware",
+    "fcm.server.trouble.LabTroubleMiddleware",
 ]
 
 ROOT_URLCONF = "fcm.urls"

@@ -32,6 +32,11 @@ MAX_DISK_THROUGHPUT_MIB_S = 65_536
 MAX_REPLICATION_MIB = 1024 * 64 * 1024 * 1024
 
 
+def clock_speed_in_range(speed):
+    """Whether a lab's clock may run at `speed` (NaN compares false, so it is out)."""
+    return 0 <= speed <= MAX_CLOCK_SPEED
+
+
 def finite(value):
     """NaN and infinities pass every min/max comparison: refuse them by name."""
     if isinstance(value, float) and not math.isfinite(value):

@@ -38,7 +38,7 @@ def later(minutes=30):
 
 
 def break_clock(lab):
-    """An absurd clock speed, written past the forms as a dump or the database could: sim_now() overflows."""
+    """An absurd clock speed, written to the database past every validator: sim_now() refuses it by name."""
     Lab.objects.filter(pk=lab.pk).update(speed=1e300)
 
 
@@ -57,9 +57,9 @@ def test_a_lab_whose_clock_overflows_fails_alone_and_the_others_advance_in_the_s
     assert VirtualMachine.objects.get(pk=healthy_op.virtual_machine_id).state == VirtualMachine.State.OFF
     assert broken_op.state == "running"  # untouched: its pass stopped at its first step
     record = LabHealth.objects.get(lab=broken)
-    assert record.error == "OverflowError" and record.failures == 1 and record.stage == "pass"
+    assert record.error == "LabClockError" and record.failures == 1 and record.stage == "pass"
     assert not LabHealth.objects.filter(lab=healthy).exists()
-    assert "The simulator could not advance this lab: OverflowError" in out[broken.pk]
+    assert "The simulator could not advance this lab: LabClockError: The clock of lab broken is set to 1e+300 x" in out[broken.pk]
     assert 'id="lab-health" hx-swap-oob="true"' in out[broken.pk]
     assert "lab-health" not in out.get(healthy.pk, "")
     # The broken lab's own outbox waits for it; the healthy lab's was taken.
@@ -160,6 +160,24 @@ def test_the_notice_is_pushed_shown_on_a_fresh_console_and_dashboard_and_goes_on
     client.force_login(ann.user)
     assert "could not advance" not in html.unescape(
         client.get(reverse("console:root", args=[ann.lab_id])).content.decode())
+
+
+def test_a_lab_whose_clock_is_out_of_range_shows_why_and_every_other_page_works(client, trainer):
+    session = classroom.start_session(trainer, "quick-migration-2008")
+    ann, bob = classroom.join(session, "Ann"), classroom.join(session, "Bob")
+    break_clock(Lab.objects.get(pk=ann.lab_id))
+    client.force_login(ann.user)
+    for headers in ({}, {"HX-Request": "true", "HX-Target": "selection"}):
+        response = client.get(reverse("console:root", args=[ann.lab_id]), headers=headers)
+        assert response.status_code == 503 and response["Retry-After"] == "60"
+        assert "is set to 1e+300 x, outside 0-60 x. An administrator can set its speed in Lab administration." \
+            in response.content.decode()
+    assert response["HX-Retarget"] == "body"
+    assert client.get(reverse("console:lab-list")).status_code == 200
+    client.force_login(bob.user)
+    assert client.get(reverse("console:root", args=[bob.lab_id])).status_code == 200
+    client.force_login(trainer)
+    assert client.get(reverse("training:dashboard", args=[session.pk])).status_code == 200
 
 
 # -- (d) the step budget ---------------------------------------------------------------------------------

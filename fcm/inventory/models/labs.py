@@ -79,8 +79,26 @@ class Lab(models.Model):
         return self.name
 
     def sim_now(self, wall_now=None):
+        """The lab's simulated time now; a clock stored outside its range is refused by name.
+
+        The validators keep every form, lab file and dump within 0-60 x; a value written to the
+        database directly would otherwise overflow here (or run time backwards) in every view and
+        engine pass that reads the clock. Naming it lets the console and the engine say what is
+        wrong with this lab and how to repair it, instead of failing with an arithmetic error."""
+        if not ranges.clock_speed_in_range(self.speed):
+            raise LabClockError(self)
         wall_now = wall_now or timezone.now()
         return self.sim_anchor + (wall_now - self.wall_anchor) * self.speed
+
+
+class LabClockError(ValueError):
+    """A lab whose stored clock speed is outside the range a lab may run at (see Lab.sim_now)."""
+
+    def __init__(self, lab):
+        self.lab_id = lab.pk
+        super().__init__(
+            f"The clock of lab {lab.name} is set to {lab.speed:g} x, outside 0-{ranges.MAX_CLOCK_SPEED:g} x. "
+            "An administrator can set its speed in Lab administration.")
 
 
 class LoginToken(models.Model):
