@@ -20,6 +20,14 @@ target and restores it there: the outage is the whole move. Storage
 migration (2012+) copies the VHDs while the VM runs, mirrors the writes
 made meanwhile in one more pass, then switches: no downtime.
 
+Outside a cluster (2012+, seed 004): an SMB live migration is a live
+migration whose files stay on a file share both hosts may use, so only the
+open file handles change hands in the blackout; a shared-nothing live
+migration is a storage migration to the destination host's own storage
+followed, while every write is still mirrored to both copies, by a live
+migration of memory: the mirrored writes share the link with the memory
+rounds, and the VM runs on the destination with its own copy.
+
 Everything is in MiB and seconds; the engine turns offsets into sim times.
 """
 from dataclasses import dataclass
@@ -47,6 +55,9 @@ DEFAULT_GROUP_OFFLINE_S = 1.0
 DEFAULT_GROUP_ONLINE_S = 1.5
 #: Storage migration switch-over (configuration re-pointed, source deleted).
 DEFAULT_STORAGE_SWITCH_S = 1.0
+#: SMB live migration: the source closes its handles on the share's files and the destination opens
+#: them, inside the blackout (seed 004, step 4). No figure is published; a round trip or two per file.
+DEFAULT_SMB_HANDLE_TRANSFER_S = 0.03
 
 
 def max_rounds_for(version_order):
@@ -255,6 +266,108 @@ def plan_storage_migration(vhd_mib, copy_mib_s, write_rate_mib_s, switch_s=DEFAU
                                 mirrored_mib=changed)
 
 
+@dataclass(frozen=True)
+class SharedNothingPlan(_Plan):
+    """Storage first (copy, then one pass of what changed), then memory while writes are mirrored."""
+
+    storage: StorageMigrationPlan = None
+    live: LiveMigrationPlan = None
+    #: When the memory transfer starts (the storage copy and its pass are done).
+    memory_start_s: float = 0.0
+    #: Of the link during the memory rounds, what the mirrored writes take.
+    mirrored_write_mib_s: float = 0.0
+
+    @property
+    def converged(self):
+        return self.live.converged
+
+    def progress(self, elapsed_s):
+        """Percent as Hyper-V Manager's Status column shows it: bytes of storage and memory on the wire
+        so far over both (the storage copy is usually most of it)."""
+        storage_mib = self.storage.vhd_mib + self.storage.mirrored_mib
+        memory_mib = self.live.transferred_mib if self.downtime_s else 0.0
+        resumed = memory_mib and self.live.progress(elapsed_s - self.memory_start_s) == 100
+        if resumed or elapsed_s >= self.total_s - 1e-9:
+            return 100
+        done = 0.0
+        for phase in self.storage.phases[:2]:
+            start, end = phase.start_s + self.live_setup_s, phase.end_s + self.live_setup_s
+            part = self.storage.vhd_mib if phase.key == "initial-copy" else self.storage.mirrored_mib
+            if elapsed_s >= end:
+                done += part
+            elif elapsed_s > start:
+                done += part * (elapsed_s - start) / max(end - start, 1e-9)
+        if memory_mib and elapsed_s > self.memory_start_s:
+            done += memory_mib * self.live.progress(elapsed_s - self.memory_start_s) / 100
+        return max(0, min(99, int(100 * done / max(storage_mib + memory_mib, 1e-9))))
+
+    @property
+    def live_setup_s(self):
+        return self.phases[0].end_s
+
+
+def plan_shared_nothing_migration(vhd_mib, copy_mib_s, write_rate_mib_s, memory_mib, bandwidth_mib_s,
+                                  dirty_rate_mib_s, writable_working_set_mib=None, max_rounds=DEFAULT_MAX_ROUNDS,
+                                  max_downtime_s=DEFAULT_MAX_DOWNTIME_S, setup_s=DEFAULT_SETUP_S,
+                                  switch_s=DEFAULT_STORAGE_SWITCH_S):
+    """A running VM moved with its storage to a host it shares nothing with but the network (seed 004).
+
+    `copy_mib_s` is what the storage copy gets: the slowest of the source's reads, the link and the
+    destination's writes (the caller picks it). `bandwidth_mib_s` is the memory transfer's share of the
+    link (the host's performance option applied); the guest's writes, mirrored to the destination all
+    through the memory rounds, take `write_rate_mib_s` of it. A VM that is off moves only its files
+    (memory_mib 0): the storage copy with nothing to mirror, then the configuration.
+    """
+    if memory_mib < 0:
+        raise ValueError("memory cannot be negative")
+    running = memory_mib > 0
+    storage = plan_storage_migration(vhd_mib, copy_mib_s, write_rate_mib_s if running else 0.0, switch_s=0.0)
+    phases = [Phase("Setup", 0.0, setup_s, "Setup",
+                    "Connection, configuration transfer, VM created on the destination", "setup")]
+    t = setup_s
+    for phase in storage.phases[:2]:
+        if phase.seconds or phase.key == "initial-copy":
+            phases.append(Phase(phase.name, t + phase.start_s, t + phase.end_s, "Data Transfer", phase.detail,
+                                phase.key))
+    t += storage.phases[1].end_s
+    memory_start = t
+    if not running:
+        live = plan_live_migration(1, bandwidth_mib_s, 0, setup_s=0.0, max_rounds=1)
+        phases.append(Phase("Switch to the destination", t, t + switch_s, "Move",
+                            "The destination registers the VM and its files; the source files are deleted",
+                            "switch-storage"))
+        t += switch_s
+        return SharedNothingPlan(phases=tuple(phases), total_s=t, downtime_s=0.0, storage=storage, live=live,
+                                 memory_start_s=memory_start)
+    mirrored = min(write_rate_mib_s, bandwidth_mib_s * 0.9)
+    live = plan_live_migration(memory_mib, bandwidth_mib_s - mirrored, dirty_rate_mib_s,
+                               writable_working_set_mib=writable_working_set_mib, max_rounds=max_rounds,
+                               max_downtime_s=max_downtime_s, setup_s=0.0, cleanup_s=0.0)
+    for phase in live.phases[1:]:
+        phases.append(Phase(phase.name, t + phase.start_s, t + phase.end_s, phase.state, phase.detail, phase.key))
+    t += live.total_s
+    phases.append(Phase("Clean-up", t, t + switch_s, "Move", "Source VM and its files deleted", "clean-up"))
+    t += switch_s
+    return SharedNothingPlan(phases=tuple(phases), total_s=t, downtime_s=live.downtime_s, storage=storage,
+                             live=live, memory_start_s=memory_start, mirrored_write_mib_s=mirrored)
+
+
+def plan_smb_live_migration(memory_mib, bandwidth_mib_s, dirty_rate_mib_s, files=2,
+                            handle_transfer_s=DEFAULT_SMB_HANDLE_TRANSFER_S, **options):
+    """A live migration between hosts in no cluster whose VM's files stay on one SMB 3.0 share.
+
+    As a cluster's live migration (seed 004, steps 1-3, 5, 6), with the handles on the share's `files`
+    (configuration and VHDs) handed over while the VM is paused (step 4): the blackout grows by that."""
+    if files < 1:
+        raise ValueError("a VM has at least its configuration file")
+    state = options.pop("state_transfer_s", DEFAULT_STATE_TRANSFER_S) + handle_transfer_s * files
+    plan = plan_live_migration(memory_mib, bandwidth_mib_s, dirty_rate_mib_s, state_transfer_s=state, **options)
+    phases = tuple(Phase(p.name, p.start_s, p.end_s, p.state,
+                         p.detail + f"; handles on the share's {files} files handed over", p.key)
+                   if p.key == "stop-and-copy" else p for p in plan.phases)
+    return LiveMigrationPlan(**{**plan.__dict__, "phases": phases})
+
+
 # -- bandwidth ---------------------------------------------------------------
 
 PERFORMANCE_TCPIP = "TCP/IP"
@@ -312,12 +425,12 @@ def describe_seconds(seconds):
 
 
 def summary(plan):
-    """'about 41 s, downtime about 120 ms' / 'will not converge: downtime about 3.5 s'."""
-    if isinstance(plan, LiveMigrationPlan) and not plan.converged:
-        down = plan.downtime_s
-        return (f"about {describe_seconds(plan.total_s)}; will not converge: "
-                f"downtime about {down:.1f} s" if down >= 1 else
-                f"about {describe_seconds(plan.total_s)}; will not converge: downtime about {describe_seconds(down)}")
-    if isinstance(plan, StorageMigrationPlan):
-        return f"about {describe_seconds(plan.total_s)}, no downtime"
-    return f"about {describe_seconds(plan.total_s)}, downtime about {describe_seconds(plan.downtime_s)}"
+    """'about 41 s, downtime about 120 ms' / 'about 41 s; will not converge: downtime about 3.5 s' /
+    'about 6 min 40 s, no downtime'."""
+    total = f"about {describe_seconds(plan.total_s)}"
+    if not plan.downtime_s:
+        return f"{total}, no downtime"
+    down = f"{plan.downtime_s:.1f} s" if plan.downtime_s >= 1 else describe_seconds(plan.downtime_s)
+    if not getattr(plan, "converged", True):
+        return f"{total}; will not converge: downtime about {down}"
+    return f"{total}, downtime about {describe_seconds(plan.downtime_s)}"

@@ -118,3 +118,67 @@ def test_max_rounds_by_version():
     assert mig.max_rounds_for(2) == 10 and mig.max_rounds_for(4) == 5
     assert mig.default_performance_option(4) == "Compression"
     assert mig.default_performance_option(3) == "TCP/IP"
+
+
+# -- outside a cluster: shared-nothing and SMB live migration (seed 004) ------------------------------------
+
+def test_a_shared_nothing_move_over_1gbe_is_mostly_the_storage_copy_and_pauses_for_milliseconds():
+    b = mig.effective_bandwidth_mib_s(1000)
+    plan = mig.plan_shared_nothing_migration(40 * 1024, b, 2, 2048, b, 20, writable_working_set_mib=200)
+    storage = 40 * 1024 / b
+    assert storage < plan.memory_start_s < storage + 10  # 6 min of copy, then the pass of what changed
+    assert plan.storage.mirrored_mib == pytest.approx(2 * storage)
+    assert [p.key for p in plan.phases][:3] == ["setup", "initial-copy", "mirror-pass"]
+    assert plan.phases[-1].key == "clean-up" and plan.phases[-1].end_s == pytest.approx(plan.total_s)
+    assert plan.converged and plan.downtime_s < 0.4
+    assert 6 * 60 < plan.total_s < 7 * 60
+    assert mig.summary(plan).startswith("about 6 min") and "downtime about" in mig.summary(plan)
+    for a, c in zip(plan.phases, plan.phases[1:]):
+        assert a.end_s == pytest.approx(c.start_s)
+
+
+def test_mirrored_writes_share_the_link_with_the_memory_rounds():
+    plain = mig.plan_live_migration(4096, 113, 30, writable_working_set_mib=400, cleanup_s=0, setup_s=0)
+    moved = mig.plan_shared_nothing_migration(10 * 1024, 113, 40, 4096, 113, 30, writable_working_set_mib=400)
+    assert moved.mirrored_write_mib_s == 40
+    assert moved.live.bandwidth_mib_s == pytest.approx(73)
+    assert moved.live.total_s > plain.total_s
+
+
+def test_a_vm_that_is_off_moves_its_files_with_no_downtime():
+    plan = mig.plan_shared_nothing_migration(20 * 1024, 100, 50, 0, 113, 0)
+    assert plan.downtime_s == 0 and plan.storage.mirrored_mib == 0
+    assert [p.key for p in plan.phases] == ["setup", "initial-copy", "switch-storage"]
+    assert mig.summary(plan).endswith("no downtime")
+
+
+vhd = st.floats(min_value=1024, max_value=512 * 1024)
+writes = st.floats(min_value=0, max_value=80)
+
+
+@settings(max_examples=200)
+@given(vhd, st.floats(min_value=20, max_value=1000), writes, memory, bandwidth, dirty)
+def test_shared_nothing_progress_rises_to_100_and_downtime_is_the_memory_moves(v, c, w, m, b, d):
+    plan = mig.plan_shared_nothing_migration(v, c, w, m, b, d)
+    samples = [plan.progress(plan.total_s * i / 40) for i in range(41)]
+    assert samples[0] == 0 and samples[-1] == 100 and samples == sorted(samples)
+    assert plan.downtime_s == plan.live.downtime_s
+
+
+@settings(max_examples=200)
+@given(vhd, st.floats(min_value=20, max_value=1000), writes, st.floats(min_value=1.01, max_value=10))
+def test_faster_storage_never_slows_a_shared_nothing_move(v, c, w, factor):
+    slow = mig.plan_shared_nothing_migration(v, c, w, 4096, 113, 10, writable_working_set_mib=300)
+    fast = mig.plan_shared_nothing_migration(v, c * factor, w, 4096, 113, 10, writable_working_set_mib=300)
+    assert fast.total_s <= slow.total_s + 1e-9
+
+
+def test_an_smb_live_migration_hands_the_share_s_file_handles_over_in_the_blackout():
+    cluster = mig.plan_live_migration(4096, 113, 20, writable_working_set_mib=300)
+    smb = mig.plan_smb_live_migration(4096, 113, 20, files=3, writable_working_set_mib=300)
+    assert smb.downtime_s == pytest.approx(cluster.downtime_s + 3 * mig.DEFAULT_SMB_HANDLE_TRANSFER_S)
+    assert smb.total_s == pytest.approx(cluster.total_s + 3 * mig.DEFAULT_SMB_HANDLE_TRANSFER_S)
+    assert "handles on the share's 3 files" in smb.phase_named("Stop-and-copy").detail
+    assert smb.downtime_s < 1  # seed 004: "unresponsive for just milliseconds"
+    with pytest.raises(ValueError):
+        mig.plan_smb_live_migration(4096, 113, 20, files=0)
