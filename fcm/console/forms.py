@@ -7,6 +7,8 @@ from fcm.engine.effects.servers import FEATURE_FIELDS
 from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.inventory.ids import whole_number, whole_numbers
 from fcm.inventory.models import Cluster, ClusterEvent, ReplicaAuthorization, ReplicaServer, Role
+from fcm.inventory.models.servers import MigrationAuthentication
+from fcm.sim import migration
 from fcm.sim import names as server_names
 from fcm.sim import networks as netsim
 from fcm.sim import servers as server_rules
@@ -463,3 +465,45 @@ class IscsiForm(forms.Form):
 
     def clean_target(self):
         return self.luns[self.cleaned_data["target"]]
+
+
+class MigrationSettingsForm(forms.Form):
+    """Hyper-V Settings: Live Migrations, Advanced Features, Storage Migrations (numbers are checked by the
+    engine command, so the dialog says exactly what Hyper-V Manager would beside the box)."""
+
+    enabled = forms.BooleanField(required=False, label="Enable incoming and outgoing live migrations")
+    simultaneous = forms.CharField(required=False, label="Simultaneous live migrations")
+    use_any = forms.ChoiceField(choices=[("on", "Use any available network for live migration"),
+                                         ("", "Use these IP addresses for live migration:")],
+                                widget=forms.RadioSelect, required=False, label="Incoming live migrations")
+    networks = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                               label="IP addresses or subnets, one per line, in priority order")
+    authentication = forms.ChoiceField(choices=MigrationAuthentication.choices, widget=forms.RadioSelect,
+                                       label="Authentication protocol")
+    performance = forms.ChoiceField(choices=migration.PERFORMANCE_CHOICES, widget=forms.RadioSelect,
+                                    required=False, label="Performance options")
+    storage_simultaneous = forms.CharField(required=False, label="Simultaneous storage migrations")
+
+    @classmethod
+    def of(cls, node):
+        return cls(initial={
+            "enabled": node.vm_migration_enabled, "simultaneous": node.max_vm_migrations,
+            "use_any": "on" if node.use_any_network_for_migration else "",
+            "networks": "\n".join(n.subnet for n in node.migration_networks.all()),
+            "authentication": node.migration_authentication, "performance": node.live_migration_performance,
+            "storage_simultaneous": node.max_storage_migrations})
+
+    def initial_settings(self):
+        """The settings as they are saved (what `of` filled in), in the shape of `settings()`."""
+        data = self.initial
+        return {"enabled": data["enabled"], "simultaneous": data["simultaneous"],
+                "storage_simultaneous": data["storage_simultaneous"], "authentication": data["authentication"],
+                "performance": data["performance"], "use_any": data["use_any"] == "on",
+                "networks": data["networks"].splitlines()}
+
+    def settings(self):
+        data = self.cleaned_data
+        return {"enabled": data["enabled"], "simultaneous": whole_number(data["simultaneous"]),
+                "storage_simultaneous": whole_number(data["storage_simultaneous"]),
+                "authentication": data["authentication"], "performance": data["performance"],
+                "use_any": data["use_any"] == "on", "networks": data["networks"].splitlines()}

@@ -15,6 +15,7 @@ from django.urls import reverse
 from fcm.engine.effects.nodes import active_node_operations
 from fcm.engine.facts import MEMBERS
 from fcm.inventory.models import Cluster, Node, VirtualMachine
+from fcm.sim import hyperv_settings
 
 from .selectors import replication_of
 
@@ -595,6 +596,18 @@ def server_group(lab, node, selected=True):
                    command=f"Restart-Computer -ComputerName {node.name}" if order >= 2
                    else f"shutdown /r /m \\\\{node.name}"),
         ]
+        if node.hyperv_installed and order >= 3:
+            option = node.live_migration_performance if order >= 4 else ""
+            items.append(Action("Live Migrations...", "server",
+                                url=_server_url("server-migrations", lab, node), fetch_dialog=True,
+                                menu="Hyper-V Settings",
+                                command=hyperv_settings.powershell(
+                                    node.name, enabled=node.vm_migration_enabled,
+                                    simultaneous=node.max_vm_migrations,
+                                    storage_simultaneous=node.max_storage_migrations,
+                                    authentication=node.migration_authentication, performance=option,
+                                    use_any=node.use_any_network_for_migration, subnets=[], version_order=order)
+                                .split("; ")[-1]))
         if not node.cluster_id and node.hyperv_installed and order >= 3:
             # A cluster's nodes are configured through its Replica Broker instead.
             items.append(Action("Replication Configuration...", "replica",

@@ -12,12 +12,14 @@ from django.http import Http404
 from django.views import View
 
 from fcm.engine.commands import faults
+from fcm.engine.commands import hyperv_hosts as hyperv_commands
 from fcm.engine.commands import servers as server_commands
+from fcm.sim import hyperv_settings
 from fcm.sim import servers as server_rules
 
 from . import selectors
 from .base import LabMixin, close_dialog, refused
-from .forms import FeaturesForm, Ipv4Form, IscsiForm, JoinDomainForm
+from .forms import FeaturesForm, Ipv4Form, IscsiForm, JoinDomainForm, MigrationSettingsForm
 from .presenters import ServersPage
 
 
@@ -115,6 +117,49 @@ class JoinDomainView(ServerMixin, View):
             f"Welcome to the {form.cleaned_data['workgroup'] or 'WORKGROUP'} workgroup."
         return self.dialog(request, self.done, title="Computer Name/Domain Changes", lines=[
             welcome, f"You must restart {node.name} to apply these changes."])
+
+
+# -- Hyper-V Settings: Live Migrations, Advanced Features, Storage Migrations ---------------------------------
+
+class MigrationSettingsView(ServerMixin, View):
+    """Hyper-V Manager > Hyper-V Settings... > Live Migrations (with Advanced Features) and Storage Migrations."""
+
+    template = "console/dialogs/migration_settings.html"
+
+    def load(self, request, lab, pk):
+        node = super().load(request, lab, pk)
+        if not node.hyperv_installed or not hyperv_settings.has_migration_settings(node.version.order):
+            raise Http404("This server's Hyper-V Settings have no Live Migrations page (Windows Server 2012 and "
+                          "later, with the Hyper-V role).")
+        return node
+
+    def show(self, request, form, settings):
+        order = self.node.version.order
+        return self.dialog(request, self.template, form=form, performance_options=hyperv_settings.performance_options(
+            order), powershell=hyperv_settings.powershell(self.node.name, version_order=order, **settings))
+
+    @staticmethod
+    def shown(settings, node):
+        """The settings the PowerShell line shows: as typed, with what is not a number yet left as it was."""
+        subnets, _ = hyperv_settings.migration_networks(settings["networks"])
+        return {**{k: v for k, v in settings.items() if k != "networks"}, "subnets": subnets or [],
+                "simultaneous": settings["simultaneous"] or node.max_vm_migrations,
+                "storage_simultaneous": settings["storage_simultaneous"] or node.max_storage_migrations}
+
+    def get(self, request, lab, pk):
+        node = self.load(request, lab, pk)
+        form = MigrationSettingsForm.of(node)
+        return self.show(request, form, self.shown(form.initial_settings(), node))
+
+    def post(self, request, lab, pk):
+        node = self.load(request, lab, pk)
+        form = MigrationSettingsForm(request.POST)
+        if not form.is_valid():
+            return self.show(request, form, self.shown(MigrationSettingsForm.of(node).initial_settings(), node))
+        settings = form.settings()
+        if refused(lambda: hyperv_commands.set_migration_settings(request.user, node, **settings), form):
+            return self.show(request, form, self.shown(settings, node))
+        return server_details(request, lab, pk)
 
 
 # -- Server Manager: Add Roles and Features (Add Roles / Add Features before 2012) ---------------------------

@@ -79,6 +79,8 @@ urlpatterns = [
          name="server-adapter"),
     path("labs/<id:lab>/servers/<id:pk>/adapters/<id:adapter>/ipv4/", servers.Ipv4View.as_view(),
          name="server-adapter-ipv4"),
+    path("labs/<id:lab>/servers/<id:pk>/migrations/", servers.MigrationSettingsView.as_view(),
+         name="server-migrations"),
     path("labs/<id:lab>/servers/<id:pk>/domain/", servers.JoinDomainView.as_view(), name="server-domain"),
     path("labs/<id:lab>/servers/<id:pk>/features/", servers.FeaturesView.as_view(), name="server-features"),
     path("labs/<id:lab>/servers/<id:pk>/iscsi/", servers.IscsiView.as_view(), name="server-iscsi"),

@@ -80,7 +80,7 @@ def live_bandwidth(cluster, source, target, network_speed_mbps, exclude_op=None)
     if exclude_op is not None:
         running = running.exclude(pk=exclude_op.pk)
     streams = running.distinct().count() + 1
-    return effective_bandwidth_mib_s(network_speed_mbps, cluster.live_migration_performance,
+    return effective_bandwidth_mib_s(network_speed_mbps, source.live_migration_performance,
                                      cluster.version.order, streams), streams
 
 

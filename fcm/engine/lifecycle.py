@@ -116,7 +116,8 @@ def start_queued(lab, sim_now=None, queue_changed=False):
     # asks, and most answers are "wait". The operations that start are read whole for their plan.
     # Sorted here rather than by the database: Django hashes every selected column for an ORDER BY.
     queued = sorted(Operation.objects.filter(lab=lab, state=Operation.State.QUEUED).order_by()
-                    .select_related("role__cluster"), key=lambda op: (op.queued_at, op.pk))
+                    .select_related("role__cluster", "source_node", "target_node"),
+                    key=lambda op: (op.queued_at, op.pk))
     if not queued:
         return started
     # Counted once, before anything starts in this pass (what started earlier in the pass is added below).
@@ -124,14 +125,13 @@ def start_queued(lab, sim_now=None, queue_changed=False):
     waiting = []
     for op in queued:
         handler = registry.handler(op.kind)
-        group, limit = handler.limit_group, handler.host_limit(op)
-        if group is not None and limit is not None:
+        group, limits = handler.limit_group, handler.host_limit(op)
+        if group is not None and limits is not None:
             counts = busy[group]
-            hosts = {op.source_node_id, op.target_node_id}
-            if any(counts.get(h, 0) >= limit for h in hosts):
+            if any(counts.get(h, 0) >= limit for h, limit in limits.items()):
                 waiting.append(op)
                 continue
-            for h in hosts:
+            for h in limits:
                 counts[h] = counts.get(h, 0) + 1
         started.append(op)
     if started:

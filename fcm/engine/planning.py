@@ -29,7 +29,7 @@ def plan_move(kind, vm, cluster, source, target=None, target_disk=None, exclude_
             writable_working_set_mib=vm.memory_mb * profile.writable_working_set_fraction,
             max_rounds=migration.max_rounds_for(cluster.version.order))
         extra = {"network": network.name, "link_mbps": speed, "streams": streams,
-                 "performance": cluster.live_migration_performance,
+                 "performance": source.live_migration_performance,
                  "bandwidth_mib_s": round(bandwidth, 1), "dirty_rate_mib_s": profile.dirty_rate_mib_s}
     elif kind in (Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION):
         lun = vm.configuration_disk

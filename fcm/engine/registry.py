@@ -24,7 +24,8 @@ class OperationKind:
         return op.plan
 
     def host_limit(self, op):
-        """How many operations of `limit_group` a host may run at once, or None when `op` does not count."""
+        """{host id: how many operations of `limit_group` it may run at once} for the hosts `op` involves
+        (its source and target), or None when `op` does not count."""
         return None
 
     def enter_phase(self, op, phase, sim_now):

@@ -9,6 +9,11 @@ class NetworkAdapterInline(admin.TabularInline):
     extra = 0
 
 
+class MigrationNetworkInline(admin.TabularInline):
+    model = m.MigrationNetwork
+    extra = 0
+
+
 class VirtualSwitchInline(admin.TabularInline):
     model = m.VirtualSwitch
     extra = 0
@@ -77,7 +82,14 @@ class NodeAdmin(admin.ModelAdmin):
     list_filter = ["lab", "os_version", "cluster", "state", "power_state"]
     search_fields = ["name"]
     list_select_related = ["lab", "cluster__domain"]
-    inlines = [NetworkAdapterInline, VirtualSwitchInline]
+    inlines = [NetworkAdapterInline, VirtualSwitchInline, MigrationNetworkInline]
+
+
+@admin.register(m.MigrationNetwork)
+class MigrationNetworkAdmin(admin.ModelAdmin):
+    list_display = ["node", "subnet", "priority"]
+    list_filter = ["node__lab"]
+    list_select_related = ["node"]
 
 
 @admin.register(m.NetworkAdapter)

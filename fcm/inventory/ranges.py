@@ -28,6 +28,8 @@ MAX_VCPUS = 240
 MAX_LINK_MBPS = 400_000
 #: A LUN's sustained throughput, MiB/s: 64 GiB/s (an NVMe array over 400 Gbit/s fabric, and then some).
 MAX_DISK_THROUGHPUT_MIB_S = 65_536
+#: Simultaneous migrations: far beyond what any host's links carry at once.
+MAX_MIGRATIONS_AT_ONCE = 64
 #: A replication's amounts (sizes, changes), MiB: what the largest disks hold, many times over.
 MAX_REPLICATION_MIB = 1024 * 64 * 1024 * 1024
 
@@ -56,3 +58,5 @@ VCPUS = between(1, MAX_VCPUS)
 LINK_MBPS = between(1, MAX_LINK_MBPS)
 DISK_THROUGHPUT = between(1, MAX_DISK_THROUGHPUT_MIB_S)
 REPLICATION_MIB = between(0, MAX_REPLICATION_MIB)
+#: Simultaneous live or storage migrations a host (or a cluster) runs; more wait in the queue.
+MIGRATIONS_AT_ONCE = between(1, MAX_MIGRATIONS_AT_ONCE)

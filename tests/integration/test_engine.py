@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from fcm.engine.models import Operation, Outbox
-from fcm.inventory.models import ClusterDisk, ClusterEvent, DiskPath, Node, Role, VirtualMachine
+from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, DiskPath, Node, Role, VirtualMachine
 from fcm.engine import errors
 from fcm.engine.commands import moves
 
@@ -83,6 +83,18 @@ def test_quick_migration_goes_through_the_2008_states(lab_2008, owner, make_runn
     assert role.owner_node == target
     assert ClusterDisk.objects.get(disk__name="Guest1").owner_node == target
     assert op.plan["downtime_s"] == op.plan["total_s"]
+
+
+def test_a_hosts_own_simultaneous_live_migrations_setting_queues_the_moves_beyond_it(make_generated_lab, owner):
+    lab = make_generated_lab(nodes=2, vms=6)
+    cluster = lab.clusters.get()
+    Cluster.objects.filter(pk=cluster.pk).update(simultaneous_live_migrations=4)
+    VirtualMachine.objects.filter(lab=lab).update(state="Running", memory_mb=1024, workload="idle")
+    hv1, hv2 = Node.objects.filter(cluster=cluster).order_by("name")
+    Node.objects.filter(pk=hv2.pk).update(max_vm_migrations=1)  # Hyper-V Settings of the target
+    roles = list(Role.objects.filter(cluster=cluster, owner_node=hv1).select_related("cluster", "virtual_machine__host_node"))
+    moves.request_moves(owner, roles, LIVE, hv2)
+    assert list(Operation.objects.order_by("pk").values_list("state", flat=True)) == ["running", "queued", "queued"]
 
 
 def test_moves_queue_beyond_the_simultaneous_limit(make_generated_lab, owner, make_runner):

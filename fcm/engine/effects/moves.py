@@ -136,3 +136,11 @@ def complete_quick(op):
         set_role_state(op.role, Role.State.ONLINE, Resource.State.ONLINE)
     else:
         set_role_state(op.role, Role.State.OFFLINE, Resource.State.OFFLINE)
+
+
+def hosts_limits(op, cluster_limit, host_field):
+    """{host id: moves of this kind it may run at once}: each host's own Hyper-V setting (`host_field`,
+    Set-VMHost -MaximumVirtualMachineMigrations / -MaximumStorageMigrations), never more than the
+    cluster allows. A source and target that are one host (a storage move) count once."""
+    return {node.pk: min(cluster_limit, getattr(node, host_field))
+            for node in (op.source_node, op.target_node) if node is not None}

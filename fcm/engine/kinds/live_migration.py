@@ -8,7 +8,7 @@ from fcm.inventory.models.vms import MigrationState
 
 from .. import planning
 from ..effects.drain import drain_progress
-from ..effects.moves import complete_quick, enter_quick_phase, log_move_failure, switch_owner
+from ..effects.moves import complete_quick, enter_quick_phase, hosts_limits, log_move_failure, switch_owner
 from ..models import Operation
 from ..registry import OperationKind, register
 
@@ -23,7 +23,9 @@ class LiveMigration(OperationKind):
     limit_group = "live"
 
     def host_limit(self, op):
-        return op.role.cluster.simultaneous_live_migrations if op.was_running else None
+        if not op.was_running:
+            return None
+        return hosts_limits(op, op.role.cluster.simultaneous_live_migrations, "max_vm_migrations")
 
     def plan(self, op, sim_now):
         return planning.plan_queued(op)

@@ -1,7 +1,7 @@
 """Virtual Machine Storage Migration (2012+): the VHDs are copied and mirrored while the VM runs, then
 it switches to the new files. At most `SimultaneousStorageMigrations` run per host."""
 from .. import planning
-from ..effects.moves import log_move_failure
+from ..effects.moves import hosts_limits, log_move_failure
 from ..models import Operation
 from ..registry import OperationKind, register
 
@@ -12,7 +12,9 @@ class StorageMigration(OperationKind):
     limit_group = "storage"
 
     def host_limit(self, op):
-        return op.role.cluster.simultaneous_storage_migrations if op.was_running else None
+        if not op.was_running:
+            return None
+        return hosts_limits(op, op.role.cluster.simultaneous_storage_migrations, "max_storage_migrations")
 
     def plan(self, op, sim_now):
         return planning.plan_queued(op, check_target_node=False)

@@ -3,7 +3,7 @@ from django.db import models
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from fcm.sim import migration, storage_paths, versions
+from fcm.sim import storage_paths, versions
 from fcm.sim.names import fqdn
 
 from fcm.inventory import looks
@@ -60,9 +60,6 @@ class Cluster(models.Model):
         help_text="Per host; more moves queue (2008 R2: one at a time).")
     simultaneous_storage_migrations = models.PositiveSmallIntegerField(
         default=2, validators=[MinValueValidator(1), MaxValueValidator(64)])
-    live_migration_performance = models.CharField(
-        "live migration performance option", max_length=12, choices=migration.PERFORMANCE_CHOICES,
-        default=migration.PERFORMANCE_TCPIP)
     created_at = models.DateTimeField(null=True, blank=True, help_text="Sim time it was created.")
 
     class Meta:
@@ -99,7 +96,6 @@ class Cluster(models.Model):
         self.cross_subnet_threshold = hb.cross_subnet_threshold
         self.simultaneous_live_migrations = max(self.version.simultaneous_live_migrations, 1)
         self.dynamic_quorum = self.version.dynamic_quorum
-        self.live_migration_performance = migration.default_performance_option(self.version.order)
         if not self.version.csv_needs_enabling:
             self.csv_enabled = self.version.csv
 

@@ -3,7 +3,7 @@ import ipaddress
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from fcm.sim import versions, workload  # noqa: F401  (workload used by vms)
+from fcm.sim import migration, versions, workload  # noqa: F401  (workload used by vms)
 from fcm.sim.names import fqdn, netbios_name_problem
 
 from fcm.inventory import looks
@@ -90,6 +90,13 @@ class Network(models.Model):
                 pass
 
 
+class MigrationAuthentication(models.TextChoices):
+    """Hyper-V Settings > Live Migrations > Advanced Features: Authentication protocol."""
+
+    CREDSSP = "CredSSP", "Use Credential Security Support Provider (CredSSP)"
+    KERBEROS = "Kerberos", "Use Kerberos"
+
+
 class Node(models.Model):
     """A physical server. It may or may not be a member of a cluster.
 
@@ -168,6 +175,24 @@ class Node(models.Model):
         help_text="What applies at the next restart: domain (name, '' for a workgroup), features, updates.")
     site = models.CharField(max_length=40, blank=True, help_text="Datacenter site; sites talk over WAN links.")
 
+    # Hyper-V Settings > Live Migrations, Advanced Features, Storage Migrations (2012+; Set-VMHost).
+    vm_migration_enabled = models.BooleanField(
+        "incoming and outgoing live migrations enabled", default=False,
+        help_text="Enable-VMMigration. A cluster node takes part in its cluster's live migrations either way.")
+    max_vm_migrations = models.PositiveSmallIntegerField(
+        "simultaneous live migrations", default=2, validators=ranges.MIGRATIONS_AT_ONCE)
+    max_storage_migrations = models.PositiveSmallIntegerField(
+        "simultaneous storage migrations", default=2, validators=ranges.MIGRATIONS_AT_ONCE)
+    migration_authentication = models.CharField(
+        "live migration authentication", max_length=8, choices=MigrationAuthentication.choices,
+        default=MigrationAuthentication.CREDSSP)
+    migration_performance = models.CharField(
+        "live migration performance option", max_length=12, blank=True, choices=migration.PERFORMANCE_CHOICES,
+        help_text="Blank: the version's default (Compression from 2012 R2, TCP/IP before).")
+    use_any_network_for_migration = models.BooleanField(
+        "use any available network for live migration", default=True,
+        help_text="Off: incoming live migrations only on the migration networks listed, in order.")
+
     cluster = models.ForeignKey(
         "Cluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="nodes"
     )
@@ -208,6 +233,11 @@ class Node(models.Model):
     @property
     def version(self):
         return versions.get(self.os_version)
+
+    @property
+    def live_migration_performance(self):
+        """The performance option its live migrations use: its own, else its version's default."""
+        return self.migration_performance or migration.default_performance_option(self.version.order)
 
     @property
     def os_label(self):
@@ -277,6 +307,23 @@ class NetworkAdapter(models.Model):
                 raise ValidationError(
                     {"ip_address": f"{self.ip_address} is not in {self.network.subnet}."}
                 )
+
+
+class MigrationNetwork(models.Model):
+    """A subnet a host accepts incoming live migrations on (Set-VMMigrationNetwork), when it does not use any."""
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="migration_networks")
+    subnet = models.CharField(max_length=18, validators=[validate_ipv4_network], help_text="e.g. 192.168.10.0/24")
+    priority = models.PositiveSmallIntegerField(default=0, help_text="Lower first.")
+
+    class Meta:
+        ordering = ["node__name", "priority", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["node", "subnet"], name="migration_network_unique_per_node")
+        ]
+
+    def __str__(self):
+        return f"{self.node.name} - {self.subnet}"
 
 
 class VirtualSwitch(models.Model):
