@@ -282,6 +282,36 @@
     if (incoming.id === d.target.id && incoming.innerHTML === d.target.innerHTML) d.shouldSwap = false;
   });
 
+  /* htmx drops the answer to a request whose element has left the page meanwhile: an action clicked
+     just before a push replaced its Actions group (or a row) would open nothing. So a pushed element
+     that holds an element waiting for its answer waits too, and is put in once the answer has been
+     swapped, unless that answer (or a later push) replaced the element first: the newest wins. */
+  var waiting = new Set();   /* elements whose request is in flight */
+  var held = {};             /* target id -> the pushed HTML held back, with its swap style */
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail.elt, xhr = ev.detail.xhr;
+    if (!elt || !xhr) return;
+    waiting.add(elt);
+    xhr.addEventListener("loadend", function () {
+      waiting.delete(elt);
+      Object.keys(held).forEach(function (id) {
+        var h = held[id];
+        if (h.until !== elt) return;
+        delete held[id];
+        if (document.getElementById(id)) htmx.swap("#" + id, h.html, { swapStyle: "outerHTML" });
+      });
+    });
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (ev) {
+    var d = ev.detail, target = d.target;
+    if (!d.shouldSwap || !target || !target.id || !d.fragment || !d.fragment.firstElementChild) return;
+    var blocked = null;
+    waiting.forEach(function (elt) { if (!blocked && target !== elt && target.contains(elt)) blocked = elt; });
+    if (!blocked) { delete held[target.id]; return; }  /* this swap is newer than anything held */
+    d.shouldSwap = false;
+    held[target.id] = { html: d.fragment.firstElementChild.outerHTML, until: blocked };
+  });
+
   /* The first socket of a page: a push sent after the page was rendered and before the
      socket joined its lab was missed; the server says when it last pushed. */
   document.addEventListener("htmx:oobAfterSwap", function (ev) {
