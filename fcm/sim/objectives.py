@@ -26,7 +26,9 @@ class LabFacts:
     roles: dict = field(default_factory=dict)
     #: VM name -> {"state", "host", "clustered"}
     vms: dict = field(default_factory=dict)
-    #: node name -> {"state", "power", "drain"}
+    #: node name -> {"state", "power", "drain", and its Hyper-V Settings: "live_migrations" (Enabled, Disabled),
+    #: "authentication" (CredSSP, Kerberos), "performance" (TCP/IP, Compression, SMB), "migration_networks"
+    #: ("any", or the subnets incoming live migrations use, in order)}
     nodes: dict = field(default_factory=dict)
     #: cluster name -> {"state", "quorum", "witness", "witness_drive", "csv_enabled", "nodes", "addresses"}
     clusters: dict = field(default_factory=dict)
@@ -212,6 +214,28 @@ def _node(spec, f):
         if not node.get("drain"):
             return f"{name} has not been drained yet"
         return f"{name} shows {f.word('drain', node['drain'])}, not {f.word('drain', spec['drain'])}"
+    return _host_settings(spec, name, node)
+
+
+def _host_settings(spec, name, node):
+    """A node check's Hyper-V Settings keys (live_migrations, authentication, performance, migration_networks)."""
+    if "live_migrations" in spec and not _same(node.get("live_migrations") or "", spec["live_migrations"]):
+        enabled = _same(spec["live_migrations"], "Enabled")
+        return f"{name}: incoming and outgoing live migrations are {'not ' if enabled else ''}enabled"
+    if "authentication" in spec and not _same(node.get("authentication") or "", spec["authentication"]):
+        return f"{name} authenticates live migrations with {node.get('authentication')}, not {spec['authentication']}"
+    if "performance" in spec and not _same(node.get("performance") or "", spec["performance"]):
+        return f"{name}'s live migration performance option is {node.get('performance')}, not {spec['performance']}"
+    if "migration_networks" in spec:
+        want, have = spec["migration_networks"], node.get("migration_networks")
+        if isinstance(want, str) and _same(want, "any"):
+            if not (isinstance(have, str) and _same(have, "any")):
+                return f"{name} accepts incoming live migrations only on {', '.join(have) or 'no network'}"
+        elif isinstance(have, str):
+            return f"{name} accepts incoming live migrations on any network, not only on {', '.join(want)}"
+        elif [str(w).lower() for w in want] != [str(h).lower() for h in have]:
+            return f"{name} accepts incoming live migrations on {', '.join(have) or 'no network'}, " \
+                   f"not on {', '.join(want)}"
     return ""
 
 

@@ -1,8 +1,8 @@
 """Read one lab's state once, as the plain `LabFacts` the objective checks look at."""
 from fcm.engine.effects.replication import health
 from fcm.engine.models import Operation
-from fcm.inventory.models import (Cluster, ClusterAddress, ClusterDisk, ClusterEvent, ClusterNetwork, Node,
-                                  Replication, Role, VirtualMachine)
+from fcm.inventory.models import (Cluster, ClusterAddress, ClusterDisk, ClusterEvent, ClusterNetwork,
+                                  MigrationNetwork, Node, Replication, Role, VirtualMachine)
 from fcm.sim.objectives import LabFacts
 from fcm.engine.models import ValidationReport
 
@@ -17,7 +17,7 @@ WORDS = {
 
 
 def lab_facts(lab, first_event_id=0, sim_now=None):
-    """Everything an objective may check, in a constant number of queries (eleven)."""
+    """Everything an objective may check, in a constant number of queries (twelve)."""
     sim_now = sim_now or lab.sim_now()
     roles = {name: {"state": state, "owner": owner or "", "type": type_, "priority": Role.Priority(priority).label}
              for name, state, owner, type_, priority in Role.objects.filter(cluster__lab=lab).values_list(
@@ -27,9 +27,21 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
                "name", "state", "host_node__name", "role")}
     nodes = {}
     members = {}
-    for name, state, power, drain, cluster_id in Node.objects.filter(lab=lab).values_list(
-            "name", "state", "power_state", "drain_status", "cluster_id"):
-        nodes[name] = {"state": state if cluster_id else "", "power": power, "drain": drain}
+    subnets = {}
+    for name, subnet in MigrationNetwork.objects.filter(node__lab=lab).order_by("priority", "pk").values_list(
+            "node__name", "subnet"):
+        subnets.setdefault(name, []).append(subnet)
+    for node in Node.objects.filter(lab=lab).only(
+            "name", "state", "power_state", "drain_status", "cluster_id", "os_version", "vm_migration_enabled",
+            "migration_authentication", "migration_performance", "use_any_network_for_migration"):
+        name, cluster_id = node.name, node.cluster_id
+        nodes[name] = {"state": node.state if cluster_id else "", "power": node.power_state,
+                       "drain": node.drain_status,
+                       "live_migrations": "Enabled" if node.vm_migration_enabled else "Disabled",
+                       "authentication": node.migration_authentication,
+                       "performance": node.live_migration_performance,
+                       "migration_networks": "any" if node.use_any_network_for_migration
+                       else subnets.get(name, [])}
         if cluster_id:
             members.setdefault(cluster_id, []).append(name)
     addresses = {}

@@ -263,3 +263,31 @@ def test_event_operation_validation_and_replication_reasons():
 def test_by_variable_name_names_each_variable():
     assert o.by_variable_name({"text": "Create WS08R2-CL01 at {cluster_ip}", "n": ["{vm}", 3, True]}) == \
         {"text": "Create WS08R2-CL01 at \u2039cluster_ip\u203a", "n": ["\u2039vm\u203a", 3, True]}
+
+
+HOSTS = o.LabFacts(nodes={
+    "HV-A": {"state": "", "power": "On", "live_migrations": "Enabled", "authentication": "Kerberos",
+             "performance": "TCP/IP", "migration_networks": ["10.20.0.0/24"]},
+    "HV-B": {"state": "", "power": "On", "live_migrations": "Disabled", "authentication": "CredSSP",
+             "performance": "TCP/IP", "migration_networks": "any"}})
+
+
+@pytest.mark.parametrize("node,spec,reason", [
+    ("HV-A", {"live_migrations": "Enabled", "authentication": "kerberos",
+              "migration_networks": ["10.20.0.0/24"]}, ""),
+    ("HV-B", {"live_migrations": "Enabled"}, "HV-B: incoming and outgoing live migrations are not enabled"),
+    ("HV-A", {"live_migrations": "Disabled"}, "HV-A: incoming and outgoing live migrations are enabled"),
+    ("HV-B", {"authentication": "Kerberos"}, "HV-B authenticates live migrations with CredSSP, not Kerberos"),
+    ("HV-A", {"performance": "Compression"},
+     "HV-A's live migration performance option is TCP/IP, not Compression"),
+    ("HV-B", {"migration_networks": ["10.20.0.0/24"]},
+     "HV-B accepts incoming live migrations on any network, not only on 10.20.0.0/24"),
+    ("HV-A", {"migration_networks": "any"}, "HV-A accepts incoming live migrations only on 10.20.0.0/24"),
+    ("HV-A", {"migration_networks": ["10.10.0.0/24"]},
+     "HV-A accepts incoming live migrations on 10.20.0.0/24, not on 10.10.0.0/24"),
+    ("HV-B", {"migration_networks": "any"}, ""),
+])
+def test_a_hosts_hyper_v_settings(node, spec, reason):
+    spec = {"id": "x", "check": "node", "node": node, **spec}
+    o.validate(spec)
+    assert o.evaluate([spec], HOSTS)[0].reason == reason
