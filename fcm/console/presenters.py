@@ -11,6 +11,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from fcm.engine import status
 from fcm.engine.status import attach_last_operations, attach_operations
 from fcm.sim import replication as model
 from fcm.engine.effects import replication as replication_effects
@@ -113,6 +114,10 @@ class ServersPage(ListPage):
         ctx["disk_counts"] = selectors.server_disk_counts(ctx["rows"])
         if pk is not None:
             node = self.select(lambda: selectors.server_detail(self.lab, pk))
+            vms = list(node.virtual_machines.all())
+            under_way = selectors.vm_operations(vms)
+            for machine in vms:  # the list's Status column (the prefetched objects are the ones it shows)
+                machine.status_text = status.vm_status(under_way.get(machine.pk), self.sim_now)
             try:
                 if vm is not None:
                     self.vm = selectors.server_vm(node, vm)

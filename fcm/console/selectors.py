@@ -190,6 +190,12 @@ def server_adapter(node, pk):
     return NetworkAdapter.objects.select_related("network", "node").get(node=node, pk=pk)
 
 
+def vm_operations(vms):
+    """{VM id: its state change or move under way} for `vms` (one query)."""
+    return {op.virtual_machine_id: op for op in Operation.objects.filter(
+        virtual_machine__in=vms, state__in=Operation.ACTIVE).select_related("target_node")}
+
+
 def vm_operation(vm):
     """The state change or move under way on a VM, if any."""
     return Operation.objects.filter(virtual_machine=vm, state__in=Operation.ACTIVE).first()

@@ -45,7 +45,8 @@ VERSION = 1
 #: Every model of a lab and how it reaches its lab.
 MODELS = [
     ("inventory.Lab", "pk"), ("inventory.Domain", "lab"), ("inventory.Network", "lab"), ("inventory.Node", "lab"),
-    ("inventory.NetworkAdapter", "node__lab"), ("inventory.VirtualSwitch", "node__lab"), ("inventory.Disk", "lab"),
+    ("inventory.NetworkAdapter", "node__lab"), ("inventory.VirtualSwitch", "node__lab"),
+    ("inventory.MigrationNetwork", "node__lab"), ("inventory.Disk", "lab"),
     ("inventory.DiskPath", "disk__lab"), ("inventory.Cluster", "lab"), ("inventory.ClusterAddress", "cluster__lab"),
     ("inventory.ClusterNetwork", "cluster__lab"), ("inventory.ClusterDisk", "cluster__lab"),
     ("inventory.Role", "cluster__lab"), ("inventory.PreferredOwner", "role__cluster__lab"),

@@ -174,7 +174,11 @@ class _Loader:
     def _nodes(self):
         simple = ["edition", "install_option", "service_pack", "update_level", "processor_vendor",
                   "processor_family", "processor_model", "sockets", "cores", "hyperv_installed",
-                  "failover_clustering_installed", "unsigned_drivers", "power_state", "site"]
+                  "failover_clustering_installed", "unsigned_drivers", "power_state", "site",
+                  # Hyper-V Settings (Live Migrations, Advanced Features, Storage Migrations)
+                  "vm_migration_enabled", "max_vm_migrations", "max_storage_migrations", "migration_authentication",
+                  "migration_performance", "use_any_network_for_migration", "local_storage_mib_s"]
+        delegations = []
         for where, e in self._entries(self.data, "nodes"):
             node = m.Node(lab=self.lab, name=self._require(e, "name", where),
                           os_version=self._require(e, "os_version", where),
@@ -184,6 +188,10 @@ class _Loader:
             if "domain" in e:
                 node.domain = self._ref(self.domains, e["domain"], f"{where}.domain", "domain")
             self.nodes[node.name] = self._save(node, where)
+            if "delegates_to" in e:
+                delegations.append((node, e["delegates_to"], f"{where}.delegates_to"))
+            for j, subnet in enumerate(e.get("migration_networks", [])):
+                self._save(m.MigrationNetwork(node=node, subnet=subnet, priority=j), f"{where}.migration_networks[{j}]")
             for j, a in enumerate(e.get("adapters", [])):
                 aw = f"{where}.adapters[{j}]"
                 adapter = m.NetworkAdapter(
@@ -205,6 +213,8 @@ class _Loader:
                         {k[1]: v for k, v in self.adapters.items() if k[0] == node.name},
                         s["adapter"], f"{sw}.adapter", "adapter")
                 self._save(switch, sw)
+        for node, names, where in delegations:  # constrained delegation to servers of the lab (any order)
+            node.delegates_to.set([self._ref(self.nodes, name, where, "server") for name in names])
 
     def _disks(self):
         numbers = {}

@@ -36,6 +36,8 @@ class Operation(models.Model):
         PLANNED_FAILOVER = "planned-failover", "Planned Failover"
         #: Move Available Storage, or a Cluster Shared Volume's coordinator (Move-ClusterGroup / -SharedVolume).
         MOVE_STORAGE = "move-storage", "Move Cluster Storage"
+        #: Hyper-V Manager's Move: a VM in no cluster to another host (shared-nothing live migration).
+        VM_MOVE = "vm-move", "Virtual Machine Move"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -1,10 +1,11 @@
 """Turn a requested move into its plan, from the lab's facts (fcm.sim does the physics);
 where a role may go (the Select Node dialog, Best Possible Node) and why not."""
 from fcm.inventory.models import ClusterDisk, Node
-from fcm.sim import migration, placement, workload
+from fcm.sim import hyperv_moves, migration, placement, workload
 from fcm.sim.units import MB
 
 from . import facts
+from .effects.hyperv_hosts import host_facts as hyperv_host_facts
 from .errors import MoveError, PlanError
 from .models import Operation
 
@@ -63,6 +64,39 @@ def to_json(plan, **extra):
     return out
 
 
+def plan_vm_move(vm, source, target, folder_disk, streams=1):
+    """A VM in no cluster to another host (Hyper-V Manager's Move): a shared-nothing live migration when
+    it runs, its files and configuration when it is off or saved. The storage copy runs at the slowest
+    of the source's storage, the link (TCP/IP, uncompressed) and the destination's storage; the memory
+    rounds at the link's share for the source's performance option, beside the mirrored writes."""
+    from_facts, to_facts = hyperv_host_facts(source), hyperv_host_facts(target)
+    network = hyperv_moves.migration_network(from_facts, to_facts)
+    if network is None:
+        raise PlanError(f"{source.name} and {target.name} share no network for the move.")
+    name, mbps = network
+    def storage_rate(disk, node):
+        return disk.throughput_mib_s if disk is not None else node.local_storage_mib_s
+    sources = [storage_rate(h.disk, source) for h in vm.hard_disks.select_related("disk")] or \
+        [storage_rate(vm.configuration_disk, source)]
+    link = migration.line_rate_mib_s(mbps) * migration.TCP_EFFICIENCY / streams
+    copy = min(min(sources), storage_rate(folder_disk, target), link)
+    vhd_mib = sum(h.file_size_bytes for h in vm.hard_disks.all()) / MB
+    running = vm.state == vm.State.RUNNING
+    profile = workload.get(vm.workload)
+    bandwidth = migration.effective_bandwidth_mib_s(mbps, source.live_migration_performance, source.version.order,
+                                                   streams)
+    plan = migration.plan_shared_nothing_migration(
+        vhd_mib, copy, profile.disk_write_mib_s if running else 0, vm.memory_mb if running else 0, bandwidth,
+        profile.dirty_rate_mib_s, writable_working_set_mib=vm.memory_mb * profile.writable_working_set_fraction,
+        max_rounds=migration.max_rounds_for(source.version.order))
+    out = to_json(plan, network=name, link_mbps=mbps, streams=streams, copy_mib_s=round(copy, 1),
+                  bandwidth_mib_s=round(bandwidth, 1), performance=source.live_migration_performance,
+                  vhd_mib=round(vhd_mib), running=running)
+    # Progress is linear within each phase: its value at every phase boundary is enough to draw it.
+    out["curve"] = [[p.start_s, plan.progress(p.start_s)] for p in plan.phases] + [[plan.total_s, 100]]
+    return out
+
+
 def live_plan_from_json(data):
     """Rebuild the fcm.sim plan (for progress) from its stored form."""
     return migration.LiveMigrationPlan(
@@ -84,7 +118,19 @@ def progress(op, sim_now):
     elapsed = op.elapsed_s(sim_now)
     if op.plan.get("live"):
         return live_plan_from_json(op.plan).progress(elapsed)
+    if op.plan.get("curve"):
+        return curve_progress(op.plan["curve"], elapsed)
     return max(0, min(100, int(100 * elapsed / op.total_s))) if op.total_s else 100
+
+
+def curve_progress(curve, elapsed):
+    """Percent at `elapsed` on a stored curve of [seconds, percent] points (linear between them)."""
+    if elapsed >= curve[-1][0]:
+        return 100
+    for (t0, p0), (t1, p1) in zip(curve, curve[1:]):
+        if t0 <= elapsed < t1:
+            return min(99, int(p0 + (p1 - p0) * (elapsed - t0) / max(t1 - t0, 1e-9)))
+    return 0
 
 
 def storage_targets(cluster, vm):

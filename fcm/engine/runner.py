@@ -60,6 +60,8 @@ class Runner:
         self.leases = Leases(engine_id, enabled=leases)
         self.stats = {"ticks": 0, "transitions": 0, "tick_s": 0.0, "budget_reached": 0}
         self._pushes_recorded_until = {}
+        #: {lab id: VMs in no cluster whose move or state change is under way}, filled by each lab's pass.
+        self.vm_progress = {}
 
     def tick(self, to=None):
         """One pass; returns {lab id, or a trainer dashboard's group name: HTML to push} (one message each)."""
@@ -102,6 +104,11 @@ class Runner:
         noticed = recovered | set(failed)
         graded = hooks.grade([lab_id for lab_id, kinds in changes.items() if kinds] + sorted(noticed - set(changes)),
                              now, emit)
+        # Progress alone grades nothing: the VMs whose moves only advanced are rendered, not graded.
+        for lab_id, vms in self.vm_progress.items():
+            if lab_id in changes:
+                changes[lab_id].setdefault(Outbox.Kind.VM, set()).update(vms)
+        self.vm_progress = {}
         self.stats["ticks"] += 1
         self.stats["tick_s"] += time.perf_counter() - started
         notices = {pk: failed.get(pk) for pk in noticed}
@@ -131,9 +138,13 @@ class Runner:
         self._apply_due(lab, sim_now)
         run_due_cycles(lab, sim_now)
         if lab.speed > 0:
-            progress[lab.pk] = set(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING,
-                                                            role__isnull=False)
-                                   .values_list("role_id", flat=True))
+            running = list(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING)
+                           .values_list("role_id", "virtual_machine_id"))
+            progress[lab.pk] = {role for role, _ in running if role is not None}
+            # A VM in no cluster has no role: its own row (Status) follows its move.
+            vms = {vm for role, vm in running if role is None and vm is not None}
+            if vms:
+                self.vm_progress[lab.pk] = vms
 
     def _apply_due(self, lab, sim_now):
         """Apply due transitions in sim-time order across operations, one step at a time, at most

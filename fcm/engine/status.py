@@ -30,6 +30,15 @@ def information(role, op, sim_now):
     return f"Moving to {op.target_node.name}: {phase['name']}" if phase else "Moving"
 
 
+def vm_status(op, sim_now):
+    """Hyper-V Manager's Status column for a VM in no cluster: its move's progress, else nothing."""
+    if op is None or op.kind != Operation.Kind.VM_MOVE:
+        return ""
+    if op.state == Operation.State.QUEUED:
+        return "Migration queued"
+    return f"Migrating ({planning.progress(op, sim_now)}%)"
+
+
 def status_override(role, op):
     """2012+ shows 'Live Migrating' in Status while memory moves."""
     if op is not None and op.state == Operation.State.RUNNING and op.kind == Operation.Kind.LIVE_MIGRATION \

@@ -10,7 +10,7 @@ from fcm.console.presenters import replication_health
 from fcm.console.selectors import replication_of, with_load_counts
 from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.engine.models import Operation, Outbox
-from fcm.engine.status import attach_last_operations, attach_operations
+from fcm.engine.status import attach_last_operations, attach_operations, vm_status
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Node, Role, VirtualMachine
 from fcm.wizards.views import render_operation_fragment
 
@@ -60,6 +60,7 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
             virtual_machine__in=vms, state__in=Operation.ACTIVE)}
         for vm in vms:
             vm.action_group = vm_group(lab, vm, busy.get(vm.pk))
+            vm.status_text = vm_status(busy.get(vm.pk), sim_now)
     events = list(ClusterEvent.objects.filter(pk__in=event_ids, lab=lab).select_related("node", "role")
                   .order_by("sim_time", "pk")) if event_ids else []
     by_cluster = {}

@@ -343,7 +343,7 @@ def plan_shared_nothing_migration(vhd_mib, copy_mib_s, write_rate_mib_s, memory_
     live = plan_live_migration(memory_mib, bandwidth_mib_s - mirrored, dirty_rate_mib_s,
                                writable_working_set_mib=writable_working_set_mib, max_rounds=max_rounds,
                                max_downtime_s=max_downtime_s, setup_s=0.0, cleanup_s=0.0)
-    for phase in live.phases[1:]:
+    for phase in live.phases[1:-1]:  # its own setup and clean-up are the move's
         phases.append(Phase(phase.name, t + phase.start_s, t + phase.end_s, phase.state, phase.detail, phase.key))
     t += live.total_s
     phases.append(Phase("Clean-up", t, t + switch_s, "Move", "Source VM and its files deleted", "clean-up"))

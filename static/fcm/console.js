@@ -264,11 +264,12 @@
   }
   setInterval(tickClock, 1000);
 
-  /* New events in the cluster whose event list is open, or disks added to the cluster whose Disks list is
-     open: list them again (table rows cannot travel in a pushed message without breaking its parse). */
+  /* New events in the cluster whose event list is open, disks added to the cluster whose Disks list is
+     open, or a VM that came to or left the server whose Virtual Machines list is open: list them again (table rows cannot travel in a pushed message without breaking its parse). */
   document.addEventListener("htmx:oobAfterSwap", function (ev) {
     var target = ev.detail && ev.detail.target;
-    var stale = target && target.id && (target.id.indexOf("events-stale-") === 0 || target.id.indexOf("disks-stale-") === 0);
+    var stale = target && target.id && (target.id.indexOf("events-stale-") === 0 || target.id.indexOf("disks-stale-") === 0 ||
+                                        target.id.indexOf("vms-stale-") === 0);
     if (stale && document.getElementById("console")) {
       resync();
     }

@@ -189,6 +189,15 @@ class Node(models.Model):
     migration_performance = models.CharField(
         "live migration performance option", max_length=12, blank=True, choices=migration.PERFORMANCE_CHOICES,
         help_text="Blank: the version's default (Compression from 2012 R2, TCP/IP before).")
+    #: Active Directory Users and Computers > this computer's account > Delegation: "Trust this computer for
+    #: delegation to specified services only" (cifs and Microsoft Virtual System Migration Service) on these
+    #: computers. Kerberos-authenticated live migrations from this host go only to them.
+    delegates_to = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="delegated_from",
+        help_text="Constrained delegation (cifs, Microsoft Virtual System Migration Service) to these servers.")
+    #: Throughput of the host's own disks (C:, D:), which VMs outside shared storage use.
+    local_storage_mib_s = models.PositiveIntegerField(
+        "local storage throughput (MiB/s)", default=200, validators=ranges.DISK_THROUGHPUT)
     use_any_network_for_migration = models.BooleanField(
         "use any available network for live migration", default=True,
         help_text="Off: incoming live migrations only on the migration networks listed, in order.")

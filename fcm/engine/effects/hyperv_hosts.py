@@ -1,0 +1,31 @@
+"""A Hyper-V host as fcm.sim.hyperv_moves sees it, read from the lab (a few queries per host)."""
+from django.db.models import Sum
+
+from fcm.inventory.models import MigrationNetwork, NetworkAdapter, VirtualMachine, VirtualSwitch
+from fcm.sim import hyperv_moves
+from fcm.sim.placement import HOST_RESERVE_MB
+
+
+def host_facts(node):
+    """The move rules' view of `node`: its version, power, Hyper-V Settings, delegation, networks,
+    switches, processors and free memory."""
+    networks = {}
+    for name, subnet, mbps in NetworkAdapter.objects.filter(node=node, connected=True, network__isnull=False) \
+            .order_by("network__name").values_list("network__name", "network__subnet", "speed_mbps"):
+        best = networks.get(name)
+        networks[name] = (subnet, max(mbps, best[1]) if best else mbps)
+    used = VirtualMachine.objects.filter(host_node=node, state__in=VirtualMachine.RUNNING_STATES) \
+        .aggregate(mb=Sum("memory_mb"))["mb"] or 0
+    version = node.version
+    return hyperv_moves.Host(
+        name=node.name, version_order=version.order, version_label=version.label,
+        on=node.power_state == node.PowerState.ON, hyperv=node.hyperv_installed, clustered=bool(node.cluster_id),
+        migrations_enabled=node.vm_migration_enabled, authentication=node.migration_authentication,
+        delegates_to=frozenset(node.delegates_to.values_list("name", flat=True)),
+        use_any_network=node.use_any_network_for_migration,
+        subnets=tuple(MigrationNetwork.objects.filter(node=node).order_by("priority", "pk")
+                      .values_list("subnet", flat=True)),
+        networks=networks,
+        switches=frozenset(VirtualSwitch.objects.filter(node=node).values_list("name", flat=True)),
+        processor_vendor=node.processor_vendor,
+        free_memory_mb=max(node.memory_mb - HOST_RESERVE_MB - used, 0))

@@ -1,0 +1,75 @@
+"""Hyper-V Manager's Move of a virtual machine in no cluster to another host.
+
+A running VM moves by shared-nothing live migration: its virtual hard disks are copied to the
+destination while it runs, the blocks written meanwhile follow in one pass and every new write goes
+to both copies, then its memory moves in rounds and it resumes on the destination (a pause of
+milliseconds). A VM that is off or saved moves its files and configuration. Its Status shows the
+progress; the destination takes it when it resumes there (or when its files are registered), and
+the source's copy is deleted. At most each host's "Simultaneous live migrations" run at once.
+"""
+from django.db.models import Q
+
+from fcm.inventory.models import Disk, VirtualHardDisk
+from fcm.inventory.models.vms import MigrationState, VirtualMachine
+
+from .. import planning
+from ..models import Operation
+from ..outbox import mark_nodes, mark_vm
+from ..registry import OperationKind, register
+
+MIGRATION_STATES = {"Setup": MigrationState.SETUP, "Data Transfer": MigrationState.DATA_TRANSFER,
+                    "Move": MigrationState.MOVE}
+
+
+def _switch_host(op):
+    """The VM is the destination's now, with its files in the folder the move was given."""
+    vm, folder = op.virtual_machine, op.plan["folder"].rstrip("\\")
+    disk_id = op.plan.get("folder_disk_id")
+    for vhd in VirtualHardDisk.objects.filter(virtual_machine=vm):
+        vhd.path = f"{folder}\\{vhd.path.rsplit(chr(92), 1)[-1]}"
+        vhd.disk_id = disk_id
+        vhd.save(update_fields=["path", "disk"])
+    vm.host_node = op.target_node
+    vm.configuration_path = folder
+    vm.configuration_disk_id = disk_id
+    vm.save(update_fields=["host_node", "configuration_path", "configuration_disk"])
+    mark_nodes(op.lab_id, op.source_node, op.target_node)
+
+
+@register
+class VmMove(OperationKind):
+    kind = Operation.Kind.VM_MOVE
+    limit_group = "live"
+
+    def host_limit(self, op):
+        return {node.pk: node.max_vm_migrations for node in (op.source_node, op.target_node) if node is not None}
+
+    def plan(self, op, sim_now):
+        vm = VirtualMachine.objects.select_related("configuration_disk").get(pk=op.virtual_machine_id)
+        disk_id = op.plan.get("folder_disk_id")
+        disk = Disk.objects.get(pk=disk_id) if disk_id else None
+        hosts = [op.source_node_id, op.target_node_id]
+        sharing = Operation.objects.filter(lab_id=op.lab_id, kind=self.kind, state=Operation.State.RUNNING) \
+            .filter(Q(source_node__in=hosts) | Q(target_node__in=hosts)).exclude(pk=op.pk).count()
+        return {**op.plan, **planning.plan_vm_move(vm, op.source_node, op.target_node, disk, streams=sharing + 1)}
+
+    def enter_phase(self, op, phase, sim_now):
+        vm = op.virtual_machine
+        vm.migration_state = MIGRATION_STATES.get(phase["state"], MigrationState.MOVE)
+        vm.save(update_fields=["migration_state"])
+        if phase["key"] in ("resume-on-target", "switch-storage"):
+            _switch_host(op)
+        mark_vm(vm)
+
+    def complete(self, op, sim_time):
+        vm = op.virtual_machine
+        vm.migration_state = MigrationState.NO_MIGRATION
+        vm.save(update_fields=["migration_state"])
+        mark_vm(vm)
+
+    def finished(self, op, state, sim_time):
+        if state == Operation.State.FAILED:
+            vm = op.virtual_machine
+            vm.migration_state = MigrationState.NO_MIGRATION
+            vm.save(update_fields=["migration_state"])
+            mark_vm(vm)
