@@ -17,7 +17,7 @@ from fcm.inventory.models import Lab
 from . import registry
 from .errors import EngineError, SimulatorLimitError
 from .models import Operation
-from .outbox import mark_nodes, mark_operation, mark_role
+from .outbox import mark_nodes, mark_operation
 
 
 #: Operations one lab may hold in flight (queued or running) at once. Not a Windows limit: the
@@ -142,8 +142,8 @@ def start_queued(lab, sim_now=None, queue_changed=False):
         for op in started:
             _start(op, registry.handler(op.kind), sim_now)
     if started or queue_changed:
-        for op in waiting:
-            mark_role(op.role)
+        for op in waiting:  # its place in the queue changed
+            mark_operation(op)
     return started
 
 

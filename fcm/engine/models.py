@@ -38,6 +38,8 @@ class Operation(models.Model):
         MOVE_STORAGE = "move-storage", "Move Cluster Storage"
         #: Hyper-V Manager's Move: a VM in no cluster to another host (shared-nothing live migration).
         VM_MOVE = "vm-move", "Virtual Machine Move"
+        #: Hyper-V Manager's Move > "Move the virtual machine's storage" for a VM in no cluster.
+        VM_STORAGE_MOVE = "vm-storage-move", "Virtual Machine Storage Move"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -74,12 +74,10 @@ def plan_vm_move(vm, source, target, folder_disk, streams=1):
     if network is None:
         raise PlanError(f"{source.name} and {target.name} share no network for the move.")
     name, mbps = network
-    def storage_rate(disk, node):
-        return disk.throughput_mib_s if disk is not None else node.local_storage_mib_s
-    sources = [storage_rate(h.disk, source) for h in vm.hard_disks.select_related("disk")] or \
-        [storage_rate(vm.configuration_disk, source)]
+    sources = [_storage_rate(h.disk, source) for h in vm.hard_disks.select_related("disk")] or \
+        [_storage_rate(vm.configuration_disk, source)]
     link = migration.line_rate_mib_s(mbps) * migration.TCP_EFFICIENCY / streams
-    copy = min(min(sources), storage_rate(folder_disk, target), link)
+    copy = min(min(sources), _storage_rate(folder_disk, target), link)
     vhd_mib = sum(h.file_size_bytes for h in vm.hard_disks.all()) / MB
     running = vm.state == vm.State.RUNNING
     profile = workload.get(vm.workload)
@@ -94,6 +92,28 @@ def plan_vm_move(vm, source, target, folder_disk, streams=1):
                   vhd_mib=round(vhd_mib), running=running)
     # Progress is linear within each phase: its value at every phase boundary is enough to draw it.
     out["curve"] = [[p.start_s, plan.progress(p.start_s)] for p in plan.phases] + [[plan.total_s, 100]]
+    return out
+
+
+def _storage_rate(disk, node):
+    """What a VM's files are read or written at: their LUN's throughput, else the host's own disks'."""
+    return disk.throughput_mib_s if disk is not None else node.local_storage_mib_s
+
+
+def plan_vm_storage_move(vm, host, folder_disk):
+    """Hyper-V Manager's "Move the virtual machine's storage" for a VM in no cluster: its files copied to
+    the new folder on the same host while it runs, one pass of what it wrote meanwhile, then the switch."""
+    rates = [_storage_rate(h.disk, host) for h in vm.hard_disks.select_related("disk")] or \
+        [_storage_rate(vm.configuration_disk, host)]
+    copy = min(min(rates), _storage_rate(folder_disk, host))
+    vhd_mib = sum(h.file_size_bytes for h in vm.hard_disks.all()) / MB
+    running = vm.state == vm.State.RUNNING
+    plan = migration.plan_storage_migration(vhd_mib, copy, workload.get(vm.workload).disk_write_mib_s if running
+                                            else 0)
+    out = to_json(plan, copy_mib_s=round(copy, 1), vhd_mib=round(vhd_mib), running=running)
+    copied, mirrored = plan.phases[0].end_s, plan.phases[1].end_s
+    share = plan.vhd_mib / max(plan.vhd_mib + plan.mirrored_mib, 1e-9)
+    out["curve"] = [[0.0, 0], [copied, int(99 * share)], [mirrored, 99], [plan.total_s, 100]]
     return out
 
 

@@ -32,11 +32,12 @@ def information(role, op, sim_now):
 
 def vm_status(op, sim_now):
     """Hyper-V Manager's Status column for a VM in no cluster: its move's progress, else nothing."""
-    if op is None or op.kind != Operation.Kind.VM_MOVE:
+    if op is None or op.kind not in (Operation.Kind.VM_MOVE, Operation.Kind.VM_STORAGE_MOVE):
         return ""
+    what = "Migrating" if op.kind == Operation.Kind.VM_MOVE else "Moving storage"
     if op.state == Operation.State.QUEUED:
-        return "Migration queued"
-    return f"Migrating ({planning.progress(op, sim_now)}%)"
+        return f"{what} (queued)"
+    return f"{what} ({planning.progress(op, sim_now)}%)"
 
 
 def status_override(role, op):

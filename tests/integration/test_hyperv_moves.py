@@ -1,12 +1,13 @@
 """Hyper-V Manager's Move of a VM in no cluster to another host: the product's refusals (nothing changes),
 a shared-nothing live migration phase by phase with its Status, a VM that is off, and the hosts' limits."""
+import re
 from html import unescape
 
 import pytest
 from django.urls import reverse
 
 from fcm.engine import labfile
-from fcm.engine.commands.hyperv_moves import request_vm_move
+from fcm.engine.commands.hyperv_moves import request_vm_move, request_vm_storage_move
 from fcm.engine.errors import ServerError
 from fcm.engine.models import Operation
 from fcm.inventory.models import Node, VirtualMachine, VirtualSwitch
@@ -154,3 +155,43 @@ def test_a_clustered_vm_is_moved_in_failover_cluster_manager(owner):
     target = Node.objects.filter(lab=lab).exclude(pk=vm.host_node_id).first()
     with pytest.raises(ServerError, match=r"is the clustered role .*: move it in Failover Cluster Manager"):
         request_vm_move(None, vm, target, FOLDER)
+
+
+# -- Move the virtual machine's storage ---------------------------------------------------------------------
+
+def test_the_storage_of_a_running_vm_moves_to_another_folder_of_its_host(lab, run_all):
+    op = request_vm_storage_move(None, app01(lab), r"C:\VMs\APP01")
+    assert op.kind == "vm-storage-move" and op.plan["downtime_s"] == 0
+    assert [p["key"] for p in op.plan["phases"]] == ["initial-copy", "mirror-pass", "switch-storage"]
+    assert op.plan["phases"][0]["end_s"] == pytest.approx(18 * 1024 / 300, rel=0.01)  # the host's own disks
+    run_all(lab, op)
+    vm = app01(lab)
+    assert (vm.host_node.name, vm.state, vm.configuration_path) == ("HV01", "Running", r"C:\VMs\APP01")
+    assert list(vm.hard_disks.values_list("path", flat=True)) == [r"C:\VMs\APP01\APP01.vhdx"]
+
+
+@pytest.mark.parametrize("folder,expected", [
+    (FOLDER, r"APP01's files are already in D:\Hyper-V\APP01: choose another folder."),
+    (r"Z:\APP01", "HV01 has no drive Z"),
+    ("", "Type the folder that receives the virtual machine's files."),
+])
+def test_a_storage_move_needs_a_new_folder_the_host_reaches(lab, folder, expected):
+    with pytest.raises(ServerError, match=re.escape(expected)) as caught:
+        request_vm_storage_move(None, app01(lab), folder)
+    assert caught.value.field == "location" and not Operation.objects.filter(lab=lab).exists()
+
+
+def test_storage_moves_beyond_the_hosts_simultaneous_storage_migrations_wait(lab):
+    Node.objects.filter(lab=lab, name="HV01").update(max_storage_migrations=1)
+    first = app01(lab)
+    second = VirtualMachine.objects.create(
+        lab=lab, name="APP02", host_node=first.host_node, state="Off", memory_mb=2048,
+        configuration_path=r"D:\Hyper-V\APP02", virtual_switch="External")
+    a = request_vm_storage_move(None, first, r"C:\VMs\APP01")
+    b = request_vm_storage_move(None, second, r"C:\VMs\APP02")
+    assert (a.state, b.state) == ("running", "queued")
+    # A live migration is not a storage migration: it has its own slots.
+    c = request_vm_move(None, second.__class__.objects.create(
+        lab=lab, name="APP03", host_node=first.host_node, state="Off", memory_mb=1024,
+        configuration_path=r"D:\Hyper-V\APP03", virtual_switch="External"), hv(lab, "HV02"), r"D:\Hyper-V\APP03")
+    assert c.state == "running"

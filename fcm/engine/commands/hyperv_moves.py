@@ -1,7 +1,8 @@
-"""Hyper-V Manager's Move of a virtual machine in no cluster to another Hyper-V host (the Move Wizard's
-"Move the virtual machine" with "Move the virtual machine's data to a single location"): checked as the
-product checks it (fcm.sim.hyperv_moves), then queued as a VM_MOVE operation that starts when both hosts'
-"Simultaneous live migrations" allow (kinds/vm_move.py).
+"""Hyper-V Manager's Move of a virtual machine in no cluster (the Move Wizard): "Move the virtual machine"
+to another Hyper-V host with its data in one folder there, checked as the product checks it
+(fcm.sim.hyperv_moves) and queued as a VM_MOVE operation that starts when both hosts' "Simultaneous live
+migrations" allow (kinds/vm_move.py); or "Move the virtual machine's storage" to another folder of its
+host, a VM_STORAGE_MOVE within the host's "Simultaneous storage migrations" (kinds/vm_storage_move.py).
 
 Hyper-V Manager in the Servers view is connected to the VM's own host, so a CredSSP move starts on the
 source, as CredSSP needs.
@@ -45,6 +46,58 @@ def vm_move_problem(vm, target, folder):
     return None, "", disk
 
 
+def vm_storage_move_problem(vm, folder):
+    """(message, wizard field, LUN of `folder` or None) for moving `vm`'s files to `folder` on its own host."""
+    if vm.role_id:
+        return (f"{vm.name} is the clustered role {vm.role.name}: move its storage in Failover Cluster Manager "
+                f"(Move > Virtual Machine Storage)."), "", None
+    if vm.state not in MOVABLE:
+        return f"{vm.name} is {vm.get_state_display().lower()}: wait until it is running, off or saved.", "", None
+    host = vm.host_node
+    if host.version.order < hyperv_moves.MOVE_VERSION_ORDER:
+        return f"Moving a running virtual machine's storage needs Windows Server 2012 or later: {host.name} runs " \
+               f"{host.version.label}.", "", None
+    folder = (folder or "").strip()
+    if not folder:
+        return "Type the folder that receives the virtual machine's files.", "location", None
+    if folder.rstrip("\\").lower() == (vm.configuration_path or "").rstrip("\\").lower():
+        return f"{vm.name}'s files are already in {folder}: choose another folder.", "location", None
+    try:
+        disk = resolve_location(host, folder)
+    except VmError as exc:
+        return str(exc), "location", None
+    needed = sum(h.file_size_bytes for h in vm.hard_disks.all())
+    if disk is not None and needed > disk.free_bytes:
+        return (f"{disk.name} has {disk.free_bytes // 2**30} GB free; {vm.name}'s files need "
+                f"{needed // 2**30} GB."), "location", None
+    return None, "", disk
+
+
+def _queue(user, vm, kind, target, folder, disk):
+    try:
+        with transaction.atomic():
+            lifecycle.admit(vm.lab)
+            op = Operation.objects.create(
+                lab=vm.lab, kind=kind, virtual_machine=vm, source_node=vm.host_node, target_node=target,
+                requested_by=user, was_running=vm.state == VirtualMachine.State.RUNNING, queued_at=vm.lab.sim_now(),
+                plan={"folder": folder.strip(), "folder_disk_id": disk.pk if disk else None})
+            mark_vm(vm)
+    except IntegrityError:
+        raise ServerError(f"{vm.name} is already changing state or moving; wait for it to finish.") from None
+    lifecycle.start_queued(vm.lab)
+    op.refresh_from_db()
+    return op
+
+
+def request_vm_storage_move(user, vm, folder):
+    """Queue the move of `vm`'s files (in no cluster) to `folder` on its host; returns the Operation."""
+    vm = VirtualMachine.objects.select_related("host_node", "role", "lab").get(pk=vm.pk)
+    message, field, disk = vm_storage_move_problem(vm, folder)
+    if message:
+        raise ServerError(message, field)
+    return _queue(user, vm, Operation.Kind.VM_STORAGE_MOVE, vm.host_node, folder, disk)
+
+
 def request_vm_move(user, vm, target, folder):
     """Queue the move of `vm` (in no cluster) to `target` with all its files in `folder`; returns the Operation.
     Refuses with a ServerError naming the wizard field (`destination`, `location`) it is about."""
@@ -53,17 +106,4 @@ def request_vm_move(user, vm, target, folder):
     message, field, disk = vm_move_problem(vm, target, folder)
     if message:
         raise ServerError(message, field)
-    try:
-        with transaction.atomic():
-            lifecycle.admit(vm.lab)
-            op = Operation.objects.create(
-                lab=vm.lab, kind=Operation.Kind.VM_MOVE, virtual_machine=vm, source_node=vm.host_node,
-                target_node=target, requested_by=user, was_running=vm.state == VirtualMachine.State.RUNNING,
-                queued_at=vm.lab.sim_now(),
-                plan={"folder": folder.strip(), "folder_disk_id": disk.pk if disk else None})
-            mark_vm(vm)
-    except IntegrityError:
-        raise ServerError(f"{vm.name} is already changing state or moving; wait for it to finish.") from None
-    lifecycle.start_queued(vm.lab)
-    op.refresh_from_db()
-    return op
+    return _queue(user, vm, Operation.Kind.VM_MOVE, target, folder, disk)

@@ -1,9 +1,11 @@
 """A Hyper-V host as fcm.sim.hyperv_moves sees it, read from the lab (a few queries per host)."""
 from django.db.models import Sum
 
-from fcm.inventory.models import MigrationNetwork, NetworkAdapter, VirtualMachine, VirtualSwitch
+from fcm.inventory.models import MigrationNetwork, NetworkAdapter, VirtualHardDisk, VirtualMachine, VirtualSwitch
 from fcm.sim import hyperv_moves
 from fcm.sim.placement import HOST_RESERVE_MB
+
+from ..outbox import mark_nodes
 
 
 def host_facts(node):
@@ -29,3 +31,19 @@ def host_facts(node):
         switches=frozenset(VirtualSwitch.objects.filter(node=node).values_list("name", flat=True)),
         processor_vendor=node.processor_vendor,
         free_memory_mb=max(node.memory_mb - HOST_RESERVE_MB - used, 0))
+
+
+def rehome(op):
+    """The VM is its destination host's now (the same host for a storage move), with its files in the folder
+    the move was given."""
+    vm, folder = op.virtual_machine, op.plan["folder"].rstrip("\\")
+    disk_id = op.plan.get("folder_disk_id")
+    for vhd in VirtualHardDisk.objects.filter(virtual_machine=vm):
+        vhd.path = f"{folder}\\{vhd.path.rsplit(chr(92), 1)[-1]}"
+        vhd.disk_id = disk_id
+        vhd.save(update_fields=["path", "disk"])
+    vm.host_node = op.target_node
+    vm.configuration_path = folder
+    vm.configuration_disk_id = disk_id
+    vm.save(update_fields=["host_node", "configuration_path", "configuration_disk"])
+    mark_nodes(op.lab_id, op.source_node, op.target_node)

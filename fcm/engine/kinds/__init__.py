@@ -8,5 +8,5 @@ shared effects, never another kind module (an import contract checks it).
 from . import (  # noqa: F401  (importing a module registers its kind)
     add_node, configure_quorum, configure_role, create_cluster, initial_replication, live_migration, move_storage,
     new_vm, node_failure, node_restart, planned_failover, quick_migration, storage_migration, validation, vm_move,
-    vm_power,
+    vm_power, vm_storage_move,
 )

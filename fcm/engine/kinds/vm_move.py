@@ -9,31 +9,17 @@ the source's copy is deleted. At most each host's "Simultaneous live migrations"
 """
 from django.db.models import Q
 
-from fcm.inventory.models import Disk, VirtualHardDisk
+from fcm.inventory.models import Disk
 from fcm.inventory.models.vms import MigrationState, VirtualMachine
 
 from .. import planning
 from ..models import Operation
-from ..outbox import mark_nodes, mark_vm
+from ..effects.hyperv_hosts import rehome
+from ..outbox import mark_vm
 from ..registry import OperationKind, register
 
 MIGRATION_STATES = {"Setup": MigrationState.SETUP, "Data Transfer": MigrationState.DATA_TRANSFER,
                     "Move": MigrationState.MOVE}
-
-
-def _switch_host(op):
-    """The VM is the destination's now, with its files in the folder the move was given."""
-    vm, folder = op.virtual_machine, op.plan["folder"].rstrip("\\")
-    disk_id = op.plan.get("folder_disk_id")
-    for vhd in VirtualHardDisk.objects.filter(virtual_machine=vm):
-        vhd.path = f"{folder}\\{vhd.path.rsplit(chr(92), 1)[-1]}"
-        vhd.disk_id = disk_id
-        vhd.save(update_fields=["path", "disk"])
-    vm.host_node = op.target_node
-    vm.configuration_path = folder
-    vm.configuration_disk_id = disk_id
-    vm.save(update_fields=["host_node", "configuration_path", "configuration_disk"])
-    mark_nodes(op.lab_id, op.source_node, op.target_node)
 
 
 @register
@@ -58,7 +44,7 @@ class VmMove(OperationKind):
         vm.migration_state = MIGRATION_STATES.get(phase["state"], MigrationState.MOVE)
         vm.save(update_fields=["migration_state"])
         if phase["key"] in ("resume-on-target", "switch-storage"):
-            _switch_host(op)
+            rehome(op)
         mark_vm(vm)
 
     def complete(self, op, sim_time):
