@@ -655,6 +655,10 @@ def vm_group(lab, vm, operation=None):
             items.append(Action("Pause", "paused", url=url + "pause", post=True, command=cmd("Suspend-VM")))
         if vm.state == S.PAUSED:
             items.append(Action("Resume", "up", url=url + "resume", post=True, command=cmd("Resume-VM")))
+        if host.version.order >= 3 and vm.state in (S.RUNNING, S.OFF, S.SAVED):
+            items.append(Action("Move...", "vm", url=f"{_wizard(lab, 'move-vm')}?subject={vm.pk}", fetch_dialog=True,
+                                command=cmd("Move-VM", " -DestinationHost <server> -IncludeStorage "
+                                                       "-DestinationStoragePath <folder>")))
     return ActionGroup(vm.name, items, selected=True, key=f"vm-{vm.pk}")
 
 

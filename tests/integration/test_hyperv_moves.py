@@ -195,3 +195,79 @@ def test_storage_moves_beyond_the_hosts_simultaneous_storage_migrations_wait(lab
         lab=lab, name="APP03", host_node=first.host_node, state="Off", memory_mb=1024,
         configuration_path=r"D:\Hyper-V\APP03", virtual_switch="External"), hv(lab, "HV02"), r"D:\Hyper-V\APP03")
     assert c.state == "running"
+
+
+# -- the Move Wizard ------------------------------------------------------------------------------------------
+
+HX = {"HX-Request": "true", "HX-Target": "dialog-host"}
+
+
+def wizard_post(client, url, **data):
+    response = client.post(url, data, headers=HX)
+    assert response.status_code == 200, response.content[:600]
+    return unescape(response.content.decode())
+
+
+def test_the_move_wizard_page_by_page_with_each_refusal_on_its_page(lab, owner_client, run_all):
+    from fcm.wizards.models import WizardDraft
+    vm = app01(lab)
+    start = reverse("wizards:start", args=[lab.pk, "move-vm"])
+    page = unescape(owner_client.get(f"{start}?subject={vm.pk}", headers=HX).content.decode())
+    assert 'Move "APP01" Wizard' in page and "Before You Begin" in page and "Choose Move Type" in page
+    assert owner_client.get(f"{start}?subject=999999", headers=HX).status_code == 404
+    page = wizard_post(owner_client, start, subject=vm.pk, action="next")
+    url = reverse("wizards:draft", args=[lab.pk, WizardDraft.objects.get().pk])
+    assert "Move the virtual machine's storage" in page
+    page = wizard_post(owner_client, url, move_type="vm", action="next")
+    assert "Specify Destination Computer" in page
+    raw = owner_client.post(url, {"name": "<b>HV9</b>", "action": "next"}, headers=HX).content.decode()
+    assert "could not be resolved" in raw and "<b>HV9</b>" not in raw and "&lt;b&gt;HV9&lt;/b&gt;" in raw
+    Node.objects.filter(lab=lab, name="HV02").update(vm_migration_enabled=False)
+    page = wizard_post(owner_client, url, name="HV02", action="next")
+    assert "actively refused it. (0x8007274D)" in page and "Specify Destination Computer" in page
+    Node.objects.filter(lab=lab, name="HV02").update(vm_migration_enabled=True)
+    page = wizard_post(owner_client, url, name="hv02.contoso.com", action="next")
+    assert "Choose Move Options" in page
+    page = wizard_post(owner_client, url, option="only-vm", action="next")
+    assert "Move only the virtual machine needs its files on storage both servers use" in page
+    page = wizard_post(owner_client, url, option="single", action="next")
+    assert "Choose a new location for virtual machine" in page and "Size:</dt><dd>18" in page
+    page = wizard_post(owner_client, url, folder=r"Q:\APP01", action="next")
+    assert "HV02 has no drive Q" in page
+    page = wizard_post(owner_client, url, folder=r"D:\VMs\APP01", action="next")
+    assert "Destination computer:" in page and "HV02" in page
+    assert (r'Move-VM -Name APP01 -ComputerName HV01 -DestinationHost HV02 -IncludeStorage '
+            r'-DestinationStoragePath "D:\VMs\APP01"') in page
+    assert not Operation.objects.exists()
+    page = wizard_post(owner_client, url, action="next")
+    page = wizard_post(owner_client, url, action="next")  # a second Finish starts nothing more
+    op = Operation.objects.get()
+    assert op.kind == "vm-move" and "Performing the move of APP01 to HV02" in page
+    run_all(lab, op)
+    assert app01(lab).host_node.name == "HV02"
+    done = unescape(owner_client.get(url, headers=HX).content.decode())
+    assert "APP01 runs on <strong>HV02</strong> now, with its files in D:\\VMs\\APP01." in done
+
+
+def test_the_move_wizard_moves_storage_without_a_destination_page(lab, owner_client, run_all):
+    from fcm.wizards.models import WizardDraft
+    vm = app01(lab)
+    start = reverse("wizards:start", args=[lab.pk, "move-vm"])
+    wizard_post(owner_client, start, subject=vm.pk, action="next")
+    url = reverse("wizards:draft", args=[lab.pk, WizardDraft.objects.get().pk])
+    page = wizard_post(owner_client, url, move_type="storage", action="next")
+    assert "Choose a new location for virtual machine" in page and "Specify Destination Computer" not in page
+    page = wizard_post(owner_client, url, folder=FOLDER, action="next")
+    assert "already in D:\\Hyper-V\\APP01" in page
+    page = wizard_post(owner_client, url, folder=r"C:\VMs\APP01", action="next")
+    assert 'Move-VMStorage -VMName APP01 -ComputerName HV01 -DestinationStoragePath "C:\\VMs\\APP01"' in page
+    wizard_post(owner_client, url, action="next")
+    op = run_all(lab, Operation.objects.get())
+    assert op.state == "completed" and app01(lab).configuration_path == r"C:\VMs\APP01"
+
+
+def test_the_move_action_is_hyper_v_managers_on_a_2012_vm_in_no_cluster(lab, owner_client):
+    vm = app01(lab)
+    page = unescape(owner_client.get(reverse("console:server-vm", args=[lab.pk, vm.host_node_id, vm.pk]))
+                    .content.decode())
+    assert "Move..." in page and f"/wizards/move-vm/?subject={vm.pk}" in page

@@ -24,8 +24,8 @@ MOVABLE = (VirtualMachine.State.RUNNING, VirtualMachine.State.OFF, VirtualMachin
 
 
 def vm_move_problem(vm, target, folder):
-    """(message, wizard field) for the first reason `vm` cannot move to `target` into `folder`, else None;
-    also the LUN `folder` is on (None: the destination's local disks)."""
+    """(message, wizard field, LUN) for the first reason `vm` cannot move to `target` into `folder` (None:
+    the destination alone is checked), else (None, "", the LUN `folder` is on or None for local disks)."""
     if vm.role_id:
         return (f"{vm.name} is the clustered role {vm.role.name}: move it in Failover Cluster Manager "
                 f"(Move > Live Migration)."), "", None
@@ -36,7 +36,9 @@ def vm_move_problem(vm, target, folder):
         host_facts(vm.host_node), host_facts(target))
     if problem:
         return problem.message, problem.page, None
-    folder = (folder or "").strip()
+    if folder is None:  # the destination alone (the wizard's Specify Destination Computer)
+        return None, "", None
+    folder = folder.strip()
     if not folder:
         return "Type the folder on the destination computer that receives the virtual machine.", "location", None
     try:

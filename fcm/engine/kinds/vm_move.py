@@ -13,9 +13,9 @@ from fcm.inventory.models import Disk
 from fcm.inventory.models.vms import MigrationState, VirtualMachine
 
 from .. import planning
-from ..models import Operation
+from ..models import Operation, Outbox
 from ..effects.hyperv_hosts import rehome
-from ..outbox import mark_vm
+from ..outbox import mark, mark_vm
 from ..registry import OperationKind, register
 
 MIGRATION_STATES = {"Setup": MigrationState.SETUP, "Data Transfer": MigrationState.DATA_TRANSFER,
@@ -46,12 +46,14 @@ class VmMove(OperationKind):
         if phase["key"] in ("resume-on-target", "switch-storage"):
             rehome(op)
         mark_vm(vm)
+        mark(op.lab_id, Outbox.Kind.OPERATION, op.pk)  # the Move Wizard's progress
 
     def complete(self, op, sim_time):
         vm = op.virtual_machine
         vm.migration_state = MigrationState.NO_MIGRATION
         vm.save(update_fields=["migration_state"])
         mark_vm(vm)
+        mark(op.lab_id, Outbox.Kind.OPERATION, op.pk)  # the Move Wizard's progress
 
     def finished(self, op, state, sim_time):
         if state == Operation.State.FAILED:
@@ -59,3 +61,4 @@ class VmMove(OperationKind):
             vm.migration_state = MigrationState.NO_MIGRATION
             vm.save(update_fields=["migration_state"])
             mark_vm(vm)
+        mark(op.lab_id, Outbox.Kind.OPERATION, op.pk)  # the Move Wizard's progress

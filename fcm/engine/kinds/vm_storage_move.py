@@ -8,8 +8,8 @@ from fcm.inventory.models.vms import VirtualMachine
 
 from .. import planning
 from ..effects.hyperv_hosts import rehome
-from ..models import Operation
-from ..outbox import mark_vm
+from ..models import Operation, Outbox
+from ..outbox import mark, mark_vm
 from ..registry import OperationKind, register
 
 
@@ -31,6 +31,8 @@ class VmStorageMove(OperationKind):
         if phase["key"] == "switch-storage":
             rehome(op)
         mark_vm(op.virtual_machine)
+        mark(op.lab_id, Outbox.Kind.OPERATION, op.pk)  # the Move Wizard's progress
 
     def complete(self, op, sim_time):
         mark_vm(op.virtual_machine)
+        mark(op.lab_id, Outbox.Kind.OPERATION, op.pk)  # the Move Wizard's progress
