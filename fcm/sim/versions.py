@@ -43,6 +43,17 @@ class OsVersion:
         return "Failover Cluster Management" if self.order == 1 else "Failover Cluster Manager"
 
     @property
+    def vm_configuration_version(self):
+        """The configuration version of a virtual machine this version's Hyper-V creates (Get-VM's Version;
+        Hyper-V Manager shows the column from 2016)."""
+        return {1: "1.0", 2: "3.0", 3: "4.0", 4: "5.0", 5: "8.0", 6: "9.0", 7: "10.0"}[self.order]
+
+    @property
+    def shows_configuration_version(self):
+        """Hyper-V Manager's Virtual Machines list has a Configuration Version column (2016 onwards)."""
+        return self.order >= 5
+
+    @property
     def cluster_powershell(self):
         """The FailoverClusters PowerShell module exists (2008 R2 onwards); 2008 has cluster.exe only."""
         return self.order >= 2

@@ -20,14 +20,16 @@ class WorkloadProfile:
     writable_working_set_fraction: float
     #: Data written to its virtual disks per second, MiB/s (storage migration mirrors it).
     disk_write_mib_s: float = 1.0
+    #: What Hyper-V Manager's CPU Usage column shows while it runs: its share of the host's processors, %.
+    cpu_percent: int = 1
 
 
 _PROFILES = (
-    WorkloadProfile("idle", "Idle", 2.0, 0.01, 0.2),
-    WorkloadProfile("file-server", "File server", 8.0, 0.03, 6.0),
-    WorkloadProfile("web", "Web server", 15.0, 0.05, 1.5),
-    WorkloadProfile("database", "Database (OLTP)", 60.0, 0.12, 12.0),
-    WorkloadProfile("memory-heavy", "Memory-intensive (in-memory cache)", 140.0, 0.35, 2.0),
+    WorkloadProfile("idle", "Idle", 2.0, 0.01, 0.2, 0),
+    WorkloadProfile("file-server", "File server", 8.0, 0.03, 6.0, 2),
+    WorkloadProfile("web", "Web server", 15.0, 0.05, 1.5, 4),
+    WorkloadProfile("database", "Database (OLTP)", 60.0, 0.12, 12.0, 11),
+    WorkloadProfile("memory-heavy", "Memory-intensive (in-memory cache)", 140.0, 0.35, 2.0, 7),
 )
 
 PROFILES = {p.code: p for p in _PROFILES}

@@ -259,8 +259,16 @@
     if (!el || !el.dataset.simNow) return;
     if (el._rendered === undefined) { el._rendered = performance.now(); el._sim = Date.parse(el.dataset.simNow); }
     var speed = parseFloat(el.dataset.speed) || 0;
+    var now = el._sim + (performance.now() - el._rendered) * speed;
     var out = el.querySelector(".clock-time");
-    if (out) out.textContent = winTime(new Date(el._sim + (performance.now() - el._rendered) * speed));
+    if (out) out.textContent = winTime(new Date(now));
+    /* Hyper-V Manager's Uptime column runs with the lab's clock too: 'd.hh:mm:ss', or 'hh:mm:ss' under a day. */
+    document.querySelectorAll("[data-uptime-since]").forEach(function (cell) {
+      var s = Math.max(0, Math.floor((now - Date.parse(cell.dataset.uptimeSince)) / 1000));
+      var days = Math.floor(s / 86400), rest = pad(Math.floor(s % 86400 / 3600)) + ":" +
+        pad(Math.floor(s % 3600 / 60)) + ":" + pad(s % 60);
+      cell.textContent = days ? days + "." + rest : rest;
+    });
   }
   setInterval(tickClock, 1000);
 

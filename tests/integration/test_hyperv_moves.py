@@ -271,3 +271,28 @@ def test_the_move_action_is_hyper_v_managers_on_a_2012_vm_in_no_cluster(lab, own
     page = unescape(owner_client.get(reverse("console:server-vm", args=[lab.pk, vm.host_node_id, vm.pk]))
                     .content.decode())
     assert "Move..." in page and f"/wizards/move-vm/?subject={vm.pk}" in page
+
+
+# -- Hyper-V Manager's Virtual Machines columns -----------------------------------------------------------------
+
+def test_the_virtual_machines_list_has_hyper_v_managers_columns(lab, owner_client):
+    vm = app01(lab)
+    url = reverse("console:server-vm", args=[lab.pk, vm.host_node_id, vm.pk])
+    page = unescape(owner_client.get(url).content.decode())
+    for column in ("CPU Usage", "Assigned Memory", "Uptime", "Status"):
+        assert f"<th>{column}</th>" in page
+    assert "<th>Configuration Version</th>" not in page  # from 2016
+    assert f'id="vm-{vm.pk}-cpu">4 %<' in page and f'id="vm-{vm.pk}-memory">4096 MB<' in page
+    assert f'id="vm-{vm.pk}-uptime" data-uptime-since=' in page and ">2.02:00:0" in page  # 50 hours up
+    Node.objects.filter(lab=lab).update(os_version="2016")
+    VirtualMachine.objects.filter(pk=vm.pk).update(state="Off", started_at=None)
+    page = unescape(owner_client.get(url).content.decode())
+    assert "<th>Configuration Version</th>" in page and '<td class="num">8.0</td>' in page
+    assert f'id="vm-{vm.pk}-cpu"><' in page and f'id="vm-{vm.pk}-memory"><' in page  # off: no CPU, no memory
+
+
+def test_a_moved_vm_keeps_its_configuration_version(lab, run_all):
+    Node.objects.filter(lab=lab, name="HV02").update(os_version="2012R2")
+    op = run_all(lab, request_vm_move(None, app01(lab), hv(lab, "HV02"), FOLDER))
+    vm = app01(lab)
+    assert op.state == "completed" and vm.host_node.name == "HV02" and vm.version == "4.0"

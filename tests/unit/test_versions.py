@@ -44,3 +44,9 @@ def test_unknown_version_names_the_valid_ones():
 def test_versions_are_ordered():
     orders = [v.order for v in versions.VERSIONS.values()]
     assert orders == sorted(orders)
+
+
+def test_the_configuration_version_a_host_gives_its_vms_and_when_the_column_shows():
+    assert [versions.get(c).vm_configuration_version for c in ("2012", "2012R2", "2016", "2019", "2022")] == [
+        "4.0", "5.0", "8.0", "9.0", "10.0"]
+    assert not versions.get("2012R2").shows_configuration_version and versions.get("2016").shows_configuration_version

@@ -42,8 +42,10 @@ def rehome(op):
         vhd.path = f"{folder}\\{vhd.path.rsplit(chr(92), 1)[-1]}"
         vhd.disk_id = disk_id
         vhd.save(update_fields=["path", "disk"])
+    # It keeps the configuration version its host gave it: a newer destination does not upgrade it.
+    vm.configuration_version = vm.version
     vm.host_node = op.target_node
     vm.configuration_path = folder
     vm.configuration_disk_id = disk_id
-    vm.save(update_fields=["host_node", "configuration_path", "configuration_disk"])
+    vm.save(update_fields=["host_node", "configuration_path", "configuration_disk", "configuration_version"])
     mark_nodes(op.lab_id, op.source_node, op.target_node)

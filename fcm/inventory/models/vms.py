@@ -55,6 +55,8 @@ class VirtualMachine(models.Model):
     )
     virtual_switch = models.CharField(max_length=80, blank=True)
     workload = models.CharField(max_length=16, choices=workload.CHOICES, default=workload.DEFAULT)
+    #: Its configuration version (Update-VMVersion raises it); blank: what its host's version creates.
+    configuration_version = models.CharField(max_length=5, blank=True)
     started_at = models.DateTimeField(null=True, blank=True, help_text="Sim time it last booted")
     migration_state = models.PositiveSmallIntegerField(
         choices=MigrationState.choices, default=MigrationState.NO_MIGRATION,
@@ -73,6 +75,21 @@ class VirtualMachine(models.Model):
 
     RUNNING_STATES = (State.RUNNING, State.STARTING, State.SAVING, State.PAUSING, State.PAUSED, State.RESUMING,
                       State.STOPPING)
+
+    @property
+    def version(self):
+        """The configuration version Hyper-V Manager shows (2016+), e.g. "8.0"."""
+        return self.configuration_version or self.host_node.version.vm_configuration_version
+
+    @property
+    def cpu_usage(self):
+        """CPU Usage: its workload's share of the host's processors while it runs, else nothing."""
+        return f"{workload.get(self.workload).cpu_percent} %" if self.state == self.State.RUNNING else ""
+
+    @property
+    def assigned_memory(self):
+        """Assigned Memory: its memory while it runs or is paused (a saved or off VM holds none)."""
+        return self.memory_mb if self.is_running else None
 
     @property
     def is_running(self):
