@@ -131,11 +131,15 @@ class Runner:
         return Lab.objects.filter(pk__in=candidates).order_by("pk"), leased
 
     def lab_pass(self, lab, now, progress):
-        """One lab's share of the pass: start what the queue allows, apply what is due (within the
-        budget), run its due replication cycles, and note its roles in progress."""
+        """One lab's share of the pass: apply what is due (within the budget), start what the queue allows,
+        run its due replication cycles, and note its roles in progress."""
         sim_now = lab.sim_now(now)
-        lifecycle.start_queued(lab, sim_now)
+        # What was due before now first: a queued move that starts (or is refused) now must see the lab as it
+        # is now, after the failures and completions due earlier (each of those starts what it frees, at
+        # its own time). The soak found a drain's queued move refused at the pass's time, its event logged
+        # before the node failure that was due minutes earlier.
         self._apply_due(lab, sim_now)
+        lifecycle.start_queued(lab, sim_now)
         run_due_cycles(lab, sim_now)
         if lab.speed > 0:
             running = list(Operation.objects.filter(lab=lab, state=Operation.State.RUNNING)

@@ -476,6 +476,32 @@ def test_a_split_caused_by_a_crashed_relay_is_noticed_with_the_crash(chaos_lab, 
     state.teardown()
 
 
+def test_a_queued_move_refused_late_is_logged_after_what_was_due_before(chaos_lab, chaos_user, make_runner):
+    """The sequence the soak found next: HV04 drains while HV03 crashes, and 150 s of lab time pass in one
+    pass. The pass used to start the drain's queued move first, at the pass's time (refused: its target is
+    paused, event 21502), and only then apply HV03's removal due 140 s earlier (1135): the log went
+    backwards. Due transitions come first now; the cluster log is in time order."""
+    s = ClusterMachine(chaos_lab, chaos_user, make_runner)
+    s.move(i=0, j=0, live=True)
+    s.advance(seconds=0.5)
+    s.move(i=2, j=3, live=True)
+    s.move(i=0, j=0, live=False)
+    s.pause(drain=True, j=3)
+    s.nic(connect=False, j=3, k=1)
+    s.power(action="start", i=4)
+    s.cancel_move(i=0)
+    s.resume(back=False, j=0)
+    s.crash(j=2)
+    s.lun(d=1, online=False)
+    s.pause(drain=False, j=0)
+    s.power_on(j=1)
+    s.advance(seconds=150)
+    times = list(ClusterEvent.objects.filter(lab=chaos_lab).order_by("pk").values_list("sim_time", flat=True))
+    assert times == sorted(times)
+    assert ClusterEvent.objects.filter(lab=chaos_lab, event_id=1135).exists()
+    s.teardown()
+
+
 def test_losing_quorum_stops_a_move_in_flight(chaos_lab, chaos_user, make_runner):
     """The sequence the soak found (FCM_SOAK_SEED=3), replayed step by step: HV03 drains to HV04, HV02 and
     HV01 crash, a LUN fails and the cluster loses quorum while the drain's quick migration of VM0003 is
