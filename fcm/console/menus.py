@@ -601,13 +601,11 @@ def server_group(lab, node, selected=True):
             items.append(Action("Live Migrations...", "server",
                                 url=_server_url("server-migrations", lab, node), fetch_dialog=True,
                                 menu="Hyper-V Settings",
-                                command=hyperv_settings.powershell(
-                                    node.name, enabled=node.vm_migration_enabled,
-                                    simultaneous=node.max_vm_migrations,
+                                command=hyperv_settings.set_vmhost(
+                                    node.name, simultaneous=node.max_vm_migrations,
                                     storage_simultaneous=node.max_storage_migrations,
                                     authentication=node.migration_authentication, performance=option,
-                                    use_any=node.use_any_network_for_migration, subnets=[], version_order=order)
-                                .split("; ")[-1]))
+                                    use_any=node.use_any_network_for_migration, version_order=order)))
         if not node.cluster_id and node.hyperv_installed and order >= 3:
             # A cluster's nodes are configured through its Replica Broker instead.
             items.append(Action("Replication Configuration...", "replica",

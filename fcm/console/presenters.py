@@ -121,7 +121,7 @@ class ServersPage(ListPage):
             try:
                 if vm is not None:
                     self.vm = selectors.server_vm(node, vm)
-                    self.vm_op = selectors.vm_operation(self.vm)
+                    self.vm_op = under_way.get(self.vm.pk)
                 if adapter is not None:
                     self.adapter = selectors.server_adapter(node, adapter)
             except ObjectDoesNotExist:

@@ -196,11 +196,6 @@ def vm_operations(vms):
         virtual_machine__in=vms, state__in=Operation.ACTIVE).select_related("target_node")}
 
 
-def vm_operation(vm):
-    """The state change or move under way on a VM, if any."""
-    return Operation.objects.filter(virtual_machine=vm, state__in=Operation.ACTIVE).first()
-
-
 def lab_domains(lab):
     return list(Domain.objects.filter(lab=lab).order_by("name"))
 

@@ -86,16 +86,19 @@ def settings_problem(version_order, *, simultaneous, storage_simultaneous, perfo
     return None
 
 
-def powershell(name, *, enabled, simultaneous, storage_simultaneous, authentication, performance, use_any, subnets,
-               version_order):
-    """The commands that make a host's settings these (what the dialog shows under its fields)."""
-    lines = [f"{'Enable' if enabled else 'Disable'}-VMMigration -ComputerName {name}"]
+def set_vmhost(name, *, simultaneous, storage_simultaneous, authentication, performance, use_any, version_order):
+    """The Set-VMHost line of a host's migration settings (the performance option only where the version has it)."""
     option = (f" -VirtualMachineMigrationPerformanceOption {POWERSHELL_PERFORMANCE[performance]}"
               if performance and performance_options(version_order) else "")
-    lines.append(f"Set-VMHost -ComputerName {name} -MaximumVirtualMachineMigrations {simultaneous} "
-                 f"-MaximumStorageMigrations {storage_simultaneous} "
-                 f"-VirtualMachineMigrationAuthenticationType {authentication}{option} "
-                 f"-UseAnyNetworkForMigration ${'true' if use_any else 'false'}")
+    return (f"Set-VMHost -ComputerName {name} -MaximumVirtualMachineMigrations {simultaneous} "
+            f"-MaximumStorageMigrations {storage_simultaneous} "
+            f"-VirtualMachineMigrationAuthenticationType {authentication}{option} "
+            f"-UseAnyNetworkForMigration ${'true' if use_any else 'false'}")
+
+
+def powershell(name, *, enabled, subnets, **settings):
+    """The commands that make a host's settings these (what the dialog shows under its fields)."""
+    lines = [f"{'Enable' if enabled else 'Disable'}-VMMigration -ComputerName {name}", set_vmhost(name, **settings)]
     lines += [f"Add-VMMigrationNetwork -ComputerName {name} {subnet} -Priority {i}"
-              for i, subnet in enumerate(subnets)] if not use_any else []
+              for i, subnet in enumerate(subnets)] if not settings["use_any"] else []
     return "; ".join(lines)

@@ -249,6 +249,11 @@ def replica_world(client, lab, request):
             "server": {"replica_server": "DR-BROKER.contoso.com"}, "connection": {"port": "80", "auth": "Kerberos"},
             "vhds": {"vhds": [vhd.pk]}, "points": {"keep": "hourly", "additional": "4"},
             "initial": {"method": "network", "when": "now"}, **extra})
+    # Hyper-V Manager's Move Wizard, on a VM in no cluster between two standalone hosts.
+    standalone = labfile.load(labfile.lab_path("shared-nothing-2012"), lab.owner)
+    Node.objects.filter(lab=standalone, name="HV02").update(vm_migration_enabled=True)
+    vm = VirtualMachine.objects.get(lab=standalone, name="APP01")
+    targets += walk(client, standalone, "move-vm", f"?subject={vm.pk}", answers={"destination": {"name": "HV02"}})
     return targets
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, Resource, Role, VirtualMachine
+from fcm.inventory.models.vms import MigrationState
 
 from .. import lifecycle, planning
 from ..errors import MoveError, SimulatorLimitError
@@ -144,3 +145,8 @@ def hosts_limits(op, cluster_limit, host_field):
     cluster allows. A source and target that are one host (a storage move) count once."""
     return {node.pk: min(cluster_limit, getattr(node, host_field))
             for node in (op.source_node, op.target_node) if node is not None}
+
+
+#: The product's MigrationState for each phase state of a live plan (a cluster's or a standalone host's move).
+MIGRATION_STATES = {"Setup": MigrationState.SETUP, "Data Transfer": MigrationState.DATA_TRANSFER,
+                    "Move": MigrationState.MOVE}

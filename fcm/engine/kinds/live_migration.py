@@ -8,13 +8,12 @@ from fcm.inventory.models.vms import MigrationState
 
 from .. import planning
 from ..effects.drain import drain_progress
-from ..effects.moves import complete_quick, enter_quick_phase, hosts_limits, log_move_failure, switch_owner
+from ..effects.moves import (
+    MIGRATION_STATES, complete_quick, enter_quick_phase, hosts_limits, log_move_failure, switch_owner,
+)
 from ..models import Operation
 from ..registry import OperationKind, register
 
-#: The product's MigrationState for each phase state of a live plan.
-MIGRATION_STATES = {"Setup": MigrationState.SETUP, "Data Transfer": MigrationState.DATA_TRANSFER,
-                    "Move": MigrationState.MOVE}
 
 
 @register

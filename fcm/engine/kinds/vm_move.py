@@ -15,11 +15,10 @@ from fcm.inventory.models.vms import MigrationState, VirtualMachine
 from .. import planning
 from ..models import Operation, Outbox
 from ..effects.hyperv_hosts import rehome
+from ..effects.moves import MIGRATION_STATES
 from ..outbox import mark, mark_vm
 from ..registry import OperationKind, register
 
-MIGRATION_STATES = {"Setup": MigrationState.SETUP, "Data Transfer": MigrationState.DATA_TRANSFER,
-                    "Move": MigrationState.MOVE}
 
 
 @register
