@@ -3,9 +3,10 @@
 Pages as the product has them (Windows Server 2012 and later): Before You Begin, Choose Move Type (Move the
 virtual machine / Move the virtual machine's storage), Specify Destination Computer, Choose Move Options
 (Move the virtual machine's data to a single location / Move only the virtual machine), Choose a new
-location for virtual machine, Summary; then the move's progress. Each page checks what the product checks
-there (the engine command's own rules: fcm/engine/commands/hyperv_moves.py), so a refusal is shown on the
-page whose field it is about, and Finish queues the move once.
+location for virtual machine, Completing Move Wizard (its summary); then the move's progress and Summary.
+Each page checks what the product checks there (the engine command's own rules:
+fcm/engine/commands/hyperv_moves.py), so a refusal is shown on the page whose field it is about, and Finish
+queues the move once.
 """
 from django import forms
 
@@ -101,7 +102,7 @@ class MoveVmWizard(Wizard):
              show=_moves_vm),
         Step("options", "Choose Move Options", "wizards/move/options.html", MoveOptionsForm, show=_moves_vm),
         Step("location", "Choose a new location for virtual machine", "wizards/move/location.html", LocationForm),
-        Step("confirmation", "Summary", "wizards/move/summary.html"),
+        Step("confirmation", "Completing Move Wizard", "wizards/move/summary.html"),
         Step("progress", "Moving", "wizards/op_progress.html"),
     ]
 
