@@ -27,6 +27,7 @@ from django_htmx.http import HttpResponseClientRefresh, retarget
 from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.engine.errors import EngineError
 from fcm.training import panel as training
+from fcm.wizards import signed_in
 
 from . import menus, selectors
 from .forms import SearchForm
@@ -154,6 +155,21 @@ class VmRoleMixin(RoleMixin):
         return role
 
 
+# -- Hyper-V Manager's connection (fcm.wizards.signed_in keeps it) --------------------------------
+
+def hyperv_connection(request, lab):
+    """(pk, name) of the server this user's Hyper-V Manager is connected to in `lab`, or None."""
+    return signed_in.server(request.session, lab)
+
+
+def connect_hyperv(request, lab, node):
+    signed_in.sign_in(request.session, lab, node)
+
+
+def disconnect_hyperv(request, lab):
+    signed_in.sign_out(request.session, lab)
+
+
 # -- pages --------------------------------------------------------------------------------------
 
 class ConsolePage:
@@ -198,6 +214,7 @@ class ConsolePage:
             "here": request.get_full_path(),
             "rendered_at": f"{rendered_at:.3f}",
         }
+        context["hyperv_connection"] = hyperv_connection(request, self.lab)
         context.update(self.centre_context(**kwargs))
         context["clusters"] = selectors.clusters_of(self.lab)
         context["console_version"] = selectors.console_version(self.lab, context["clusters"])

@@ -15,6 +15,7 @@ from django.urls import reverse
 from fcm.engine.effects.nodes import active_node_operations
 from fcm.engine.facts import MEMBERS
 from fcm.inventory.models import Cluster, Node, VirtualMachine
+from fcm.sim import checkpoints as checkpoint_rules
 from fcm.sim import hyperv_settings
 
 from .selectors import replication_of
@@ -625,15 +626,82 @@ def server_group(lab, node, selected=True):
                        else f"server-{node.pk}-host")
 
 
+def checkpoint_actions(lab, vm, host):
+    """Checkpoint (Snapshot before 2012 R2) and Revert... of a VM, as its state allows."""
+    term = checkpoint_rules.term(host.version.order)
+    S = VirtualMachine.State
+    cmd = host.version.order >= 3
+    items = []
+    if vm.state in (S.RUNNING, S.OFF, S.SAVED, S.PAUSED):
+        items.append(Action(term, "checkpoint", url=_server_url("server-vm-checkpoint", lab, host, vm.pk), post=True,
+                            command=f"Checkpoint-VM -Name {vm.name} -ComputerName {host.name}" if cmd else ""))
+    if vm.current_checkpoint_id:
+        url = _server_url("server-checkpoint-apply", lab, host, vm.pk, vm.current_checkpoint_id)
+        items.append(Action("Revert...", "checkpoint", url=url + "?revert=1", fetch_dialog=True,
+                            command=f"Restore-VMSnapshot -VMName {vm.name} -Name <name>" if cmd else ""))
+    return items
+
+
+def checkpoint_group(lab, vm, checkpoint):
+    """A selected checkpoint: Apply..., Rename..., Delete Checkpoint..., Delete Checkpoint Subtree... (Snapshot
+    before 2012 R2)."""
+    host = vm.host_node
+    term = checkpoint_rules.term(host.version.order)
+    url = lambda name: _server_url(name, lab, host, vm.pk, checkpoint.pk)  # noqa: E731
+    cmd = host.version.order >= 3
+    quoted = checkpoint.name.replace("'", "''")
+    verb = "VMCheckpoint" if host.version.order >= 4 else "VMSnapshot"
+    items = [
+        Action("Apply...", "checkpoint", url=url("server-checkpoint-apply"), fetch_dialog=True,
+               command=f"Restore-{verb} -VMName {vm.name} -Name '{quoted}'" if cmd else ""),
+        Action("Rename...", "checkpoint", url=url("server-checkpoint-rename"), fetch_dialog=True,
+               command=f"Rename-{verb} -VMName {vm.name} -Name '{quoted}' -NewName <name>" if cmd else ""),
+        Action(f"Delete {term}...", "failed", url=url("server-checkpoint-delete"), fetch_dialog=True,
+               command=f"Remove-{verb} -VMName {vm.name} -Name '{quoted}'" if cmd else ""),
+    ]
+    if checkpoint.children.exists():
+        items.append(Action(f"Delete {term} Subtree...", "failed", url=url("server-checkpoint-delete") + "?subtree=1",
+                            fetch_dialog=True,
+                            command=f"Remove-{verb} -VMName {vm.name} -Name '{quoted}' -IncludeAllChildSnapshots"
+                            if cmd else ""))
+    return ActionGroup(checkpoint.name, items, selected=True, key=f"checkpoint-{checkpoint.pk}")
+
+
+def for_hyperv(lab, here, node=None, vm=None, vm_op=None, checkpoint=None):
+    """Hyper-V Manager: Connect to Server... at its root; the connected server's Hyper-V Settings; the selected
+    VM's actions; the selected checkpoint's."""
+    connect = Action("Connect to Server...", "server", url=reverse("console:hyperv-connect", args=[lab.pk]),
+                     fetch_dialog=True)
+    if node is None:
+        return [ActionGroup("Hyper-V Manager", [connect, refresh(here)])]
+    items = []
+    order = node.version.order
+    if order >= 3 and node.power_state == Node.PowerState.ON:
+        items.append(Action("Hyper-V Settings...", "server", url=_server_url("server-migrations", lab, node),
+                            fetch_dialog=True))
+    items += [connect, Action("Remove Server", "clear", url=reverse("console:hyperv-remove", args=[lab.pk]),
+                              post=True, target="#dialog-host"), refresh(here)]
+    groups = [ActionGroup(node.name, items, selected=vm is None, key=f"hyperv-{node.pk}")]
+    if vm is not None:
+        groups.append(vm_group(lab, vm, vm_op))
+        if checkpoint is not None:
+            groups.append(checkpoint_group(lab, vm, checkpoint))
+            groups[-2].selected = False
+    return groups
+
+
 def vm_group(lab, vm, operation=None):
-    """Hyper-V Manager's actions on a virtual machine, as its state allows; a clustered one opens its role."""
+    """Hyper-V Manager's actions on a virtual machine, as its state allows; a clustered one opens its role
+    (and may be checkpointed: a checkpoint is the host's business, not the cluster's)."""
+    idle = operation is None or not operation.is_active
     if vm.role_id:
         role = vm.role
-        return ActionGroup(vm.name, [Action("Open in its cluster", "roles",
-                                            url=_cluster_url("role", role.cluster, role.pk))],
-                           selected=True, key=f"vm-{vm.pk}")
+        items = [Action("Open in its cluster", "roles", url=_cluster_url("role", role.cluster, role.pk))]
+        if idle and vm.host_node.version.order >= 3:
+            items += checkpoint_actions(lab, vm, vm.host_node)
+        return ActionGroup(vm.name, items, selected=True, key=f"vm-{vm.pk}")
     items = []
-    if operation is None or not operation.is_active:
+    if idle:
         host = vm.host_node
         url = _server_url("server-vm-power", lab, host, vm.pk) + "?action="
         cmd = (lambda verb, extra="": f"{verb} -Name {vm.name} -ComputerName {host.name}{extra}") \
@@ -657,6 +725,7 @@ def vm_group(lab, vm, operation=None):
             items.append(Action("Move...", "vm", url=f"{_wizard(lab, 'move-vm')}?subject={vm.pk}", fetch_dialog=True,
                                 command=cmd("Move-VM", " -DestinationHost <server> -IncludeStorage "
                                                        "-DestinationStoragePath <folder>")))
+        items += checkpoint_actions(lab, vm, host)
     return ActionGroup(vm.name, items, selected=True, key=f"vm-{vm.pk}")
 
 

@@ -95,7 +95,7 @@ class RoleStorageMoveView(VmRoleMixin, View):
 
     def context(self):
         vm = self.role.virtual_machine
-        needed = sum(h.file_size_bytes for h in vm.hard_disks.all())
+        needed = vm.storage_bytes()
         options = []
         for d in planning.storage_targets(self.cluster, vm):
             reason = None

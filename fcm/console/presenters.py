@@ -9,15 +9,18 @@ with the same figures the Replication tab and its dialog show.
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from urllib.parse import urlsplit
+
+from django.urls import Resolver404, resolve, reverse
 
 from fcm.engine import status
 from fcm.engine.status import attach_last_operations, attach_operations
+from fcm.sim import checkpoints as checkpoint_rules
 from fcm.sim import replication as model
 from fcm.engine.effects import replication as replication_effects
 
 from . import menus, selectors
-from .base import ListPage, close_dialog
+from .base import ListPage, close_dialog, connect_hyperv
 
 
 def replication_health(rep, side, sim_now):
@@ -144,3 +147,84 @@ class ServersPage(ListPage):
 
     def action_groups(self, context):
         return menus.for_servers(self.lab, context["here"], self.selected, self.vm, self.adapter, self.vm_op)
+
+
+class HyperVManagerPage(ListPage):
+    """Hyper-V Manager, connected to one server at a time (the server "you are on": CredSSP moves start
+    from it): its Virtual Machines, the selected VM's Checkpoints (Snapshots before 2012 R2) and its
+    Summary, Memory and Networking tabs. Without a server, the snap-in's own page and Connect to Server...."""
+
+    list_icon = "vm"
+    list_title = "Virtual Machines"
+    tree_item = "hyperv"
+    centre_template = "console/centre/hyperv.html"
+    detail_template = "console/detail/hyperv_vm.html"
+
+    node = vm = checkpoint = vm_op = None
+
+    def centre_context(self, node=None, pk=None, checkpoint=None, **kwargs):
+        if node is None:
+            self.centre_template = "console/centre/hyperv_root.html"
+            return {"hyperv_servers": selectors.hyperv_servers(self.lab)}
+        try:
+            self.node = selectors.hyperv_server(self.lab, node)
+        except ObjectDoesNotExist:
+            raise Http404("Hyper-V Manager cannot connect to that server: it is not in this lab or has no "
+                          "Hyper-V.") from None
+        connect_hyperv(self.request, self.lab, self.node)
+        ctx = self.paginate(lambda q: selectors.hyperv_vms(self.node, q))
+        ctx.update(hyperv_node=self.node, tree_item="hyperv-server",
+                   hyperv_connection=(self.node.pk, self.node.name))
+        vms = ctx["rows"]
+        if pk is not None:
+            self.vm = self.select(lambda: selectors.hyperv_vm(self.node, pk))
+            if checkpoint is not None:
+                self.checkpoint = next((c for c in self.vm.checkpoints.all() if c.pk == checkpoint), None)
+                if self.checkpoint is None:
+                    raise Http404("That checkpoint is not this virtual machine's.")
+        under_way = selectors.vm_operations(vms + ([self.vm] if self.vm else []))
+        for machine in vms + ([self.vm] if self.vm else []):
+            machine.status_text = status.vm_status(under_way.get(machine.pk), self.sim_now)
+        if self.vm is not None:
+            self.vm_op = under_way.get(self.vm.pk)
+            ctx.update(self.tabs(("summary", "Summary"), ("memory", "Memory"), ("networking", "Networking")))
+            ctx.update(checkpoints=selectors.checkpoint_tree(self.vm), selected_checkpoint=self.checkpoint,
+                       checkpoint_term=checkpoint_rules.term(self.node.version.order))
+        ctx["here"] = self.canonical_url()
+        return ctx
+
+    def canonical_url(self):
+        args = [self.lab.pk, self.node.pk]
+        if self.checkpoint is not None:
+            return reverse("console:hyperv-checkpoint", args=[*args, self.vm.pk, self.checkpoint.pk])
+        if self.vm is not None:
+            return reverse("console:hyperv-vm", args=[*args, self.vm.pk])
+        return reverse("console:hyperv-server", args=args)
+
+    def action_groups(self, context):
+        return menus.for_hyperv(self.lab, context["here"], self.node, self.vm, self.vm_op, self.checkpoint)
+
+
+def _from_hyperv_manager(request):
+    path = getattr(request.htmx, "current_url_abs_path", None) if request.htmx else None
+    if not path:
+        return False
+    try:
+        match = resolve(urlsplit(path).path)
+    except Resolver404:
+        return False
+    return (match.url_name or "").startswith("hyperv")
+
+
+def hyperv_details(request, lab, node, vm, checkpoint=None):
+    """The answer to an action on a VM or checkpoint in Hyper-V Manager: its details and Actions pane, the
+    dialog gone."""
+    return close_dialog(HyperVManagerPage.respond(request, lab=lab, node=node, pk=vm, checkpoint=checkpoint))
+
+
+def answer_for_vm(request, lab, vm, **selection):
+    """The answer to an action on a VM, in the page it was taken from: Hyper-V Manager's when the request
+    came from there (htmx names the page), else the Servers view's."""
+    if _from_hyperv_manager(request):
+        return hyperv_details(request, lab.pk, vm.host_node_id, vm.pk)
+    return close_dialog(ServersPage.respond(request, lab=lab.pk, pk=vm.host_node_id, vm=vm.pk, **selection))

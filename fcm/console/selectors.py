@@ -190,6 +190,50 @@ def server_adapter(node, pk):
     return NetworkAdapter.objects.select_related("network", "node").get(node=node, pk=pk)
 
 
+def hyperv_servers(lab):
+    """The lab's servers Hyper-V Manager can connect to (the Hyper-V role installed), by name."""
+    return list(Node.objects.filter(lab=lab, hyperv_installed=True).order_by("name"))
+
+
+def hyperv_server(lab, pk):
+    """A server of the lab with the Hyper-V role; raises ObjectDoesNotExist."""
+    return Node.objects.select_related("domain", "cluster__domain").get(lab=lab, pk=pk, hyperv_installed=True)
+
+
+def hyperv_vms(node, q=""):
+    """Hyper-V Manager's Virtual Machines list: every VM on the server, clustered or not, by name."""
+    qs = VirtualMachine.objects.filter(host_node=node).select_related("role", "host_node").order_by("name")
+    return qs.filter(name__icontains=q) if q else qs
+
+
+def hyperv_vm(node, pk):
+    """A VM of the server with what its details show (drives, checkpoints); raises ObjectDoesNotExist."""
+    return VirtualMachine.objects.select_related("role__cluster__domain", "host_node__cluster", "configuration_disk",
+                                                 "current_checkpoint") \
+        .prefetch_related("hard_disks", "checkpoints").get(host_node=node, pk=pk)
+
+
+def checkpoint_tree(vm):
+    """[(checkpoint, depth)] in the order Hyper-V Manager's Checkpoints pane draws them (each under its parent,
+    oldest first), with "Now" as (None, depth) under the VM's current checkpoint."""
+    everything = list(vm.checkpoints.all())
+    children = {}
+    for c in everything:
+        children.setdefault(c.parent_id, []).append(c)
+    out = []
+
+    def walk(parent_id, depth):
+        for c in children.get(parent_id, []):
+            out.append((c, depth))
+            walk(c.pk, depth + 1)
+            if c.pk == vm.current_checkpoint_id:
+                out.append((None, depth + 1))
+    walk(None, 0)
+    if everything and vm.current_checkpoint_id is None:
+        out.append((None, 0))
+    return out
+
+
 def vm_operations(vms):
     """{VM id: its state change or move under way} for `vms` (one query)."""
     return {op.virtual_machine_id: op for op in Operation.objects.filter(

@@ -1,7 +1,10 @@
 from django.urls import include, path
 
+from .base import ConsoleView
+
 from . import clock, clusters, disks, events, incidents, labs, moves, networks, nodes, replica, roles
-from . import servers
+from . import hyperv, servers
+from .presenters import HyperVManagerPage
 
 app_name = "console"
 
@@ -75,6 +78,22 @@ urlpatterns = [
     path("labs/<id:lab>/servers/<id:pk>/vms/<id:vm>/", labs.ServersView.as_view(), name="server-vm"),
     path("labs/<id:lab>/servers/<id:pk>/vms/<id:vm>/power/", servers.VmPowerView.as_view(),
          name="server-vm-power"),
+    path("labs/<id:lab>/servers/<id:pk>/vms/<id:vm>/checkpoint/", hyperv.TakeCheckpointView.as_view(),
+         name="server-vm-checkpoint"),
+    path("labs/<id:lab>/servers/<id:pk>/vms/<id:vm>/checkpoints/<id:checkpoint>/apply/",
+         hyperv.ApplyCheckpointView.as_view(), name="server-checkpoint-apply"),
+    path("labs/<id:lab>/servers/<id:pk>/vms/<id:vm>/checkpoints/<id:checkpoint>/rename/",
+         hyperv.RenameCheckpointView.as_view(), name="server-checkpoint-rename"),
+    path("labs/<id:lab>/servers/<id:pk>/vms/<id:vm>/checkpoints/<id:checkpoint>/delete/",
+         hyperv.DeleteCheckpointView.as_view(), name="server-checkpoint-delete"),
+    path("labs/<id:lab>/hyper-v/", ConsoleView.as_view(page=HyperVManagerPage), name="hyperv"),
+    path("labs/<id:lab>/hyper-v/connect/", hyperv.ConnectView.as_view(), name="hyperv-connect"),
+    path("labs/<id:lab>/hyper-v/remove/", hyperv.RemoveServerView.as_view(), name="hyperv-remove"),
+    path("labs/<id:lab>/hyper-v/<id:node>/", ConsoleView.as_view(page=HyperVManagerPage), name="hyperv-server"),
+    path("labs/<id:lab>/hyper-v/<id:node>/vms/<id:pk>/", ConsoleView.as_view(page=HyperVManagerPage),
+         name="hyperv-vm"),
+    path("labs/<id:lab>/hyper-v/<id:node>/vms/<id:pk>/checkpoints/<id:checkpoint>/",
+         ConsoleView.as_view(page=HyperVManagerPage), name="hyperv-checkpoint"),
     path("labs/<id:lab>/servers/<id:pk>/adapters/<id:adapter>/", labs.ServersView.as_view(),
          name="server-adapter"),
     path("labs/<id:lab>/servers/<id:pk>/adapters/<id:adapter>/ipv4/", servers.Ipv4View.as_view(),

@@ -40,6 +40,10 @@ class Operation(models.Model):
         VM_MOVE = "vm-move", "Virtual Machine Move"
         #: Hyper-V Manager's Move > "Move the virtual machine's storage" for a VM in no cluster.
         VM_STORAGE_MOVE = "vm-storage-move", "Virtual Machine Storage Move"
+        #: Hyper-V Manager's Checkpoint (Snapshot before 2012 R2), Apply and the merge a deletion causes.
+        CHECKPOINT = "checkpoint", "Create Checkpoint"
+        CHECKPOINT_APPLY = "checkpoint-apply", "Apply Checkpoint"
+        CHECKPOINT_MERGE = "checkpoint-merge", "Merge Checkpoint Disks"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -38,7 +38,7 @@ def plan_move(kind, vm, cluster, source, target=None, target_disk=None, exclude_
         plan = migration.plan_quick_migration(vm.memory_mb if vm.is_running else 0, rate)
         extra = {"storage_mib_s": rate}
     else:
-        vhd_mib = sum(h.file_size_bytes for h in vm.hard_disks.all()) / MB
+        vhd_mib = vm.storage_bytes() / MB
         src_rate = vm.configuration_disk.throughput_mib_s if vm.configuration_disk_id else 100
         rate = min(src_rate, target_disk.disk.throughput_mib_s)
         plan = migration.plan_storage_migration(vhd_mib, rate, workload.get(vm.workload).disk_write_mib_s)
@@ -78,7 +78,7 @@ def plan_vm_move(vm, source, target, folder_disk, streams=1):
         [_storage_rate(vm.configuration_disk, source)]
     link = migration.line_rate_mib_s(mbps) * migration.TCP_EFFICIENCY / streams
     copy = min(min(sources), _storage_rate(folder_disk, target), link)
-    vhd_mib = sum(h.file_size_bytes for h in vm.hard_disks.all()) / MB
+    vhd_mib = vm.storage_bytes() / MB
     running = vm.state == vm.State.RUNNING
     profile = workload.get(vm.workload)
     bandwidth = migration.effective_bandwidth_mib_s(mbps, source.live_migration_performance, source.version.order,
@@ -106,7 +106,7 @@ def plan_vm_storage_move(vm, host, folder_disk):
     rates = [_storage_rate(h.disk, host) for h in vm.hard_disks.select_related("disk")] or \
         [_storage_rate(vm.configuration_disk, host)]
     copy = min(min(rates), _storage_rate(folder_disk, host))
-    vhd_mib = sum(h.file_size_bytes for h in vm.hard_disks.all()) / MB
+    vhd_mib = vm.storage_bytes() / MB
     running = vm.state == vm.State.RUNNING
     plan = migration.plan_storage_migration(vhd_mib, copy, workload.get(vm.workload).disk_write_mib_s if running
                                             else 0)

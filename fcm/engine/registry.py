@@ -41,6 +41,11 @@ class OperationKind:
         """May a running operation be cancelled while in `phase`?"""
         return False
 
+    def vm_status(self, op):
+        """What Hyper-V Manager's Status column says of the VM while `op` runs ("Migrating"; the percent
+        follows), or None when it says nothing."""
+        return None
+
 
 _handlers = {}
 

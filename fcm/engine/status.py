@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from fcm.inventory.models import Role
 
-from . import planning
+from . import planning, registry
 from .models import Operation
 
 
@@ -31,10 +31,11 @@ def information(role, op, sim_now):
 
 
 def vm_status(op, sim_now):
-    """Hyper-V Manager's Status column for a VM in no cluster: its move's progress, else nothing."""
-    if op is None or op.kind not in (Operation.Kind.VM_MOVE, Operation.Kind.VM_STORAGE_MOVE):
+    """Hyper-V Manager's Status column: the progress of what the VM's operation does (its kind says what it
+    is called), else nothing."""
+    what = registry.handler(op.kind).vm_status(op) if op is not None else None
+    if what is None:
         return ""
-    what = "Migrating" if op.kind == Operation.Kind.VM_MOVE else "Moving storage"
     if op.state == Operation.State.QUEUED:
         return f"{what} (queued)"
     return f"{what} ({planning.progress(op, sim_now)}%)"

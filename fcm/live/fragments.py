@@ -7,11 +7,12 @@ from django.template.loader import render_to_string
 
 from fcm.console.menus import in_version, node_group, role_group, server_group, vm_group
 from fcm.console.presenters import replication_health
-from fcm.console.selectors import replication_of, with_load_counts
+from fcm.console.selectors import checkpoint_tree, replication_of, with_load_counts
 from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.engine.models import Operation, Outbox
 from fcm.engine.status import attach_last_operations, attach_operations, vm_status
 from fcm.inventory.models import Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Node, Role, VirtualMachine
+from fcm.sim import checkpoints as checkpoint_rules
 from fcm.wizards.views import render_operation_fragment
 
 
@@ -54,13 +55,17 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
             n.node_group = in_version([node_group(n.cluster, n)], n.cluster.version)[0]
     vm_ids = changes.get(Outbox.Kind.VM)
     vms = list(VirtualMachine.objects.filter(pk__in=vm_ids, lab=lab)
-               .select_related("host_node__cluster", "role__cluster")) if vm_ids else []
+               .select_related("host_node__cluster", "role__cluster")
+               .prefetch_related("hard_disks", "checkpoints")) if vm_ids else []
     if vms:
         busy = {op.virtual_machine_id: op for op in Operation.objects.filter(
             virtual_machine__in=vms, state__in=Operation.ACTIVE)}
         for vm in vms:
             vm.action_group = vm_group(lab, vm, busy.get(vm.pk))
             vm.status_text = vm_status(busy.get(vm.pk), sim_now)
+            # Hyper-V Manager's Checkpoints pane of the VM (the consoles keep their own selection in it)
+            vm.checkpoint_rows = checkpoint_tree(vm)
+            vm.checkpoint_term = checkpoint_rules.term(vm.host_node.version.order)
     events = list(ClusterEvent.objects.filter(pk__in=event_ids, lab=lab).select_related("node", "role")
                   .order_by("sim_time", "pk")) if event_ids else []
     by_cluster = {}

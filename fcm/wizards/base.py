@@ -36,6 +36,9 @@ class Wizard:
     #: The confirm step's button: "Next >" unless the product says otherwise ("Finish" on a Completing page).
     confirm_label = ""
 
+    #: The user's session (fcm.wizards.signed_in: the server they work on), set by the view.
+    session = None
+
     def __init__(self, lab, user, cluster=None, subject=None):
         #: `subject`: the object a wizard started from works on (Enable Replication: the VM's role).
         self.lab, self.user, self.cluster, self.subject = lab, user, cluster, subject

@@ -14,6 +14,7 @@ from fcm.engine.commands import hyperv_moves
 from fcm.engine.errors import ServerError
 from fcm.inventory.models import Node, VirtualMachine
 
+from . import signed_in
 from .base import Step, Wizard
 
 MOVE_VM, MOVE_STORAGE = "vm", "storage"
@@ -39,7 +40,7 @@ class DestinationForm(forms.Form):
         if node is None:
             raise forms.ValidationError(f"The server name '{name}' could not be resolved. Check the name and that "
                                         "the server can be reached from this computer.")
-        message, _, _ = hyperv_moves.vm_move_problem(self.wizard.vm, node, None)
+        message, _, _ = hyperv_moves.vm_move_problem(self.wizard.vm, node, None, self.wizard.on_source)
         if message:
             raise forms.ValidationError(message)
         return node.name
@@ -79,7 +80,8 @@ class LocationForm(forms.Form):
         if self.wizard.move_type(self.draft) == MOVE_STORAGE:
             message, _, _ = hyperv_moves.vm_storage_move_problem(vm, folder)
         else:
-            message, _, _ = hyperv_moves.vm_move_problem(vm, self.wizard.destination(self.draft), folder)
+            message, _, _ = hyperv_moves.vm_move_problem(vm, self.wizard.destination(self.draft), folder,
+                                                         self.wizard.on_source)
         if message:
             raise forms.ValidationError(message)
         return folder
@@ -112,6 +114,12 @@ class MoveVmWizard(Wizard):
             return None
         return VirtualMachine.objects.filter(lab=self.lab, pk=self.subject, role__isnull=True) \
             .select_related("host_node", "configuration_disk", "role").first()
+
+    @property
+    def on_source(self):
+        """The user works on the VM's host (Hyper-V Manager connected to it): CredSSP moves start only there."""
+        vm = self.vm
+        return vm is not None and signed_in.is_on(self.session, self.lab, vm.host_node_id)
 
     @property
     def title(self):
@@ -153,7 +161,7 @@ class MoveVmWizard(Wizard):
         vm = self.vm
         ctx = {"vm": vm, "running_title": "Moving", "move_type": self.move_type(draft),
                "destination": self.destination(draft), "folder": self.folder(draft),
-               "size_bytes": sum(h.file_size_bytes for h in vm.hard_disks.all()) if vm else 0,
+               "size_bytes": vm.storage_bytes() if vm else 0,
                "servers": Node.objects.filter(lab=self.lab, hyperv_installed=True).exclude(
                    pk=vm.host_node_id if vm else None).order_by("name") if step.key == "destination" else ()}
         if vm and draft and step.key in ("confirmation", "progress") and "location" in draft.data:
@@ -172,4 +180,4 @@ class MoveVmWizard(Wizard):
         target = self.destination(draft)
         if target is None:
             raise ServerError("Specify the destination computer again: it is no longer in this lab.")
-        return hyperv_moves.request_vm_move(self.user, self.vm, target, self.folder(draft))
+        return hyperv_moves.request_vm_move(self.user, self.vm, target, self.folder(draft), self.on_source)

@@ -47,6 +47,7 @@ class WizardView(LoginRequiredMixin, View):
         if kind not in WIZARDS or (kind in CLUSTER_WIZARDS and cluster is None):
             raise Http404("No such wizard.")
         self.wizard = WIZARDS[kind](self.lab, request.user, cluster, subject)
+        self.wizard.session = request.session
         if getattr(self.wizard, "needs_subject", False) and self.wizard.vm is None:
             raise Http404("Start this wizard from a virtual machine.")
         return super().dispatch(request, *args, **kwargs)

@@ -283,6 +283,22 @@
     }
   });
 
+  /* A pushed pane that lists selectable items (Hyper-V Manager's Checkpoints) is the same for every console:
+     each console keeps the item it had selected. */
+  document.addEventListener("htmx:oobBeforeSwap", function (ev) {
+    var t = ev.detail && ev.detail.target;
+    if (!t || !t.hasAttribute || !t.hasAttribute("data-keep-selection")) return;
+    var sel = t.querySelector("[data-row].selected");
+    keptSelection[t.id] = sel ? sel.dataset.pk : null;
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (ev) {
+    var t = ev.detail && ev.detail.target, pk = t && keptSelection[t.id];
+    if (!pk) return;
+    var el = document.getElementById(t.id), row = el && el.querySelector('[data-row][data-pk="' + pk + '"]');
+    if (row) row.classList.add("selected");
+  });
+  var keptSelection = {};
+
   /* A pushed Actions group identical to the one shown is not swapped: a click on it must not land on
      a node that is being replaced (pushes follow every change of the role, often without changing it). */
   document.addEventListener("htmx:oobBeforeSwap", function (ev) {

@@ -23,7 +23,7 @@ from django.urls.resolvers import RegexPattern
 
 from fcm.engine.events import log_event
 from fcm.engine.models import Operation, Outbox, ValidationReport
-from fcm.inventory.models import (Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Lab, NetworkAdapter, Node,
+from fcm.inventory.models import (Checkpoint, Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Lab, NetworkAdapter, Node,
                                   ReplicaAuthorization, ReplicaServer, Replication, Role, VirtualMachine, WanLink)
 from fcm.training import classroom
 from fcm.training.models import TRAINERS_GROUP, TrainingSession
@@ -94,6 +94,8 @@ REAL = {
     "incidents": lambda w: w["incident"].pk,
     "servers": lambda w: w["node"].pk,
     "vms": lambda w: w["vm"].pk,
+    "checkpoints": lambda w: w["checkpoint"].pk,
+    "hyper-v": lambda w: w["node"].pk,
     "wizards": lambda w: "validate",
     "wizard": lambda w: w["draft"].pk,
     "validation-reports": lambda w: w["report"].pk,
@@ -130,6 +132,9 @@ def world(owner, replica_lab, client):
                                   queued_at=lab.sim_now())
     event = log_event(lab, cluster, ClusterEvent.Level.INFORMATION, 1201, "The Cluster service started.")
     report = ValidationReport.objects.create(lab=lab, cluster=cluster, operation=op, started_at=lab.sim_now())
+    vm = VirtualMachine.objects.filter(host_node=node).order_by("pk").first()
+    checkpoint = Checkpoint.objects.create(virtual_machine=vm, name="Before update", taken_at=lab.sim_now(),
+                                           vm_state="Off")
     return {
         "owner": owner, "lab": lab, "cluster": cluster, "role": role, "node": node,
         "wan": WanLink.objects.filter(lab=lab).order_by("pk").first(),
@@ -137,7 +142,7 @@ def world(owner, replica_lab, client):
         "disk": ClusterDisk.objects.filter(cluster=cluster).order_by("pk").first(),
         "network": ClusterNetwork.objects.filter(cluster=cluster).order_by("pk").first(),
         "event": event, "incident": op,
-        "vm": VirtualMachine.objects.filter(host_node=node).order_by("pk").first(),
+        "vm": vm, "checkpoint": checkpoint,
         "draft": draft, "operation": op, "session": session, "trainee": trainee,
         "report": report,
     }
@@ -152,6 +157,7 @@ def fingerprint(world):
               NetworkAdapter.objects.filter(node__lab=lab), ReplicaServer.objects.filter(lab=lab),
               ReplicaAuthorization.objects.filter(server__lab=lab),
               Replication.objects.filter(lab=lab), WanLink.objects.filter(lab=lab),
+              Checkpoint.objects.filter(virtual_machine__lab=lab),
               TrainingSession.objects.filter(pk=world["session"].pk)]
     rows = [sorted(map(repr, qs.values_list())) for qs in tables]
     return rows, Operation.objects.filter(lab=lab).count(), ClusterEvent.objects.filter(lab=lab).count()

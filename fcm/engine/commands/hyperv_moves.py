@@ -23,9 +23,11 @@ from ..outbox import mark_vm
 MOVABLE = (VirtualMachine.State.RUNNING, VirtualMachine.State.OFF, VirtualMachine.State.SAVED)
 
 
-def vm_move_problem(vm, target, folder):
+def vm_move_problem(vm, target, folder, on_source=False):
     """(message, wizard field, LUN) for the first reason `vm` cannot move to `target` into `folder` (None:
-    the destination alone is checked), else (None, "", the LUN `folder` is on or None for local disks)."""
+    the destination alone is checked), else (None, "", the LUN `folder` is on or None for local disks).
+    `on_source`: the user works on the VM's host (fcm.wizards.signed_in), which CredSSP needs; else at a
+    management workstation."""
     if vm.role_id:
         return (f"{vm.name} is the clustered role {vm.role.name}: move it in Failover Cluster Manager "
                 f"(Move > Live Migration)."), "", None
@@ -33,7 +35,7 @@ def vm_move_problem(vm, target, folder):
         return f"{vm.name} is {vm.get_state_display().lower()}: wait until it is running, off or saved.", "", None
     problem = hyperv_moves.move_problem(
         vm.name, vm.state == VirtualMachine.State.RUNNING, vm.memory_mb, {vm.virtual_switch},
-        host_facts(vm.host_node), host_facts(target))
+        host_facts(vm.host_node), host_facts(target), started_on_source=on_source)
     if problem:
         return problem.message, problem.page, None
     if folder is None:  # the destination alone (the wizard's Specify Destination Computer)
@@ -68,7 +70,7 @@ def vm_storage_move_problem(vm, folder):
         disk = resolve_location(host, folder)
     except VmError as exc:
         return str(exc), "location", None
-    needed = sum(h.file_size_bytes for h in vm.hard_disks.all())
+    needed = vm.storage_bytes()
     if disk is not None and needed > disk.free_bytes:
         return (f"{disk.name} has {disk.free_bytes // 2**30} GB free; {vm.name}'s files need "
                 f"{needed // 2**30} GB."), "location", None
@@ -100,12 +102,13 @@ def request_vm_storage_move(user, vm, folder):
     return _queue(user, vm, Operation.Kind.VM_STORAGE_MOVE, vm.host_node, folder, disk)
 
 
-def request_vm_move(user, vm, target, folder):
+def request_vm_move(user, vm, target, folder, on_source=False):
     """Queue the move of `vm` (in no cluster) to `target` with all its files in `folder`; returns the Operation.
-    Refuses with a ServerError naming the wizard field (`destination`, `location`) it is about."""
+    Refuses with a ServerError naming the wizard field (`destination`, `location`) it is about. `on_source`:
+    the user works on the VM's host (see `vm_move_problem`)."""
     vm = VirtualMachine.objects.select_related("host_node", "role", "lab").get(pk=vm.pk)
     target = Node.objects.get(pk=target.pk, lab_id=vm.lab_id)
-    message, field, disk = vm_move_problem(vm, target, folder)
+    message, field, disk = vm_move_problem(vm, target, folder, on_source)
     if message:
         raise ServerError(message, field)
     return _queue(user, vm, Operation.Kind.VM_MOVE, target, folder, disk)

@@ -26,7 +26,7 @@ def request_storage_move(user, role, target_disk):
         raise MoveError("Virtual machine storage migration needs Windows Server 2012 or later.")
     if target_disk.pk not in {d.pk for d in planning.storage_targets(cluster, vm)}:
         raise MoveError(f"{target_disk.name} cannot receive the storage of {vm.name}.")
-    needed = sum(h.file_size_bytes for h in vm.hard_disks.all())
+    needed = vm.storage_bytes()
     if needed > target_disk.disk.free_bytes:
         raise MoveError(f"{target_disk.name} has {target_disk.disk.free_bytes // 2**30} GB free; "
                         f"{vm.name} needs {needed // 2**30} GB.")

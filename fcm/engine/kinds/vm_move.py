@@ -26,6 +26,9 @@ class VmMove(OperationKind):
     kind = Operation.Kind.VM_MOVE
     limit_group = "live"
 
+    def vm_status(self, op):
+        return "Migrating"
+
     def host_limit(self, op):
         return {node.pk: node.max_vm_migrations for node in (op.source_node, op.target_node) if node is not None}
 

@@ -3,6 +3,7 @@ its phase; a VM in no cluster is pushed to the consoles showing it (its Outbox r
 from fcm.inventory.models import Resource, Role
 from fcm.inventory.models.vms import MigrationState, VirtualMachine
 
+from ..effects.checkpoints import start_merge
 from ..effects.moves import log_move_failure
 from ..effects.power import PAUSE, RESUME, SAVE, START
 from ..models import Operation
@@ -64,3 +65,7 @@ class VmPower(OperationKind):
     def finished(self, op, state, sim_time):
         if state == Operation.State.FAILED:
             log_move_failure(op, op.get_kind_display(), op.message, sim_time)
+        elif state == Operation.State.COMPLETED:
+            # A merge that waited (before 2012 a deleted snapshot merges only once the VM is off).
+            op.virtual_machine.refresh_from_db()
+            start_merge(op.requested_by, op.virtual_machine, sim_now=sim_time)

@@ -18,6 +18,9 @@ class VmStorageMove(OperationKind):
     kind = Operation.Kind.VM_STORAGE_MOVE
     limit_group = "storage"
 
+    def vm_status(self, op):
+        return "Moving storage"
+
     def host_limit(self, op):
         return {op.source_node_id: op.source_node.max_storage_migrations} if op.source_node else None
 

@@ -7,13 +7,14 @@ from .labs import Lab, LoginToken
 from .servers import Domain, Network, Node, NetworkAdapter, MigrationNetwork, VirtualSwitch, Disk, DiskPath
 from .clusters import Cluster, ClusterAddress, ClusterNetwork, ClusterDisk
 from .roles import Role, PreferredOwner, Resource
-from .vms import VirtualMachine, VirtualHardDisk
+from .vms import VirtualMachine, VirtualHardDisk, Checkpoint, CheckpointFile
 from .events import ClusterEvent
 from .replication import WanLink, ReplicaServer, ReplicaAuthorization, Replication, RecoveryPoint
 
 __all__ = [
     "Lab", "LoginToken", "Domain", "Network", "Node", "NetworkAdapter", "MigrationNetwork", "VirtualSwitch",
     "Disk", "DiskPath", "Cluster", "ClusterAddress", "ClusterNetwork", "ClusterDisk",
-    "Role", "PreferredOwner", "Resource", "VirtualMachine", "VirtualHardDisk", "ClusterEvent",
+    "Role", "PreferredOwner", "Resource", "VirtualMachine", "VirtualHardDisk", "Checkpoint", "CheckpointFile",
+    "ClusterEvent",
     "WanLink", "ReplicaServer", "ReplicaAuthorization", "Replication", "RecoveryPoint",
 ]

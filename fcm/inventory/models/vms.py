@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from fcm.sim import checkpoints as checkpoint_rules
 from fcm.sim import workload
 
 from fcm.inventory import looks
@@ -61,6 +62,11 @@ class VirtualMachine(models.Model):
     migration_state = models.PositiveSmallIntegerField(
         choices=MigrationState.choices, default=MigrationState.NO_MIGRATION,
         help_text="The Virtual Machine resource's MigrationState property")
+    #: Settings > Checkpoints (2016 onwards); blank: the version's default (Production).
+    checkpoint_type = models.CharField(max_length=14, blank=True, choices=[(t, t) for t in checkpoint_rules.TYPES])
+    #: The checkpoint the running state grew from ("Now" sits under it in the Checkpoints tree).
+    current_checkpoint = models.ForeignKey("Checkpoint", null=True, blank=True, on_delete=models.SET_NULL,
+                                           related_name="+")
 
     class Meta:
         ordering = ["name"]
@@ -99,6 +105,18 @@ class VirtualMachine(models.Model):
     def workload_profile(self):
         return workload.get(self.workload)
 
+    @property
+    def effective_checkpoint_type(self):
+        return self.checkpoint_type or checkpoint_rules.default_type(self.host_node.version.order)
+
+    def storage_bytes(self):
+        """What its virtual hard disks take on storage: the files it uses and those its checkpoints froze
+        (a move or storage migration copies them all)."""
+        drives = self.hard_disks.aggregate(b=models.Sum("file_size_bytes"))["b"] or 0
+        frozen = CheckpointFile.objects.filter(hard_disk__virtual_machine=self) \
+            .aggregate(b=models.Sum("file_size_bytes"))["b"] or 0
+        return drives + frozen
+
     def clean(self):
         if self.host_node_id and self.lab_id and self.host_node.lab_id != self.lab_id:
             raise ValidationError({"host_node": "The host belongs to another lab."})
@@ -127,6 +145,11 @@ class VirtualHardDisk(models.Model):
     max_size_bytes = models.PositiveBigIntegerField(validators=ranges.DISK_BYTES)
     file_size_bytes = models.PositiveBigIntegerField(validators=ranges.USED_BYTES)
     controller = models.CharField(max_length=20, default="IDE 0:0")
+    #: The file its differencing disk (the `path`, .avhdx) grows on, frozen by a checkpoint; None: no chain.
+    parent_file = models.ForeignKey("CheckpointFile", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="active_children")
+    #: Sim time its differencing disk began taking the guest's writes (its size grows from there).
+    written_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["virtual_machine__name", "controller"]
@@ -134,6 +157,61 @@ class VirtualHardDisk(models.Model):
             models.UniqueConstraint(fields=["virtual_machine", "path"], name="vhd_unique_path_per_vm")
         ]
         verbose_name = "virtual hard disk"
+
+    def __str__(self):
+        return self.path
+
+
+class Checkpoint(models.Model):
+    """A checkpoint of a virtual machine (a snapshot before Windows Server 2012 R2): the disks it froze, and
+    its memory when it is a standard checkpoint of a running VM."""
+
+    class Type(models.TextChoices):
+        STANDARD = checkpoint_rules.STANDARD, "Standard"
+        PRODUCTION = checkpoint_rules.PRODUCTION, "Production"
+
+    virtual_machine = models.ForeignKey(VirtualMachine, on_delete=models.CASCADE, related_name="checkpoints")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    name = models.CharField(max_length=checkpoint_rules.MAX_NAME)
+    type = models.CharField(max_length=10, choices=Type.choices, default=Type.STANDARD)
+    taken_at = models.DateTimeField(help_text="Sim time")
+    #: The VM's state when it was taken (Running, Saved, Off...).
+    vm_state = models.CharField(max_length=10, choices=VirtualMachine.State.choices)
+    saved_memory = models.BooleanField(default=False, help_text="It holds the VM's memory (a saved state)")
+    memory_mb = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["taken_at", "pk"]
+        verbose_name = "checkpoint"
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        problem = checkpoint_rules.name_problem(self.name or "")
+        if problem:
+            raise ValidationError({"name": problem})
+        if self.parent_id and self.parent.virtual_machine_id != self.virtual_machine_id:
+            raise ValidationError({"parent": "The parent checkpoint belongs to another virtual machine."})
+
+
+class CheckpointFile(models.Model):
+    """A virtual hard disk file a checkpoint froze: the base disk, or a differencing disk under it. The drive
+    (VirtualHardDisk) writes to a differencing disk of its own whose parent is one of these."""
+
+    hard_disk = models.ForeignKey(VirtualHardDisk, on_delete=models.CASCADE, related_name="chain")
+    path = models.CharField(max_length=260)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    #: The checkpoint it holds; None once that checkpoint is deleted and until the file is merged.
+    checkpoint = models.ForeignKey(Checkpoint, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="files")
+    kind = models.CharField(max_length=12, choices=VirtualHardDisk.Kind.choices,
+                            default=VirtualHardDisk.Kind.DIFFERENCING)
+    file_size_bytes = models.PositiveBigIntegerField(validators=ranges.USED_BYTES)
+
+    class Meta:
+        ordering = ["hard_disk", "pk"]
+        verbose_name = "checkpoint file"
 
     def __str__(self):
         return self.path
