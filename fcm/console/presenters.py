@@ -163,9 +163,10 @@ class HyperVManagerPage(ListPage):
     node = vm = checkpoint = vm_op = None
 
     def centre_context(self, node=None, pk=None, checkpoint=None, **kwargs):
+        window = {"window_name": "Hyper-V Manager", "window_icon": "hyperv"}  # the snap-in's own title bar
         if node is None:
             self.centre_template = "console/centre/hyperv_root.html"
-            return {"hyperv_servers": selectors.hyperv_servers(self.lab)}
+            return {"hyperv_servers": selectors.hyperv_servers(self.lab), **window}
         try:
             self.node = selectors.hyperv_server(self.lab, node)
         except ObjectDoesNotExist:
@@ -174,7 +175,7 @@ class HyperVManagerPage(ListPage):
         connect_hyperv(self.request, self.lab, self.node)
         ctx = self.paginate(lambda q: selectors.hyperv_vms(self.node, q))
         ctx.update(hyperv_node=self.node, tree_item="hyperv-server",
-                   hyperv_connection=(self.node.pk, self.node.name))
+                   hyperv_connection=(self.node.pk, self.node.name), **window)
         vms = ctx["rows"]
         if pk is not None:
             self.vm = self.select(lambda: selectors.hyperv_vm(self.node, pk))

@@ -215,7 +215,8 @@ def hyperv_vm(node, pk):
 
 def checkpoint_tree(vm):
     """[(checkpoint, depth)] in the order Hyper-V Manager's Checkpoints pane draws them (each under its parent,
-    oldest first), with "Now" as (None, depth) under the VM's current checkpoint."""
+    oldest first), with "Now" as (None, depth) under the VM's current checkpoint. Depths past 15 are drawn at
+    15 (the stylesheet indents that far)."""
     everything = list(vm.checkpoints.all())
     children = {}
     for c in everything:
@@ -224,10 +225,10 @@ def checkpoint_tree(vm):
 
     def walk(parent_id, depth):
         for c in children.get(parent_id, []):
-            out.append((c, depth))
+            out.append((c, min(depth, 15)))
             walk(c.pk, depth + 1)
             if c.pk == vm.current_checkpoint_id:
-                out.append((None, depth + 1))
+                out.append((None, min(depth + 1, 15)))
     walk(None, 0)
     if everything and vm.current_checkpoint_id is None:
         out.append((None, 0))

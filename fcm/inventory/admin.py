@@ -51,6 +51,7 @@ class PreferredOwnerInline(admin.TabularInline):
 class VirtualHardDiskInline(admin.TabularInline):
     model = m.VirtualHardDisk
     extra = 0
+    raw_id_fields = ["parent_file"]
 
 
 @admin.register(m.Lab)
@@ -185,6 +186,7 @@ class VirtualMachineAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     list_select_related = ["lab", "host_node", "role"]
     inlines = [VirtualHardDiskInline]
+    raw_id_fields = ["current_checkpoint"]
 
 
 @admin.register(m.VirtualHardDisk)
@@ -192,6 +194,23 @@ class VirtualHardDiskAdmin(admin.ModelAdmin):
     list_display = ["path", "virtual_machine", "disk", "max_size_bytes"]
     search_fields = ["path", "virtual_machine__name"]
     list_select_related = ["virtual_machine", "disk"]
+    raw_id_fields = ["parent_file"]
+
+
+@admin.register(m.Checkpoint)
+class CheckpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "virtual_machine", "type", "vm_state", "taken_at"]
+    search_fields = ["name", "virtual_machine__name"]
+    list_select_related = ["virtual_machine"]
+    raw_id_fields = ["virtual_machine", "parent"]
+
+
+@admin.register(m.CheckpointFile)
+class CheckpointFileAdmin(admin.ModelAdmin):
+    list_display = ["path", "hard_disk", "checkpoint", "file_size_bytes"]
+    search_fields = ["path"]
+    list_select_related = ["hard_disk", "checkpoint"]
+    raw_id_fields = ["hard_disk", "parent", "checkpoint"]
 
 
 @admin.register(m.ClusterEvent)

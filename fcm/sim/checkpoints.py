@@ -163,35 +163,42 @@ def merge_seconds(child_bytes, storage_mib_s, disk_write_mib_s=0.0):
     return round(child_bytes / MIB / share, 2)
 
 
-def merges(parents, frozen_by, deleted):
-    """The merges deleting the checkpoints `deleted` causes, for one drive's chain of files.
+def merges(parents, frozen_by, deleted, active=()):
+    """What deleting the checkpoints `deleted` does to one drive's chain of files.
 
-    `parents`: {file: its parent file or None} for every file of the drive (the active one included);
-    `frozen_by`: {file: the checkpoint it holds, or None}. Returns [(child, parent)] in order: `child`
-    merges into `parent` and disappears. A file still holding a checkpoint, or the base disk with more than
-    one child, or any file with several children, stays."""
+    `parents`: {file: its parent file or None} for every file of the drive; `frozen_by`: {file: the checkpoint
+    it holds, or None}; `active`: the file(s) the VM writes to. Returns, in order, `(child, parent)`: `child`
+    merges into `parent` and disappears, or `(file, None)`: a file nothing needs any more (it holds no
+    checkpoint, nothing grew from it, the VM does not use it) is deleted without a merge. A file still holding
+    a checkpoint, the active file, or a file several others grew from, stays."""
     holder = {f: (None if c in deleted else c) for f, c in frozen_by.items()}
+    for f in active:
+        holder[f] = "<active>"
     parents = dict(parents)
     out = []
     changed = True
     while changed:
         changed = False
         for file in sorted(parents, key=str):
-            if file not in parents or holder.get(file) is not None:
+            if holder.get(file) is not None:
                 continue
             children = [c for c, p in parents.items() if p == file]
-            if len(children) != 1:
+            if not children:  # a leaf no checkpoint needs: its blocks are simply dropped
+                out.append((file, None))
+            elif len(children) == 1:
+                child = children[0]
+                out.append((child, file))
+                # the child's blocks go into the parent; what the child held (a checkpoint, or the VM's
+                # current state) now lives in the parent, whose place in the chain stays
+                holder[file] = holder.get(child)
+                for c, p in list(parents.items()):
+                    if p == child:
+                        parents[c] = file
+                file = child
+            else:
                 continue
-            child = children[0]
-            out.append((child, file))
-            # the child's blocks go into the parent; what the child held (a checkpoint, or the VM's current
-            # state) now lives in the parent, whose place in the chain stays
-            holder[file] = holder.get(child)
-            for c, p in list(parents.items()):
-                if p == child:
-                    parents[c] = file
-            del parents[child]
-            holder.pop(child, None)
+            del parents[file]
+            holder.pop(file, None)
             changed = True
             break
     return out

@@ -24,7 +24,7 @@ class LabFacts:
 
     #: role name -> {"state", "owner", "type", "priority" (High, Medium, Low, No Auto Start)}
     roles: dict = field(default_factory=dict)
-    #: VM name -> {"state", "host", "clustered"}
+    #: VM name -> {"state", "host", "clustered", "checkpoints" (how many), "checkpoint_term" (Checkpoint, Snapshot)}
     vms: dict = field(default_factory=dict)
     #: node name -> {"state", "power", "drain", and its Hyper-V Settings: "live_migrations" (Enabled, Disabled),
     #: "authentication" (CredSSP, Kerberos), "performance" (TCP/IP, Compression, SMB), "migration_networks"
@@ -192,6 +192,11 @@ def _vm(spec, f):
         return f"{name} is {f.word('vm_state', vm.get('state') or 'none')}, not {f.word('vm_state', spec['state'])}"
     if "host" in spec and not _same(vm.get("host") or "", spec["host"]):
         return f"{name} is on {vm.get('host') or 'no host'}, not {spec['host']}"
+    if "checkpoints" in spec and (vm.get("checkpoints") or 0) < int(spec["checkpoints"]):
+        term = (vm.get("checkpoint_term") or "checkpoint").lower()
+        have = vm.get("checkpoints") or 0
+        return f"{name} has no {term} yet" if not have else \
+            f"{name} has {_plural(have, term, term + 's')}, not {spec['checkpoints']}"
     if "clustered" in spec and bool(vm.get("clustered")) != bool(spec["clustered"]):
         return f"{name} is still a cluster role" if vm.get("clustered") else f"{name} is not a cluster role yet"
     if "moved_by" in spec:

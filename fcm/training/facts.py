@@ -1,8 +1,12 @@
 """Read one lab's state once, as the plain `LabFacts` the objective checks look at."""
+from django.db.models import Count
+
 from fcm.engine.effects.replication import health
 from fcm.engine.models import Operation
-from fcm.inventory.models import (Cluster, ClusterAddress, ClusterDisk, ClusterEvent, ClusterNetwork,
+from fcm.inventory.models import (Checkpoint, Cluster, ClusterAddress, ClusterDisk, ClusterEvent, ClusterNetwork,
                                   MigrationNetwork, Node, Replication, Role, VirtualMachine)
+from fcm.sim import checkpoints as checkpoint_rules
+from fcm.sim import versions
 from fcm.sim.objectives import LabFacts
 from fcm.engine.models import ValidationReport
 
@@ -17,14 +21,17 @@ WORDS = {
 
 
 def lab_facts(lab, first_event_id=0, sim_now=None):
-    """Everything an objective may check, in a constant number of queries (twelve)."""
+    """Everything an objective may check, in a constant number of queries (thirteen)."""
     sim_now = sim_now or lab.sim_now()
     roles = {name: {"state": state, "owner": owner or "", "type": type_, "priority": Role.Priority(priority).label}
              for name, state, owner, type_, priority in Role.objects.filter(cluster__lab=lab).values_list(
                  "name", "state", "owner_node__name", "type", "priority")}
-    vms = {name: {"state": state, "host": host, "clustered": role is not None}
-           for name, state, host, role in VirtualMachine.objects.filter(lab=lab).values_list(
-               "name", "state", "host_node__name", "role")}
+    checkpoints = dict(Checkpoint.objects.filter(virtual_machine__lab=lab).values_list("virtual_machine")
+                       .annotate(n=Count("pk")).values_list("virtual_machine", "n"))
+    vms = {name: {"state": state, "host": host, "clustered": role is not None, "checkpoints": checkpoints.get(pk, 0),
+                  "checkpoint_term": checkpoint_rules.term(versions.get(os_version).order)}
+           for pk, name, state, host, role, os_version in VirtualMachine.objects.filter(lab=lab).values_list(
+               "pk", "name", "state", "host_node__name", "role", "host_node__os_version")}
     nodes = {}
     members = {}
     subnets = {}

@@ -39,6 +39,8 @@ FIND = """
 ([labels, kind, mark]) => {
   const words = (el) => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
   const bare = (text) => text.replace(/[:\\s]+$/, '').trim();
+  // A label ending in '*' names what begins with the rest (a checkpoint named after the time it was taken).
+  const same = (text, label) => label.endsWith('*') ? text.startsWith(label.slice(0, -1)) : text === label;
   const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
       && getComputedStyle(el).visibility !== 'hidden';
   const dialogs = [...document.querySelectorAll('dialog[open]')].filter(visible);
@@ -87,15 +89,15 @@ FIND = """
     // Its menu path already said (a tab of the same name took the first label): the label alone.
     if (!best) best = actions.find(a => words(a).includes('\u203a') && words(a).split('\u203a').pop().trim() === label);
     if (best) { tag(best); return used || 1; }
-    const tree = [...document.querySelectorAll('.tree a')].filter(visible).find(a => words(a) === label);
+    const tree = [...document.querySelectorAll('.tree a')].filter(visible).find(a => same(words(a), label));
     if (tree) { tag(tree); return 1; }
   }
   const tab = all('.tab, [role=tab]').find(t => words(t) === label);
   if (tab) { tag(tab); return 1; }
   const button = all('button, a, input[type=submit], input[type=button], summary')
-      .find(b => (words(b) || b.value || '') === label || bare(b.getAttribute('aria-label') || '') === label);
+      .find(b => same(words(b) || b.value || '', label) || bare(b.getAttribute('aria-label') || '') === label);
   if (button) { tag(button); return 1; }
-  const row = all('tbody tr').find(tr => [...tr.cells].some(td => words(td) === label));
+  const row = all('tbody tr').find(tr => [...tr.cells].some(td => same(words(td), label)));
   if (row) { tag(row); return 1; }
   const item = all('label').find(l => bare(words(l)) === bare(label));
   if (item) { tag(item); return 1; }

@@ -55,12 +55,15 @@ def test_a_checkpoint_of_a_running_vm_saves_its_memory_and_gives_its_drive_an_av
 def test_applying_a_checkpoint_taken_running_brings_the_vm_back_saved_on_a_new_differencing_disk(
         lab, finish_operation):
     checkpoint = take(lab, finish_operation, "Before update")
+    checkpoint.refresh_from_db()
     first_avhdx = drive(lab).path
     op = commands.apply_checkpoint(None, checkpoint)
     assert [p["key"] for p in op.plan["phases"]] == ["turn-off", "apply-checkpoint"]
     finish_operation(lab, op)
     vm = app01(lab)
     assert vm.state == "Saved" and vm.current_checkpoint == checkpoint
+    # started again, it goes on from the uptime it had when the checkpoint was taken (50 hours in the lab)
+    assert checkpoint.uptime_s >= 50 * 3600 and vm.started_at is not None
     assert drive(lab).path != first_avhdx and drive(lab).parent_file.checkpoint == checkpoint
     # the discarded differencing disk is nowhere
     assert not CheckpointFile.objects.filter(path=first_avhdx).exists()
@@ -179,3 +182,15 @@ def test_a_dump_keeps_the_checkpoint_tree_and_its_files(lab, owner, finish_opera
     assert d.parent_file.path == CheckpointFile.objects.get(checkpoint__name="Two",
                                                             hard_disk__virtual_machine__lab=lab).path
     assert first.pk not in vm.checkpoints.values_list("pk", flat=True)
+
+
+def test_after_take_checkpoint_and_apply_deleting_both_leaves_the_vm_on_its_base_disk(lab, finish_operation):
+    first = take(lab, finish_operation, "First")
+    finish_operation(lab, commands.apply_checkpoint(None, first, take_first=True))
+    kept = Checkpoint.objects.exclude(pk=first.pk).get(virtual_machine__lab=lab)
+    # the kept state's file grew nothing: it is dropped with its checkpoint, no merge
+    assert commands.delete_checkpoint(None, kept) is None
+    assert CheckpointFile.objects.filter(hard_disk__virtual_machine__lab=lab).count() == 1
+    finish_operation(lab, commands.delete_checkpoint(None, first))
+    assert drive(lab).path == r"D:\Hyper-V\APP01\APP01.vhdx" and drive(lab).parent_file is None
+    assert not CheckpointFile.objects.filter(hard_disk__virtual_machine__lab=lab).exists()

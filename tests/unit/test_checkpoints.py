@@ -60,20 +60,22 @@ def test_a_differencing_disk_grows_with_the_guests_writes_up_to_the_disks_size()
 
 def test_deleting_the_only_checkpoint_merges_the_current_disk_into_the_base():
     parents = {"base": None, "now": "base"}
-    assert rules.merges(parents, {"base": "C1", "now": None}, {"C1"}) == [("now", "base")]
+    assert rules.merges(parents, {"base": "C1", "now": None}, {"C1"}, active=["now"]) == [("now", "base")]
 
 
 def test_a_file_with_two_children_stays_until_one_branch_is_gone():
+    """After Take Checkpoint and Apply: C2 kept the old state in "a", the VM grew "now" under C1's base."""
     parents = {"base": None, "a": "base", "now": "base"}
     frozen = {"base": "C1", "a": "C2", "now": None}
-    assert rules.merges(parents, frozen, {"C1"}) == []
-    assert rules.merges(parents, frozen, {"C1", "C2"}) == []  # "a" holds nothing but has no child to merge
+    assert rules.merges(parents, frozen, {"C1"}, active=["now"]) == []
+    # C2 gone as well: its file is dropped (nothing grew from it), then "now" merges into the base
+    assert rules.merges(parents, frozen, {"C1", "C2"}, active=["now"]) == [("a", None), ("now", "base")]
 
 
 def test_a_middle_checkpoint_merges_the_next_file_into_it():
     parents = {"base": None, "a": "base", "b": "a", "now": "b"}
     frozen = {"base": "C1", "a": "C2", "b": "C3", "now": None}
-    assert rules.merges(parents, frozen, {"C2"}) == [("b", "a")]
+    assert rules.merges(parents, frozen, {"C2"}, active=["now"]) == [("b", "a")]
 
 
 @st.composite
@@ -104,12 +106,16 @@ def _ancestors(parents, f):
 @given(chains())
 def test_every_kept_checkpoint_and_the_current_state_survive_any_deletion(chain):
     parents, frozen, deleted = chain
-    pairs = rules.merges(parents, frozen, deleted)
+    pairs = rules.merges(parents, frozen, deleted, active=["now"])
     # replay the merges: the child's content goes into the parent, which takes over what the child held
     tree = dict(parents)
     holds = {f: (c if c not in deleted else None) for f, c in frozen.items()}
     holds["now"] = "NOW"
     for child, parent in pairs:
+        if parent is None:  # dropped: it held nothing and nothing grew from it
+            assert holds.pop(child) is None and child not in tree.values()
+            del tree[child]
+            continue
         assert tree[child] == parent and holds[parent] is None
         assert [c for c, p in tree.items() if p == parent] == [child]
         holds[parent] = holds.pop(child)
@@ -120,10 +126,10 @@ def test_every_kept_checkpoint_and_the_current_state_survive_any_deletion(chain)
     kept = {c for c in frozen.values() if c and c not in deleted} | {"NOW"}
     held = [h for h in holds.values() if h]
     assert sorted(held) == sorted(kept)  # each kept checkpoint, and the current state, in exactly one file
-    # nothing left to merge: a file holding nothing has no child or several
+    # nothing left to merge or drop: a file holding nothing is one several others grew from
     for f in tree:
         if holds[f] is None:
-            assert sum(1 for p in tree.values() if p == f) != 1
+            assert sum(1 for p in tree.values() if p == f) >= 2
     # the checkpoints keep their order: a kept checkpoint's kept ancestors are still its ancestors
     where = {h: f for f, h in holds.items() if h}
     original = {h: f for f, h in frozen.items() if h} | {"NOW": "now"}

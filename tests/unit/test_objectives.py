@@ -291,3 +291,15 @@ def test_a_hosts_hyper_v_settings(node, spec, reason):
     spec = {"id": "x", "check": "node", "node": node, **spec}
     o.validate(spec)
     assert o.evaluate([spec], HOSTS)[0].reason == reason
+
+
+def test_a_checkpoint_count_and_its_reason_in_the_versions_word():
+    facts = o.LabFacts(vms={"APP01": {"state": "Running", "host": "HV01", "clustered": False, "checkpoints": 0,
+                                      "checkpoint_term": "Snapshot"}})
+    spec = {"id": "s", "text": "Take a snapshot", "check": "vm", "vm": "APP01", "checkpoints": 1}
+    [result] = o.evaluate([spec], facts)
+    assert not result.met and result.reason == "APP01 has no snapshot yet"
+    facts.vms["APP01"]["checkpoints"] = 1
+    assert o.evaluate([spec], facts)[0].met
+    [result] = o.evaluate([{**spec, "checkpoints": 2}], facts)
+    assert result.reason == "APP01 has 1 snapshot, not 2"

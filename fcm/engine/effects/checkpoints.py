@@ -6,6 +6,8 @@ A drive (VirtualHardDisk) is the file the VM writes to; the files it grew from a
 with its parent. In the merge model a file is named by a reference: "d<pk>" the drive's own file, "f<pk>" a
 frozen one.
 """
+from datetime import timedelta
+
 from django.db import IntegrityError
 
 from fcm.inventory.models import Checkpoint, CheckpointFile, VirtualHardDisk, VirtualMachine
@@ -71,7 +73,8 @@ def take(op, sim_now):
     checkpoint = Checkpoint.objects.create(
         virtual_machine=vm, parent=vm.current_checkpoint, name=plan["name"], type=plan["type"],
         taken_at=sim_now, vm_state=plan["vm_state"], saved_memory=plan["saved_memory"],
-        memory_mb=vm.memory_mb if plan["saved_memory"] else 0)
+        memory_mb=vm.memory_mb if plan["saved_memory"] else 0,
+        uptime_s=int((sim_now - vm.started_at).total_seconds()) if plan["saved_memory"] and vm.started_at else 0)
     for drive in vm.hard_disks.all():
         frozen = CheckpointFile.objects.create(
             hard_disk=drive, path=drive.path, parent=drive.parent_file, checkpoint=checkpoint, kind=drive.kind,
@@ -95,7 +98,8 @@ def apply(op, sim_now):
         if drive.pk in frozen:
             _new_differencing(drive, frozen[drive.pk], f"{checkpoint.pk}-{drive.pk}-{op.pk}", sim_now)
     vm.state = rules.state_after_apply(checkpoint.type, checkpoint.saved_memory)
-    vm.started_at = None
+    # Saved: started again, the guest goes on from the uptime it had (Start keeps a saved VM's boot time).
+    vm.started_at = sim_now - timedelta(seconds=checkpoint.uptime_s) if vm.state == "Saved" else None
     vm.current_checkpoint = checkpoint
     vm.save(update_fields=["state", "started_at", "current_checkpoint"])
     changed(vm)
@@ -120,7 +124,7 @@ def pending_merges(vm):
     frozen file still holds a checkpoint or has several children)."""
     out = {}
     for drive, (parents, frozen) in chains(vm).items():
-        pairs = rules.merges(parents, frozen, deleted=set())
+        pairs = rules.merges(parents, frozen, deleted=set(), active=[f"d{drive}"])
         if pairs:
             out[drive] = pairs
     return out
@@ -135,7 +139,7 @@ def merge_bytes(vm, merges):
     """The bytes the merges read and write: each child's size."""
     drives = {d.pk: d for d in vm.hard_disks.all()}
     files = {f.pk: f for f in CheckpointFile.objects.filter(hard_disk__virtual_machine=vm)}
-    return sum(_size(child, drives, files) for pairs in merges.values() for child, _ in pairs)
+    return sum(_size(child, drives, files) for pairs in merges.values() for child, parent in pairs if parent)
 
 
 def merge(vm, sim_now):
@@ -145,6 +149,9 @@ def merge(vm, sim_now):
     for drive_pk, pairs in pending_merges(vm).items():
         alias = {}
         for child, parent in pairs:
+            if parent is None:  # a file nothing needs: deleted, nothing to merge
+                CheckpointFile.objects.filter(pk=int(alias.get(child, child)[1:])).delete()
+                continue
             child, merged_into = alias.get(child, child), parent
             parent = alias.get(parent, parent)
             drive = VirtualHardDisk.objects.get(pk=drive_pk)
@@ -201,6 +208,9 @@ def start_merge(user, vm, sim_now=None):
         return None  # merged when the VM is turned off (kinds/vm_power starts it)
     merges = pending_merges(vm)
     if not merges:
+        return None
+    if not any(parent for pairs in merges.values() for _, parent in pairs):
+        merge(vm, sim_now or vm.lab.sim_now())  # only files nothing needs: deleted at once, nothing to merge
         return None
     seconds = rules.merge_seconds(merge_bytes(vm, merges), storage_rate(vm),
                                   vm.workload_profile.disk_write_mib_s if vm.state == VirtualMachine.State.RUNNING

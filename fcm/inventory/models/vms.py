@@ -179,6 +179,8 @@ class Checkpoint(models.Model):
     vm_state = models.CharField(max_length=10, choices=VirtualMachine.State.choices)
     saved_memory = models.BooleanField(default=False, help_text="It holds the VM's memory (a saved state)")
     memory_mb = models.PositiveIntegerField(default=0)
+    #: How long the guest had been up when it was taken (a VM brought back from its memory goes on from there).
+    uptime_s = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["taken_at", "pk"]

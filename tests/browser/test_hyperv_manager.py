@@ -1,0 +1,86 @@
+"""Hyper-V Manager on Windows Server 2012 R2: Connect to Server..., a checkpoint of a running VM taken, applied
+with Take Checkpoint and Apply, and deleted (its differencing disk merged), while a second console connected to
+the same server sees the Checkpoints pane and the Status change, pushed."""
+import re
+
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+LAB = "Two standalone Windows Server 2012 Hyper-V hosts"
+
+
+def connect(page, live_server_url, server):
+    page.goto(f"{live_server_url}/")
+    page.get_by_role("link", name=LAB, exact=True).click()
+    page.locator(".tree a", has_text="Hyper-V Manager").click()
+    expect(page.locator(".titlebar-name")).to_have_text("Hyper-V Manager")
+    page.locator("#actions .action", has_text="Connect to Server...").click()
+    dialog = page.locator("#action-dialog")
+    dialog.get_by_label("Another computer:").fill("HV09")
+    dialog.get_by_role("button", name="OK").click()
+    expect(dialog.locator("#computer-error")).to_contain_text('The computer "HV09" could not be resolved.')
+    dialog.get_by_label("Another computer:").fill(server)
+    dialog.get_by_role("button", name="OK").click()
+    expect(page.locator(".tree a.selected")).to_have_text(server)
+    page.locator("#hyperv-vms tbody tr", has_text="APP01").click()
+    expect(page.locator("#selection .checkpoints")).to_contain_text("The selected virtual machine has no checkpoints.")
+
+
+def select(page, name):
+    """Select a checkpoint and wait for its own Actions group (a push may redraw the pane under the click)."""
+    page.locator("#selection .checkpoint-tree a", has_text=name).click()
+    expect(page.locator("#selection .checkpoint-tree li.selected")).to_contain_text(name)
+    expect(page.locator("#actions .action-group-selected")).to_contain_text(name)
+
+
+def test_a_checkpoint_taken_applied_and_deleted_watched_from_a_second_console(
+        signed_in, second_console, live_server_url, shot):
+    call_command("loadlab", "shared-nothing-2012", verbosity=0)
+    from fcm.inventory.models import Node
+    Node.objects.filter(lab__name="shared-nothing-2012").update(os_version="2012R2")
+    a, b = signed_in, second_console
+    connect(a, live_server_url, "HV01")
+    connect(b, live_server_url, "HV01")
+    a.locator("#lab-clock button", has_text="\u00d710").click()
+
+    a.locator("#actions .action", has_text=re.compile(r"^\s*Checkpoint\s*$")).click()
+    status = b.locator("#hyperv-vms tbody tr", has_text="APP01").locator("[id$='-status']")
+    expect(status).to_have_text(re.compile(r"Creating checkpoint \(\d+%\)"), timeout=20000)
+    shot(b, "hyperv-checkpoint-creating")
+    first = b.locator("#selection .checkpoint-tree a", has_text="APP01 - (")
+    expect(first).to_be_visible(timeout=60000)  # pushed into the console that did nothing
+    expect(b.locator("#selection .checkpoint-tree li.now")).to_have_text(re.compile(r"Now"))
+    expect(b.locator("#selection [id$='-drives']")).to_contain_text(re.compile(r"APP01_[0-9A-F-]{36}\.avhdx"))
+
+    select(a, "APP01 - (")
+    a.locator("#actions .action", has_text="Rename...").click()
+    a.locator("#action-dialog").get_by_label("Name:").fill("Before update")
+    a.locator("#action-dialog").get_by_role("button", name="OK").click()
+    expect(b.locator("#selection .checkpoint-tree")).to_contain_text("Before update", timeout=20000)
+
+    select(a, "Before update")
+    a.locator("#actions .action", has_text="Apply...").click()
+    dialog = a.locator("#action-dialog")
+    expect(dialog).to_contain_text('Are you sure you want to apply the selected checkpoint "Before update"?')
+    shot(a, "hyperv-apply-checkpoint")
+    dialog.get_by_role("button", name="Take Checkpoint and Apply").click()
+    state = b.locator("#hyperv-vms tbody tr", has_text="APP01").locator("[id$='-state']")
+    expect(state).to_have_text(re.compile("Saved"), timeout=60000)
+    row = b.locator("#hyperv-vms tbody tr", has_text="APP01")
+    expect(row.locator("[id$='-memory']")).to_have_text("")  # a saved VM holds no memory and has no uptime
+    expect(row.locator("[id$='-uptime']")).to_have_text("")
+    # the current state was kept first: two checkpoints, "Now" under Before update
+    expect(b.locator("#selection .checkpoint-tree a")).to_have_count(2)
+    expect(b.locator("#selection .checkpoint-tree li").last).to_have_text(re.compile("Now"))
+    shot(b, "hyperv-checkpoints-after-apply")
+
+    select(a, "APP01 - (")
+    a.locator("#actions .action", has_text="Delete Checkpoint...").click()
+    a.locator("#action-dialog").get_by_role("button", name="Delete").click()
+    expect(b.locator("#selection .checkpoint-tree a")).to_have_count(1, timeout=20000)
+    select(a, "Before update")
+    a.locator("#actions .action", has_text="Delete Checkpoint...").click()
+    a.locator("#action-dialog").get_by_role("button", name="Delete").click()
+    expect(b.locator("#selection .checkpoints")).to_contain_text("has no checkpoints", timeout=20000)
+    expect(b.locator("#selection [id$='-drives']")).to_contain_text(r"D:\Hyper-V\APP01\APP01.vhdx", timeout=60000)
+    shot(b, "hyperv-merged")
