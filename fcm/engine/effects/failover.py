@@ -23,11 +23,13 @@ from .power import START, request_power
 
 
 def abort_operations_on(node, sim_time, reason, exclude=None):
-    """Moves and state changes involving a node that stopped (or left the cluster) fail."""
+    """Moves and state changes involving a node that stopped (or left the cluster) fail: those from it,
+    moves to it, and whatever a VM on it is doing (a checkpoint, a merge)."""
     moves = [Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION]
-    doomed = Operation.objects.filter(state__in=Operation.ACTIVE, source_node=node,
-                                      kind__in=moves + [Operation.Kind.VM_POWER, Operation.Kind.STORAGE_MIGRATION]) | \
-        Operation.objects.filter(state__in=Operation.ACTIVE, target_node=node, kind__in=moves)
+    active = Operation.objects.filter(state__in=Operation.ACTIVE)
+    doomed = active.filter(source_node=node, kind__in=moves + [Operation.Kind.VM_POWER,
+                                                               Operation.Kind.STORAGE_MIGRATION]) | \
+        active.filter(target_node=node, kind__in=moves) | active.filter(virtual_machine__host_node=node)
     for other in doomed.exclude(pk=getattr(exclude, "pk", None)).distinct():
         lifecycle.finish(other, Operation.State.FAILED, sim_time, reason)
 

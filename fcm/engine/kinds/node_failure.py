@@ -29,10 +29,12 @@ def declare_down(op, node, sim_time):
         Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, dynamic_weight=0, drain_status="")
         mark_nodes(op.lab_id, node)
         return  # the cluster already stopped (quorum lost): nothing fails over
+    # Whatever still involves it fails first: a move started from it after it crashed (the cluster did not
+    # know yet) would otherwise hold its VM, which must fail over now.
+    abort_operations_on(node, sim_time, f"{node.name} was removed from the cluster membership.", exclude=op)
     if node.power_state == Node.PowerState.ON:
         # Removed while running (isolated): its Cluster service stops and so do its clustered VMs,
         # so that a partition never runs a role twice.
-        abort_operations_on(node, sim_time, f"{node.name} was removed from the cluster membership.", exclude=op)
         VirtualMachine.objects.filter(host_node=node, role__isnull=False).update(
             state=VirtualMachine.State.OFF, started_at=None, migration_state=0)
     Node.objects.filter(pk=node.pk).update(state=Node.State.DOWN, dynamic_weight=0, drain_status="")
