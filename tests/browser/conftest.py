@@ -14,6 +14,12 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
+
+# An expectation waits for an outcome, never for a speed: Playwright's default of 5 s failed a dialog that
+# a loaded two-core machine took longer to answer (the High Availability Wizard, with the engine at x60
+# beside another process). 20 s is what the suite's explicit waits for pushed changes already use.
+expect.set_options(timeout=20_000)
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
