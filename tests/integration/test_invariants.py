@@ -565,3 +565,27 @@ def test_a_move_started_from_a_crashed_node_before_its_detection_fails_with_it(c
     s.advance(seconds=3)
     s.nothing_runs_on_a_dead_node_or_without_quorum()
     s.teardown()
+
+
+def test_the_disks_of_the_last_node_that_failed_go_to_a_paused_survivor(chaos_lab, chaos_user, make_runner):
+    """The next sequence the soak found: HV03, HV01 and HV04 crash while HV01 and HV02 are paused; the cluster
+    keeps quorum on HV02 alone (dynamic quorum), but the failover gave the disks no role holds to the first
+    node that was up, and there was none: Available Storage had no owner. A paused node owns them now."""
+    s = ClusterMachine(chaos_lab, chaos_user, make_runner)
+    for _ in range(4):
+        s.advance(seconds=0.5)
+    s.crash(j=2)
+    for _ in range(4):
+        s.advance(seconds=0.5)
+    s.pause(drain=False, j=0)
+    s.advance(seconds=0.5)
+    s.crash(j=0)
+    s.lun(d=0, online=False)
+    s.crash(j=3)
+    s.pause(drain=True, j=1)
+    s.lun(d=0, online=False)
+    s.lun(d=0, online=False)
+    s.advance(seconds=40)
+    s.a_disk_has_one_owner()
+    s.one_owner_and_it_is_up()
+    s.teardown()

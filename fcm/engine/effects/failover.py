@@ -71,8 +71,13 @@ def fail_over_roles(op, cluster, failed, sim_time):
             continue
         reserved[target] = reserved.get(target, 0) + vm.memory_mb
         place_role(role, vm, node, boot_by=op.requested_by, sim_now=sim_time)
-    ClusterDisk.objects.filter(cluster=cluster, owner_node=failed).exclude(role__isnull=False).update(
-        owner_node=Node.objects.filter(cluster=cluster, state=Node.State.UP).order_by("name").first())
+    # The disks no role holds go to a member: one that is up, else a paused one (a paused node still owns
+    # resources; it only takes no new roles). Never to nobody: a disk always has its owner.
+    members = Node.objects.filter(cluster=cluster, state__in=(Node.State.UP, Node.State.PAUSED)).exclude(pk=failed.pk)
+    heir = sorted(members, key=lambda n: (n.state != Node.State.UP, n.name))
+    if heir:
+        ClusterDisk.objects.filter(cluster=cluster, owner_node=failed).exclude(role__isnull=False).update(
+            owner_node=heir[0])
 
 
 def place_role(role, vm, node, boot_by=None, sim_now=None):
