@@ -78,7 +78,7 @@ def name_problem(name):
     if not name.strip():
         return "The name cannot be blank."
     if len(name) > MAX_NAME:
-        return f"The name must be shorter than {MAX_NAME} characters."
+        return f"The name can be at most {MAX_NAME} characters long."
     return ""
 
 
@@ -89,7 +89,7 @@ def differencing_path(parent_path, seed):
     stem, _, ext = file.rpartition(".")
     if not stem:
         stem, ext = file, "vhd"
-    base = stem.split("_")[0] if _is_differencing(ext) else stem
+    base = stem.rsplit("_", 1)[0] if _is_differencing(ext) else stem
     guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"fcm-checkpoint:{seed}")).upper()
     new_ext = "avhdx" if ext.lower() in ("vhdx", "avhdx") else "avhd"
     return f"{folder}\\{base}_{guid}.{new_ext}" if folder else f"{base}_{guid}.{new_ext}"
@@ -119,13 +119,17 @@ def turn_off_seconds():
     return vm_power.TURN_OFF_S
 
 
-def taking(version_order, configured_type, running, memory_mib, drives, storage_mib_s, disk_write_mib_s):
+def taking(version_order, configured_type, running, memory_mib, drives, storage_mib_s, disk_write_mib_s,
+           has_memory=None):
     """How a checkpoint of a VM is taken. `drives`: how many virtual hard disks it has; `running`: the guest
-    runs (a production checkpoint of an off VM is a standard one: nothing runs to be made consistent).
+    runs (a production checkpoint needs it: VSS runs in the guest); `has_memory`: the VM has a memory state
+    to keep (running, paused or saved; default: `running`).
 
-    A standard checkpoint of a running VM writes its memory (the saved state) at the storage's speed; a
-    production checkpoint asks the guest to flush its writes and freeze (VSS) instead; both then create one
-    differencing disk per drive and write the configuration."""
+    A standard checkpoint of a VM with memory writes it (the saved state) at the storage's speed; a
+    production checkpoint asks the running guest to flush its writes and freeze (VSS) instead; both then
+    create one differencing disk per drive and write the configuration. A paused or saved VM cannot run
+    VSS: its checkpoint is a standard one, as the product falls back to."""
+    has_memory = running if has_memory is None else has_memory
     storage = max(storage_mib_s, 1.0)
     files = new_files_seconds(drives, storage)
     kind = configured_type if has_types(version_order) else STANDARD
@@ -136,7 +140,7 @@ def taking(version_order, configured_type, running, memory_mib, drives, storage_
         flush = disk_write_mib_s * GUEST_DIRTY_S / storage
         return Taking(PRODUCTION, False, round(flush + files, 2),
                       "Creating the checkpoint with the Volume Shadow Copy Service in the guest")
-    if running:
+    if has_memory:
         return Taking(STANDARD, True, round(vm_power.save_seconds(memory_mib, storage) + files, 2),
                       "Saving the memory")
     return Taking(PRODUCTION if kind != STANDARD and has_types(version_order) else STANDARD, False,
@@ -176,29 +180,41 @@ def merges(parents, frozen_by, deleted, active=()):
         holder[f] = "<active>"
     parents = dict(parents)
     out = []
-    changed = True
-    while changed:
-        changed = False
+
+    def children(file):
+        return [c for c, p in parents.items() if p == file]
+
+    def unneeded(file):
+        return holder.get(file) is None
+
+    # First every file nothing needs and nothing grew from, again and again (dropping one may leave its
+    # parent such a file): no block of theirs is read, so no merge is timed on them.
+    dropped = True
+    while dropped:
+        dropped = False
         for file in sorted(parents, key=str):
-            if holder.get(file) is not None:
-                continue
-            children = [c for c, p in parents.items() if p == file]
-            if not children:  # a leaf no checkpoint needs: its blocks are simply dropped
+            if unneeded(file) and not children(file):
                 out.append((file, None))
-            elif len(children) == 1:
-                child = children[0]
-                out.append((child, file))
-                # the child's blocks go into the parent; what the child held (a checkpoint, or the VM's
-                # current state) now lives in the parent, whose place in the chain stays
-                holder[file] = holder.get(child)
-                for c, p in list(parents.items()):
-                    if p == child:
-                        parents[c] = file
-                file = child
-            else:
+                del parents[file]
+                holder.pop(file, None)
+                dropped = True
+    # Then each unneeded file with one child merges with it (the child's blocks into the parent); what the
+    # child held (a checkpoint, or the VM's current state) now lives in the parent, whose place stays.
+    merged = True
+    while merged:
+        merged = False
+        for file in sorted(parents, key=str):
+            kids = children(file)
+            if not unneeded(file) or len(kids) != 1:
                 continue
-            del parents[file]
-            holder.pop(file, None)
-            changed = True
+            child = kids[0]
+            out.append((child, file))
+            holder[file] = holder.get(child)
+            for c, p in list(parents.items()):
+                if p == child:
+                    parents[c] = file
+            del parents[child]
+            holder.pop(child, None)
+            merged = True
             break
     return out

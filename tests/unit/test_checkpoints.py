@@ -24,6 +24,10 @@ def test_a_differencing_disk_sits_beside_its_parent_with_a_guid_and_the_right_ex
     assert rules.differencing_path(r"D:\VMs\APP01.vhdx", "1-1") == vhdx  # the same seed, the same file
     assert rules.differencing_path(vhdx, "2-1").startswith("D:\\VMs\\APP01_")  # never APP01_<a>_<b>
     assert rules.differencing_path(r"C:\VMs\OLD.vhd", "3-1").endswith(".avhd")
+    # a name with "_" of its own keeps it: only the GUID suffix is replaced
+    first = rules.differencing_path(r"D:\VMs\SQL_Data.vhdx", "4-1")
+    assert first.startswith("D:\\VMs\\SQL_Data_")
+    assert rules.differencing_path(first, "5-1").startswith("D:\\VMs\\SQL_Data_")
 
 
 def test_a_standard_checkpoint_of_a_running_vm_takes_as_long_as_writing_its_memory():
@@ -32,6 +36,8 @@ def test_a_standard_checkpoint_of_a_running_vm_takes_as_long_as_writing_its_memo
     assert fast.saves_memory and slow.seconds > 3.5 * fast.seconds
     off = rules.taking(4, "Standard", False, 4096, 1, 100, 1.5)
     assert not off.saves_memory and off.seconds < 1
+    saved = rules.taking(5, "Production", False, 4096, 1, 100, 1.5, has_memory=True)
+    assert saved.type == "Standard" and saved.saves_memory  # no VSS in a saved guest: a standard one
     production = rules.taking(5, "Production", True, 4096, 1, 100, 1.5)
     assert production.type == "Production" and not production.saves_memory and production.seconds < slow.seconds
 
@@ -70,6 +76,15 @@ def test_a_file_with_two_children_stays_until_one_branch_is_gone():
     assert rules.merges(parents, frozen, {"C1"}, active=["now"]) == []
     # C2 gone as well: its file is dropped (nothing grew from it), then "now" merges into the base
     assert rules.merges(parents, frozen, {"C1", "C2"}, active=["now"]) == [("a", None), ("now", "base")]
+
+
+def test_files_nothing_needs_are_dropped_before_anything_merges():
+    """A -> B -> C taken, A applied ("now" under A), then B and C deleted: B's and C's files go, nothing is
+    read, so nothing merges."""
+    parents = {"base": None, "b": "base", "c": "b", "now": "base", "cur": "c"}
+    frozen = {"base": "A", "b": "B", "c": "C", "now": None, "cur": None}
+    del parents["cur"], frozen["cur"]  # the differencing disk C's state grew was discarded by the Apply
+    assert rules.merges(parents, frozen, {"B", "C"}, active=["now"]) == [("c", None), ("b", None)]
 
 
 def test_a_middle_checkpoint_merges_the_next_file_into_it():

@@ -49,8 +49,10 @@ def _taking(vm):
     if vm.checkpoints.count() >= rules.MAX_CHECKPOINTS:
         raise ServerError(f"'{vm.name}' already has {rules.MAX_CHECKPOINTS} checkpoints, the most a virtual "
                           "machine can have: delete one first.")
-    return rules.taking(vm.host_node.version.order, kind, vm.state == VirtualMachine.State.RUNNING, vm.memory_mb,
-                        vm.hard_disks.count(), effects.storage_rate(vm), vm.workload_profile.disk_write_mib_s)
+    S = VirtualMachine.State
+    return rules.taking(vm.host_node.version.order, kind, vm.state == S.RUNNING, vm.memory_mb,
+                        vm.hard_disks.count(), effects.storage_rate(vm), vm.workload_profile.disk_write_mib_s,
+                        has_memory=vm.state in (S.RUNNING, S.PAUSED, S.SAVED))
 
 
 def _take_fields(vm, taking, name):
