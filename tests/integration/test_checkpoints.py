@@ -7,10 +7,11 @@ import pytest
 
 from fcm.engine import dump, labfile
 from fcm.engine.commands import checkpoints as commands
+from fcm.engine.commands import moves
 from fcm.engine.commands.servers import vm_power
 from fcm.engine.errors import ServerError
 from fcm.engine.models import Operation
-from fcm.inventory.models import Checkpoint, CheckpointFile, Node, VirtualMachine
+from fcm.inventory.models import Checkpoint, CheckpointFile, ClusterDisk, Node, Resource, Role, VirtualMachine
 
 pytestmark = pytest.mark.django_db
 GUID = r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}"
@@ -138,7 +139,7 @@ def test_nothing_else_runs_on_the_vm_while_a_checkpoint_is_taken(lab):
 
 
 @pytest.mark.parametrize("name,message", [("   ", "The name cannot be blank."),
-                                          ("x" * 101, "The name must be shorter than 100 characters.")])
+                                          ("x" * 101, "The name can be at most 100 characters long.")])
 def test_a_bad_name_is_refused_at_the_field(lab, finish_operation, name, message):
     checkpoint = take(lab, finish_operation, "Kept")
     with pytest.raises(ServerError) as caught:
@@ -194,3 +195,43 @@ def test_after_take_checkpoint_and_apply_deleting_both_leaves_the_vm_on_its_base
     finish_operation(lab, commands.delete_checkpoint(None, first))
     assert drive(lab).path == r"D:\Hyper-V\APP01\APP01.vhdx" and drive(lab).parent_file is None
     assert not CheckpointFile.objects.filter(hard_disk__virtual_machine__lab=lab).exists()
+
+
+def test_a_standard_checkpoint_of_a_saved_vm_keeps_its_saved_state(lab, finish_operation):
+    VirtualMachine.objects.filter(lab=lab).update(state="Saved")
+    checkpoint = take(lab, finish_operation)
+    assert checkpoint.saved_memory and checkpoint.vm_state == "Saved"
+    VirtualMachine.objects.filter(lab=lab).update(state="Off", started_at=None)
+    finish_operation(lab, commands.apply_checkpoint(None, checkpoint))
+    assert app01(lab).state == "Saved"
+
+
+def test_applying_a_checkpoint_of_a_clustered_vm_takes_its_role_offline_with_it(
+        make_generated_lab, finish_operation):
+    lab = make_generated_lab(nodes=2, vms=4, os_version="2012")
+    role = Role.objects.select_related("virtual_machine").filter(cluster__lab=lab).order_by("name").first()
+    VirtualMachine.objects.filter(pk=role.virtual_machine.pk).update(state="Running", started_at=lab.sim_now())
+    Role.objects.filter(pk=role.pk).update(state="Online")
+    vm = VirtualMachine.objects.get(pk=role.virtual_machine.pk)
+    op = commands.take_checkpoint(None, vm)
+    finish_operation(lab, op)
+    checkpoint = Checkpoint.objects.get(virtual_machine=vm)
+    finish_operation(lab, commands.apply_checkpoint(None, checkpoint))
+    role.refresh_from_db()
+    assert VirtualMachine.objects.get(pk=vm.pk).state == "Saved" and role.state == "Offline"
+    assert set(Resource.objects.filter(role=role, virtual_machine=vm).values_list("state", flat=True)) == {"Offline"}
+
+
+def test_a_storage_migration_moves_the_checkpoints_files_and_their_space(
+        make_generated_lab, owner, finish_operation):
+    lab = make_generated_lab(nodes=2, vms=600)  # two CSVs
+    cluster = lab.clusters.get()
+    role = Role.objects.select_related("cluster", "virtual_machine__host_node").get(cluster=cluster, name="VM0001")
+    finish_operation(lab, commands.take_checkpoint(None, role.virtual_machine))
+    dest = ClusterDisk.objects.select_related("disk").get(cluster=cluster, csv_number=2)
+    used = dest.disk.used_bytes
+    finish_operation(lab, moves.request_storage_move(owner, role, dest))
+    frozen = CheckpointFile.objects.get(hard_disk__virtual_machine=role.virtual_machine)
+    assert frozen.path.startswith(r"C:\ClusterStorage\Volume2\VM0001")
+    dest.disk.refresh_from_db()
+    assert dest.disk.used_bytes >= used + frozen.file_size_bytes

@@ -27,6 +27,17 @@ def changed(vm):
         mark(vm.lab_id, Outbox.Kind.VM, vm.pk)
 
 
+def move_files(vm, folder):
+    """The checkpoints' files follow the VM's drives into `folder` (a move or storage migration copies them
+    all); returns their bytes."""
+    moved = 0
+    for frozen in CheckpointFile.objects.filter(hard_disk__virtual_machine=vm):
+        frozen.path = f"{folder}\\{frozen.path.rsplit(chr(92), 1)[-1]}"
+        moved += frozen.file_size_bytes
+        frozen.save(update_fields=["path"])
+    return moved
+
+
 def storage_rate(vm):
     """MiB/s the VM's files are read and written at: the slowest storage any of its drives is on."""
     host = vm.host_node

@@ -22,14 +22,18 @@ from ..outbox import mark_role
 from .power import START, request_power
 
 
-def abort_operations_on(node, sim_time, reason, exclude=None):
+def abort_operations_on(node, sim_time, reason, exclude=None, clustered_only=False):
     """Moves and state changes involving a node that stopped (or left the cluster) fail: those from it,
-    moves to it, and whatever a VM on it is doing (a checkpoint, a merge)."""
+    moves to it, and whatever a VM on it is doing (a checkpoint, a merge). `clustered_only`: the node still
+    runs (it left the membership), so only what its clustered VMs do stops; Hyper-V goes on with the rest."""
     moves = [Operation.Kind.LIVE_MIGRATION, Operation.Kind.QUICK_MIGRATION]
     active = Operation.objects.filter(state__in=Operation.ACTIVE)
+    on_node = active.filter(virtual_machine__host_node=node)
+    if clustered_only:
+        on_node = on_node.filter(virtual_machine__role__isnull=False)
     doomed = active.filter(source_node=node, kind__in=moves + [Operation.Kind.VM_POWER,
                                                                Operation.Kind.STORAGE_MIGRATION]) | \
-        active.filter(target_node=node, kind__in=moves) | active.filter(virtual_machine__host_node=node)
+        active.filter(target_node=node, kind__in=moves) | on_node
     for other in doomed.exclude(pk=getattr(exclude, "pk", None)).distinct():
         lifecycle.finish(other, Operation.State.FAILED, sim_time, reason)
 

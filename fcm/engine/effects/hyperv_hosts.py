@@ -2,12 +2,13 @@
 from django.db.models import Sum
 
 from fcm.inventory.models import (
-    CheckpointFile, MigrationNetwork, NetworkAdapter, VirtualHardDisk, VirtualMachine, VirtualSwitch,
+    MigrationNetwork, NetworkAdapter, VirtualHardDisk, VirtualMachine, VirtualSwitch,
 )
 from fcm.sim import hyperv_moves
 from fcm.sim.placement import HOST_RESERVE_MB
 
 from ..outbox import mark_nodes
+from .checkpoints import move_files
 
 
 def host_facts(node):
@@ -44,9 +45,7 @@ def rehome(op):
         vhd.path = f"{folder}\\{vhd.path.rsplit(chr(92), 1)[-1]}"
         vhd.disk_id = disk_id
         vhd.save(update_fields=["path", "disk"])
-    for frozen in CheckpointFile.objects.filter(hard_disk__virtual_machine=vm):  # its checkpoints' files move too
-        frozen.path = f"{folder}\\{frozen.path.rsplit(chr(92), 1)[-1]}"
-        frozen.save(update_fields=["path"])
+    move_files(vm, folder)  # its checkpoints' files move too
     # It keeps the configuration version its host gave it: a newer destination does not upgrade it.
     vm.configuration_version = vm.version
     vm.host_node = op.target_node

@@ -7,7 +7,7 @@ state the VM passes through (Starting, Saving, Stopping, Pausing, Resuming).
 """
 from django.db import transaction
 
-from fcm.inventory.models import ClusterDisk, Node, Resource, VirtualMachine
+from fcm.inventory.models import ClusterDisk, Node, Resource, Role, VirtualMachine
 from fcm.sim import vm_power
 
 from .. import lifecycle, phases
@@ -61,6 +61,24 @@ def power_plan(vm, action):
     about = f"about {seconds:.0f} s" if seconds >= 1 else "a moment"
     return lifecycle.make_plan([phases.phase(phases.POWER, name, 0.0, seconds, state)],
                                f"{POWER_LABELS[action]}: {about}", action=action, from_state=vm.state)
+
+
+def role_follows_vm(vm, role):
+    """A clustered VM's role and its resources show what the VM does: Pending (Online or Offline Pending)
+    while it starts or stops, Online while it runs, Offline otherwise. Every change of a VM's state that
+    the cluster sees goes through here (a power change, a checkpoint applied)."""
+    if role is None:
+        return
+    S = VirtualMachine.State
+    if vm.state in (S.STARTING, S.STOPPING, S.SAVING, S.PAUSING, S.RESUMING):
+        role.state = Role.State.PENDING
+        resource = Resource.State.ONLINE_PENDING if vm.state == S.STARTING else Resource.State.OFFLINE_PENDING
+    elif vm.state == S.RUNNING:
+        role.state, resource = Role.State.ONLINE, Resource.State.ONLINE
+    else:
+        role.state, resource = Role.State.OFFLINE, Resource.State.OFFLINE
+    role.save(update_fields=["state"])
+    Resource.objects.filter(role=role, virtual_machine=vm).update(state=resource)
 
 
 def request_power(user, vm, action, sim_now=None):

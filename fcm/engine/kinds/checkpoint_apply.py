@@ -5,6 +5,7 @@ disks under the checkpoint's files and it is saved or off, as the checkpoint was
 from fcm.inventory.models.vms import VirtualMachine
 
 from ..effects import checkpoints
+from ..effects.power import role_follows_vm
 from ..models import Operation
 from ..outbox import mark_vm
 from ..registry import OperationKind, register
@@ -30,7 +31,21 @@ class ApplyCheckpoint(OperationKind):
         if phase["key"] == TURN_OFF:
             vm.state = VirtualMachine.State.STOPPING
             vm.save(update_fields=["state"])
+            role_follows_vm(vm, vm.role)
         mark_vm(vm)
 
     def complete(self, op, sim_time):
         checkpoints.apply(op, sim_time)
+        vm = VirtualMachine.objects.select_related("role").get(pk=op.virtual_machine_id)
+        role_follows_vm(vm, vm.role)
+
+    def finished(self, op, state, sim_time):
+        vm = VirtualMachine.objects.select_related("role", "host_node").get(pk=op.virtual_machine_id)
+        if state != Operation.State.COMPLETED and vm.state == VirtualMachine.State.STOPPING:
+            # Failed while turning it off (its host left the cluster): it is off, its state discarded.
+            vm.state, vm.started_at = VirtualMachine.State.OFF, None
+            vm.save(update_fields=["state", "started_at"])
+            role_follows_vm(vm, vm.role)
+            checkpoints.changed(vm)
+        elif state == Operation.State.COMPLETED:
+            checkpoints.start_merge(op.requested_by, vm, sim_now=sim_time)  # what the Apply left unneeded

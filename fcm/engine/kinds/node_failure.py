@@ -31,7 +31,8 @@ def declare_down(op, node, sim_time):
         return  # the cluster already stopped (quorum lost): nothing fails over
     # Whatever still involves it fails first: a move started from it after it crashed (the cluster did not
     # know yet) would otherwise hold its VM, which must fail over now.
-    abort_operations_on(node, sim_time, f"{node.name} was removed from the cluster membership.", exclude=op)
+    abort_operations_on(node, sim_time, f"{node.name} was removed from the cluster membership.", exclude=op,
+                        clustered_only=node.power_state == Node.PowerState.ON)
     if node.power_state == Node.PowerState.ON:
         # Removed while running (isolated): its Cluster service stops and so do its clustered VMs,
         # so that a partition never runs a role twice.

@@ -1,6 +1,7 @@
 """Virtual Machine Storage Migration (2012+): the VHDs are copied and mirrored while the VM runs, then
 it switches to the new files. At most `SimultaneousStorageMigrations` run per host."""
 from .. import planning
+from ..effects.checkpoints import move_files
 from ..effects.moves import hosts_limits, log_move_failure
 from ..models import Operation
 from ..registry import OperationKind, register
@@ -38,6 +39,7 @@ def repoint_storage(op):
         vhd.disk_id = dest.disk_id
         moved += vhd.file_size_bytes
         vhd.save(update_fields=["path", "disk"])
+    moved += move_files(vm, folder)  # its checkpoints' files too
     source_lun = vm.configuration_disk
     vm.configuration_path, vm.configuration_disk_id = folder, dest.disk_id
     vm.save(update_fields=["configuration_path", "configuration_disk"])

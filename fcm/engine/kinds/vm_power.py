@@ -1,11 +1,10 @@
 """A VM's state change (Start, Save, Shut Down, Turn Off, Pause, Resume): the VM, its role and resources follow
 its phase; a VM in no cluster is pushed to the consoles showing it (its Outbox row)."""
-from fcm.inventory.models import Resource, Role
 from fcm.inventory.models.vms import MigrationState, VirtualMachine
 
 from ..effects.checkpoints import start_merge
 from ..effects.moves import log_move_failure
-from ..effects.power import PAUSE, RESUME, SAVE, START
+from ..effects.power import PAUSE, RESUME, SAVE, START, role_follows_vm
 from ..models import Operation
 from ..outbox import mark_vm
 from ..registry import OperationKind, register
@@ -17,12 +16,7 @@ def enter_power_phase(op, phase):
     vm.state = VirtualMachine.State(phase["state"])
     vm.save(update_fields=["state"])
     mark_vm(vm)
-    if role is not None:
-        role.state = Role.State.PENDING
-        role.save(update_fields=["state"])
-        starting = vm.state == VirtualMachine.State.STARTING
-        Resource.objects.filter(role=role, virtual_machine=vm).update(
-            state=Resource.State.ONLINE_PENDING if starting else Resource.State.OFFLINE_PENDING)
+    role_follows_vm(vm, role)
 
 
 def complete_power(op, sim_time):
@@ -44,12 +38,7 @@ def complete_power(op, sim_time):
     vm.migration_state = MigrationState.NO_MIGRATION
     vm.save(update_fields=["state", "started_at", "migration_state"])
     mark_vm(vm)
-    if role is not None:
-        online = vm.state == VirtualMachine.State.RUNNING
-        role.state = Role.State.ONLINE if online else Role.State.OFFLINE
-        role.save(update_fields=["state"])
-        Resource.objects.filter(role=role, virtual_machine=vm).update(
-            state=Resource.State.ONLINE if online else Resource.State.OFFLINE)
+    role_follows_vm(vm, role)
 
 
 @register
