@@ -227,5 +227,8 @@ def answer_for_vm(request, lab, vm, **selection):
     """The answer to an action on a VM, in the page it was taken from: Hyper-V Manager's when the request
     came from there (htmx names the page), else the Servers view's."""
     if _from_hyperv_manager(request):
-        return hyperv_details(request, lab.pk, vm.host_node_id, vm.pk)
+        response = hyperv_details(request, lab.pk, vm.host_node_id, vm.pk)
+        # the VM is what is selected now (a deleted checkpoint's URL would be a 404 on reload)
+        response["HX-Replace-Url"] = reverse("console:hyperv-vm", args=[lab.pk, vm.host_node_id, vm.pk])
+        return response
     return close_dialog(ServersPage.respond(request, lab=lab.pk, pk=vm.host_node_id, vm=vm.pk, **selection))

@@ -117,8 +117,10 @@ def test_checkpoint_then_apply_rename_and_delete_through_the_dialogs(owner_clien
     delete = reverse("console:server-checkpoint-delete", args=args)
     assert 'Are you sure you want to delete the selected checkpoint "Before <update>"?' in text(
         owner_client.get(delete, headers=DIALOG))
-    owner_client.post(delete, headers=from_hyperv(lab, vm))
+    answer = owner_client.post(delete, headers=from_hyperv(lab, vm))
     assert not Checkpoint.objects.filter(virtual_machine=vm).exists()
+    # the address bar names the VM, not the checkpoint that is gone
+    assert answer["HX-Replace-Url"] == reverse("console:hyperv-vm", args=args[:3])
     finish_operation(lab, Operation.objects.get(lab=lab, kind="checkpoint-merge"))
     assert app01(lab).hard_disks.get().path.endswith("APP01.vhdx")
 
