@@ -319,6 +319,7 @@
     waiting.add(elt);
     xhr.addEventListener("loadend", function () {
       waiting.delete(elt);
+      if (resyncWanted && !consoleBusy()) { resyncWanted = false; setTimeout(resync, 0); }
       Object.keys(held).forEach(function (id) {
         var h = held[id];
         if (h.until !== elt) return;
@@ -352,7 +353,17 @@
 
   /* List what this tab shows again; dropped if the user navigated meanwhile (a newer listing wins). */
   var navigations = 0;
+  /* A relisting that lands while a click in the console waits for its answer would replace the element
+     clicked, and htmx would drop that answer (the tree item clicked, the console stays where it was): it
+     waits for the console's requests to end, then lists what the tab shows by then. */
+  var resyncWanted = false;
+  function consoleBusy() {
+    var el = document.getElementById("console"), busy = false;
+    waiting.forEach(function (elt) { if (el && el.contains(elt)) busy = true; });
+    return busy;
+  }
   function resync() {
+    if (consoleBusy()) { resyncWanted = true; return; }
     htmx.ajax("GET", location.pathname + location.search, {
       target: "#console", swap: "outerHTML", headers: { "X-FCM-Resync": String(navigations) } });
   }

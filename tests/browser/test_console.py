@@ -135,3 +135,26 @@ def test_action_menu_mirrors_the_actions_pane(signed_in):
     entry.click()
     expect(page.locator(".centre-header h1")).to_contain_text("Cluster Events")
     expect(page).to_have_url(re.compile(r"events/\?node=\d+&level=1&level=2"))
+
+
+def test_a_relisting_pushed_while_a_click_waits_does_not_undo_the_click(signed_in):
+    """A push that makes the console list its page again (a VM came to a server) may land while a tree
+    click waits for its answer: the click still wins, and the console shows what was clicked."""
+    page = signed_in
+    open_r2_lab(page)
+    cluster = page.url
+    page.locator(".tree a", has_text="Servers").click()
+    expect(page.locator("#servers-list")).to_contain_text("WS08R2-S1")
+    servers = page.url
+    held = []
+    page.route(cluster, lambda route: held.append(route))  # the click's answer is late
+    page.locator(".tree a", has_text="WS08R2-CL01.contoso.com").click()
+    while not held:
+        page.wait_for_timeout(50)
+    page.evaluate("""() => document.body.dispatchEvent(new CustomEvent('htmx:oobAfterSwap',
+        {bubbles: true, detail: {target: {id: 'vms-stale-0'}}}))""")  # the push lands meanwhile
+    page.wait_for_timeout(1_000)  # time for a relisting, were one sent now, to come back first
+    held[0].continue_()
+    expect(page.locator(".centre-header h1")).to_contain_text("Cluster WS08R2-CL01.contoso.com")
+    expect(page.locator(".tree a", has_text="Services and Applications")).to_be_visible()
+    expect(page).not_to_have_url(servers)
