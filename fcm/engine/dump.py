@@ -46,7 +46,7 @@ VERSION = 1
 MODELS = [
     ("inventory.Lab", "pk"), ("inventory.Domain", "lab"), ("inventory.Network", "lab"), ("inventory.Node", "lab"),
     ("inventory.NetworkAdapter", "node__lab"), ("inventory.VirtualSwitch", "node__lab"),
-    ("inventory.MigrationNetwork", "node__lab"), ("inventory.Disk", "lab"),
+    ("inventory.MigrationNetwork", "node__lab"), ("inventory.FileShare", "lab"), ("inventory.Disk", "lab"),
     ("inventory.DiskPath", "disk__lab"), ("inventory.Cluster", "lab"), ("inventory.ClusterAddress", "cluster__lab"),
     ("inventory.ClusterNetwork", "cluster__lab"), ("inventory.ClusterDisk", "cluster__lab"),
     ("inventory.Role", "cluster__lab"), ("inventory.PreferredOwner", "role__cluster__lab"),

@@ -78,7 +78,7 @@ class _Loader:
     def __init__(self, data, owner, name=None, replace=False, source=""):
         self.data, self.owner, self.name, self.replace, self.source = data, owner, name, replace, source
         self.domains, self.networks, self.nodes, self.disks = {}, {}, {}, {}
-        self.clusters, self.adapters, self.cluster_disks = {}, {}, {}
+        self.clusters, self.adapters, self.cluster_disks, self.shares = {}, {}, {}, {}
 
     # -- helpers -----------------------------------------------------------
     def _save(self, obj, where, exclude=()):
@@ -147,6 +147,7 @@ class _Loader:
         self._domains()
         self._networks()
         self._nodes()
+        self._shares()
         self._disks()
         self._clusters()
         self._wan_links()
@@ -215,6 +216,29 @@ class _Loader:
                 self._save(switch, sw)
         for node, names, where in delegations:  # constrained delegation to servers of the lab (any order)
             node.delegates_to.set([self._ref(self.nodes, name, where, "server") for name in names])
+
+    def _shares(self):
+        for where, e in self._entries(self.data, "shares"):
+            server = self._ref(self.nodes, self._require(e, "server", where), f"{where}.server", "server")
+            share = m.FileShare(lab=self.lab, server=server, name=self._require(e, "name", where),
+                                local_path=self._require(e, "path", where),
+                                capacity_bytes=self._size(self._require(e, "size", where), f"{where}.size"),
+                                throughput_mib_s=e.get("throughput_mib_s", 400))
+            if "used" in e:
+                share.other_used_bytes = self._size(e["used"], f"{where}.used")
+            self.shares[share.unc.lower()] = self._save(share, where)
+            share.full_access.set([self._ref(self.nodes, name, f"{where}.full_access", "server")
+                                   for name in e.get("full_access", [])])
+
+    def _share_of(self, path, where):
+        """The share a UNC path (\\\\server\\share\\...) is on; None for a local or LUN path."""
+        if not path.startswith("\\\\"):
+            return None
+        parts = path[2:].split("\\")
+        key = f"\\\\{parts[0]}\\{parts[1] if len(parts) > 1 else ''}".lower()
+        if key not in self.shares:
+            raise LabFileError(where, f"{path} is on no share of the lab's [[shares]]")
+        return self.shares[key]
 
     def _disks(self):
         numbers = {}
@@ -380,6 +404,7 @@ class _Loader:
             if "configuration_disk" in e:
                 vm.configuration_disk = self._ref(self.disks, e["configuration_disk"],
                                                   f"{where}.configuration_disk", "disk")
+            vm.configuration_share = self._share_of(vm.configuration_path, f"{where}.configuration_path")
             if vm.state == m.VirtualMachine.State.RUNNING:
                 vm.started_at = self.start - timedelta(hours=e.get("uptime_hours", 72))
             self._save(vm, where)
@@ -393,6 +418,7 @@ class _Loader:
                     controller=h.get("controller", f"IDE 0:{j}"))
                 if "disk" in h:
                     vhd.disk = self._ref(self.disks, h["disk"], f"{hw}.disk", "disk")
+                vhd.share = self._share_of(vhd.path, f"{hw}.path")
                 self._save(vhd, hw)
             if "cluster" in e:
                 self._make_highly_available(vm, e, where)

@@ -1,10 +1,11 @@
 """Turn a requested move into its plan, from the lab's facts (fcm.sim does the physics);
 where a role may go (the Select Node dialog, Best Possible Node) and why not."""
-from fcm.inventory.models import ClusterDisk, Node
+from fcm.inventory.models import ClusterDisk, Disk, FileShare, Node
 from fcm.sim import hyperv_moves, migration, placement, workload
 from fcm.sim.units import MB
 
 from . import facts
+from .effects import shares
 from .effects.hyperv_hosts import host_facts as hyperv_host_facts
 from .errors import MoveError, PlanError
 from .models import Operation
@@ -64,48 +65,75 @@ def to_json(plan, **extra):
     return out
 
 
-def plan_vm_move(vm, source, target, folder_disk, streams=1):
+def plan_vm_move(vm, source, target, place, streams=1, only_vm=False):
     """A VM in no cluster to another host (Hyper-V Manager's Move): a shared-nothing live migration when
-    it runs, its files and configuration when it is off or saved. The storage copy runs at the slowest
-    of the source's storage, the link (TCP/IP, uncompressed) and the destination's storage; the memory
-    rounds at the link's share for the source's performance option, beside the mirrored writes."""
+    it runs, its files and configuration when it is off or saved, into `place` (its LUN, share or None for
+    the destination's own disks). The storage copy runs at the slowest of the source's storage, the link
+    (TCP/IP, uncompressed) and the destination's storage; the memory rounds at the link's share for the
+    source's performance option, beside the mirrored writes. With `only_vm` its files stay on their SMB
+    share: an SMB live migration (the memory alone, the share's handles handed over in the blackout), or
+    for a VM that is off or saved its configuration registered on the destination."""
     from_facts, to_facts = hyperv_host_facts(source), hyperv_host_facts(target)
     network = hyperv_moves.migration_network(from_facts, to_facts)
     if network is None:
         raise PlanError(f"{source.name} and {target.name} share no network for the move.")
     name, mbps = network
-    sources = [_storage_rate(h.disk, source) for h in vm.hard_disks.select_related("disk")] or \
-        [_storage_rate(vm.configuration_disk, source)]
-    link = migration.line_rate_mib_s(mbps) * migration.TCP_EFFICIENCY / streams
-    copy = min(min(sources), _storage_rate(folder_disk, target), link)
-    vhd_mib = vm.storage_bytes() / MB
     running = vm.state == vm.State.RUNNING
     profile = workload.get(vm.workload)
     bandwidth = migration.effective_bandwidth_mib_s(mbps, source.live_migration_performance, source.version.order,
                                                    streams)
-    plan = migration.plan_shared_nothing_migration(
-        vhd_mib, copy, profile.disk_write_mib_s if running else 0, vm.memory_mb if running else 0, bandwidth,
-        profile.dirty_rate_mib_s, writable_working_set_mib=vm.memory_mb * profile.writable_working_set_fraction,
-        max_rounds=migration.max_rounds_for(source.version.order))
-    out = to_json(plan, network=name, link_mbps=mbps, streams=streams, copy_mib_s=round(copy, 1),
-                  bandwidth_mib_s=round(bandwidth, 1), performance=source.live_migration_performance,
-                  vhd_mib=round(vhd_mib), running=running)
+    common = dict(network=name, link_mbps=mbps, streams=streams, bandwidth_mib_s=round(bandwidth, 1),
+                  performance=source.live_migration_performance, running=running)
+    if only_vm:
+        if running:
+            plan = migration.plan_smb_live_migration(
+                vm.memory_mb, bandwidth, profile.dirty_rate_mib_s, files=1 + vm.hard_disks.count(),
+                writable_working_set_mib=vm.memory_mb * profile.writable_working_set_fraction,
+                max_rounds=migration.max_rounds_for(source.version.order))
+        else:
+            plan = migration.plan_registration_move()
+        out = to_json(plan, **common, vhd_mib=0)
+    else:
+        sources = _file_rates(vm, source)
+        link = migration.line_rate_mib_s(mbps) * migration.TCP_EFFICIENCY / streams
+        copy = min(min(sources), _place_rate(place, target), link)
+        vhd_mib = vm.storage_bytes() / MB
+        plan = migration.plan_shared_nothing_migration(
+            vhd_mib, copy, profile.disk_write_mib_s if running else 0, vm.memory_mb if running else 0, bandwidth,
+            profile.dirty_rate_mib_s, writable_working_set_mib=vm.memory_mb * profile.writable_working_set_fraction,
+            max_rounds=migration.max_rounds_for(source.version.order))
+        out = to_json(plan, **common, copy_mib_s=round(copy, 1), vhd_mib=round(vhd_mib))
     # Progress is linear within each phase: its value at every phase boundary is enough to draw it.
     out["curve"] = [[p.start_s, plan.progress(p.start_s)] for p in plan.phases] + [[plan.total_s, 100]]
     return out
 
 
-def _storage_rate(disk, node):
-    """What a VM's files are read or written at: their LUN's throughput, else the host's own disks'."""
-    return disk.throughput_mib_s if disk is not None else node.local_storage_mib_s
+def folder_place(plan):
+    """Where a Hyper-V move's `folder` is, as its request found it: a LUN, a share, or None for local disks."""
+    if plan.get("folder_share_id"):
+        return FileShare.objects.select_related("server").get(pk=plan["folder_share_id"])
+    return Disk.objects.get(pk=plan["folder_disk_id"]) if plan.get("folder_disk_id") else None
 
 
-def plan_vm_storage_move(vm, host, folder_disk):
+def _place_rate(place, node):
+    """What `node` reads or writes files at in `place`: a LUN's throughput, a share's (its volume or the
+    network to the file server, the slower), else the host's own disks'."""
+    if isinstance(place, FileShare):
+        return shares.storage_rate(place, node)
+    return place.throughput_mib_s if place is not None else node.local_storage_mib_s
+
+
+def _file_rates(vm, node):
+    """The rates `node` reads each of `vm`'s virtual hard disks at (its configuration's without any)."""
+    rates = [_place_rate(h.share or h.disk, node) for h in vm.hard_disks.select_related("disk", "share__server")]
+    return rates or [_place_rate(vm.configuration_share or vm.configuration_disk, node)]
+
+
+def plan_vm_storage_move(vm, host, place):
     """Hyper-V Manager's "Move the virtual machine's storage" for a VM in no cluster: its files copied to
-    the new folder on the same host while it runs, one pass of what it wrote meanwhile, then the switch."""
-    rates = [_storage_rate(h.disk, host) for h in vm.hard_disks.select_related("disk")] or \
-        [_storage_rate(vm.configuration_disk, host)]
-    copy = min(min(rates), _storage_rate(folder_disk, host))
+    the new folder (`place`: a LUN, a share or None for the host's own disks) on the same host while it
+    runs, one pass of what it wrote meanwhile, then the switch."""
+    copy = min(min(_file_rates(vm, host)), _place_rate(place, host))
     vhd_mib = vm.storage_bytes() / MB
     running = vm.state == vm.State.RUNNING
     plan = migration.plan_storage_migration(vhd_mib, copy, workload.get(vm.workload).disk_write_mib_s if running

@@ -118,6 +118,15 @@ class DiskAdmin(admin.ModelAdmin):
     inlines = [DiskPathInline]
 
 
+@admin.register(m.FileShare)
+class FileShareAdmin(admin.ModelAdmin):
+    list_display = ["name", "server", "local_path", "capacity_bytes", "lab"]
+    list_filter = ["lab"]
+    search_fields = ["name", "server__name"]
+    list_select_related = ["server", "lab"]
+    autocomplete_fields = ["server", "full_access"]
+
+
 @admin.register(m.DiskPath)
 class DiskPathAdmin(admin.ModelAdmin):
     list_display = ["disk", "node", "disk_number", "online"]

@@ -368,6 +368,23 @@ def plan_smb_live_migration(memory_mib, bandwidth_mib_s, dirty_rate_mib_s, files
     return LiveMigrationPlan(**{**plan.__dict__, "phases": phases})
 
 
+@dataclass(frozen=True)
+class RegistrationPlan(_Plan):
+    """A VM that is off or saved, its files on a share both hosts use: nothing but its configuration moves."""
+
+    def progress(self, elapsed_s):
+        return max(0, min(99, int(100 * elapsed_s / max(self.total_s, 1e-9))))
+
+
+def plan_registration_move(setup_s=DEFAULT_SETUP_S, switch_s=DEFAULT_STORAGE_SWITCH_S):
+    """Move only the virtual machine, for a VM that is off or saved on an SMB share: the destination is told
+    of it and registers its configuration (and saved state) where they are; nothing is copied."""
+    phases = (Phase("Setup", 0.0, setup_s, "Setup", "Connection, configuration transfer", "setup"),
+              Phase("Switch to the destination", setup_s, setup_s + switch_s, "Move",
+                    "The destination registers the VM; its files stay on the share", "switch-storage"))
+    return RegistrationPlan(phases=phases, total_s=setup_s + switch_s, downtime_s=0.0)
+
+
 # -- bandwidth ---------------------------------------------------------------
 
 PERFORMANCE_TCPIP = "TCP/IP"

@@ -2,8 +2,9 @@
 
 Pages as the product has them (Windows Server 2012 and later): Before You Begin, Choose Move Type (Move the
 virtual machine / Move the virtual machine's storage), Specify Destination Computer, Choose Move Options
-(Move the virtual machine's data to a single location / Move only the virtual machine), Choose a new
-location for virtual machine, Completing Move Wizard (its summary); then the move's progress and Summary.
+(Move the virtual machine's data to a single location / Move only the virtual machine: its files stay on
+their SMB 3.0 share, an SMB live migration), Choose a new location for virtual machine (not for Move only
+the virtual machine), Completing Move Wizard (its summary); then the move's progress and Summary.
 Each page checks what the product checks there (the engine command's own rules:
 fcm/engine/commands/hyperv_moves.py), so a refusal is shown on the page whose field it is about, and Finish
 queues the move once.
@@ -51,19 +52,18 @@ class MoveOptionsForm(forms.Form):
         (SINGLE, "Move the virtual machine's data to a single location"),
         (ONLY_VM, "Move only the virtual machine")])
 
-    def __init__(self, *args, wizard=None, **kwargs):
+    def __init__(self, *args, wizard=None, draft=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.wizard = wizard
+        self.wizard, self.draft = wizard, draft
 
     def clean_option(self):
         option = self.cleaned_data["option"]
-        vm = self.wizard.vm
         if option == ONLY_VM:
-            where = f"{vm.configuration_disk.name}, a disk only {vm.host_node.name} uses" if vm.configuration_disk \
-                else f"{vm.host_node.name}'s local disks"
-            raise forms.ValidationError(
-                f"Move only the virtual machine needs its files on storage both servers use, an SMB 3.0 file share: "
-                f"{vm.name}'s files are on {where}. Move its data too.")
+            target = self.wizard.destination(self.draft)
+            problem = hyperv_moves.smb_move_problem(self.wizard.vm, target) if target else \
+                "Specify the destination computer again: it is no longer in this lab."
+            if problem:
+                raise forms.ValidationError(problem)
         return option
 
 
@@ -91,6 +91,11 @@ def _moves_vm(wizard, draft):
     return wizard.move_type(draft) == MOVE_VM
 
 
+def _moves_data(wizard, draft):
+    """Choose a new location: for a storage move, or a move that takes the VM's data along."""
+    return not _moves_vm(wizard, draft) or not wizard.only_vm(draft)
+
+
 class MoveVmWizard(Wizard):
     hyperv_cmdlets = True
     kind = "move-vm"
@@ -103,7 +108,8 @@ class MoveVmWizard(Wizard):
         Step("destination", "Specify Destination Computer", "wizards/move/destination.html", DestinationForm,
              show=_moves_vm),
         Step("options", "Choose Move Options", "wizards/move/options.html", MoveOptionsForm, show=_moves_vm),
-        Step("location", "Choose a new location for virtual machine", "wizards/move/location.html", LocationForm),
+        Step("location", "Choose a new location for virtual machine", "wizards/move/location.html", LocationForm,
+             show=_moves_data),
         Step("confirmation", "Completing Move Wizard", "wizards/move/summary.html"),
         Step("progress", "Moving", "wizards/op_progress.html"),
     ]
@@ -133,14 +139,19 @@ class MoveVmWizard(Wizard):
     def move_type(self, draft):
         return ((draft.data.get("type") or {}).get("move_type") if draft else None) or MOVE_VM
 
+    def only_vm(self, draft):
+        """Move only the virtual machine: its files stay on their SMB share (an SMB live migration)."""
+        return self.move_type(draft) == MOVE_VM and \
+            ((draft.data.get("options") or {}).get("option") if draft else None) == ONLY_VM
+
     def destination(self, draft):
         name = ((draft.data.get("destination") or {}).get("name")) if draft else None
         return Node.objects.filter(lab=self.lab, name=name).first() if name else None
 
     def form_kwargs(self, draft, step):
-        if step.key in ("destination", "options"):
+        if step.key == "destination":
             return {"wizard": self}
-        if step.key == "location":
+        if step.key in ("options", "location"):
             return {"wizard": self, "draft": draft}
         return {}
 
@@ -164,7 +175,11 @@ class MoveVmWizard(Wizard):
                "size_bytes": vm.storage_bytes() if vm else 0,
                "servers": Node.objects.filter(lab=self.lab, hyperv_installed=True).exclude(
                    pk=vm.host_node_id if vm else None).order_by("name") if step.key == "destination" else ()}
-        if vm and draft and step.key in ("confirmation", "progress") and "location" in draft.data:
+        ctx["only_vm"] = self.only_vm(draft)
+        if vm and draft and step.key in ("confirmation", "progress") and ctx["only_vm"]:
+            ctx["powershell"] = f"Move-VM -Name {vm.name} -ComputerName {vm.host_node.name} -DestinationHost " \
+                                f"{ctx['destination'].name}" if ctx["destination"] else ""
+        elif vm and draft and step.key in ("confirmation", "progress") and "location" in draft.data:
             if self.move_type(draft) == MOVE_STORAGE:
                 ctx["powershell"] = (f'Move-VMStorage -VMName {vm.name} -ComputerName {vm.host_node.name} '
                                      f'-DestinationStoragePath "{self.folder(draft)}"')
@@ -180,4 +195,5 @@ class MoveVmWizard(Wizard):
         target = self.destination(draft)
         if target is None:
             raise ServerError("Specify the destination computer again: it is no longer in this lab.")
-        return hyperv_moves.request_vm_move(self.user, self.vm, target, self.folder(draft), self.on_source)
+        return hyperv_moves.request_vm_move(self.user, self.vm, target, self.folder(draft), self.on_source,
+                                            only_vm=self.only_vm(draft))

@@ -140,7 +140,7 @@ def test_moves_beyond_a_hosts_simultaneous_live_migrations_wait_their_turn(lab):
     Node.objects.filter(lab=lab, name="HV02").update(max_vm_migrations=1)
     first = app01(lab)
     second = VirtualMachine.objects.create(
-        lab=lab, name="APP02", host_node=first.host_node, state="Running", memory_mb=2048,
+        lab=lab, name="APP09", host_node=first.host_node, state="Running", memory_mb=2048,
         configuration_path=r"D:\Hyper-V\APP02", virtual_switch="External", started_at=first.started_at)
     a = request_vm_move(None, first, hv(lab, "HV02"), FOLDER)
     b = request_vm_move(None, second, hv(lab, "HV02"), r"D:\Hyper-V\APP02")
@@ -185,14 +185,14 @@ def test_storage_moves_beyond_the_hosts_simultaneous_storage_migrations_wait(lab
     Node.objects.filter(lab=lab, name="HV01").update(max_storage_migrations=1)
     first = app01(lab)
     second = VirtualMachine.objects.create(
-        lab=lab, name="APP02", host_node=first.host_node, state="Off", memory_mb=2048,
+        lab=lab, name="APP09", host_node=first.host_node, state="Off", memory_mb=2048,
         configuration_path=r"D:\Hyper-V\APP02", virtual_switch="External")
     a = request_vm_storage_move(None, first, r"C:\VMs\APP01")
     b = request_vm_storage_move(None, second, r"C:\VMs\APP02")
     assert (a.state, b.state) == ("running", "queued")
     # A live migration is not a storage migration: it has its own slots.
     c = request_vm_move(None, second.__class__.objects.create(
-        lab=lab, name="APP03", host_node=first.host_node, state="Off", memory_mb=1024,
+        lab=lab, name="APP08", host_node=first.host_node, state="Off", memory_mb=1024,
         configuration_path=r"D:\Hyper-V\APP03", virtual_switch="External"), hv(lab, "HV02"), r"D:\Hyper-V\APP03")
     assert c.state == "running"
 

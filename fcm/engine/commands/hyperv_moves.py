@@ -14,7 +14,8 @@ from fcm.sim import hyperv_moves
 
 from .. import lifecycle
 from ..effects.hyperv_hosts import host_facts
-from ..effects.vms import resolve_location
+from ..effects.shares import usable_share
+from ..effects.vms import placed, resolve_location
 from ..errors import ServerError, VmError
 from ..models import Operation
 from ..outbox import mark_vm
@@ -72,19 +73,41 @@ def vm_storage_move_problem(vm, folder):
         return str(exc), "location", None
     needed = vm.storage_bytes()
     if disk is not None and needed > disk.free_bytes:
-        return (f"{disk.name} has {disk.free_bytes // 2**30} GB free; {vm.name}'s files need "
-                f"{needed // 2**30} GB."), "location", None
+        return (f"{getattr(disk, 'unc', None) or disk.name} has {disk.free_bytes // 2**30} GB free; {vm.name}'s "
+                f"files need {needed // 2**30} GB."), "location", None
     return None, "", disk
 
 
-def _queue(user, vm, kind, target, folder, disk):
+def smb_move_problem(vm, target):
+    """Why "Move only the virtual machine" cannot take `vm` to `target` (its files staying where they are), or
+    None: every file must be on an SMB 3.0 share that the destination may use too."""
+    places = [(vm.configuration_share, vm.configuration_disk, vm.configuration_path)] + [
+        (h.share, h.disk, h.path) for h in vm.hard_disks.select_related("share__server", "disk")]
+    for share, disk, path in places:
+        if share is None:
+            where = f"{disk.name}, a disk only {vm.host_node.name} uses" if disk else \
+                f"{vm.host_node.name}'s local disks"
+            return (f"Move only the virtual machine needs its files on storage both servers use, an SMB 3.0 file "
+                    f"share: {path} is on {where}. Move its data too.")
+    for share in {share.pk: share for share, _, _ in places}.values():
+        try:
+            usable_share(target, share.unc)
+        except VmError as exc:
+            return str(exc)
+    return None
+
+
+def _queue(user, vm, kind, target, folder, place, only_vm=False):
+    where = placed(place)
     try:
         with transaction.atomic():
             lifecycle.admit(vm.lab)
             op = Operation.objects.create(
                 lab=vm.lab, kind=kind, virtual_machine=vm, source_node=vm.host_node, target_node=target,
                 requested_by=user, was_running=vm.state == VirtualMachine.State.RUNNING, queued_at=vm.lab.sim_now(),
-                plan={"folder": folder.strip(), "folder_disk_id": disk.pk if disk else None})
+                plan={"folder": folder.strip(), "only_vm": only_vm,
+                      "folder_disk_id": where["disk"].pk if where["disk"] else None,
+                      "folder_share_id": where["share"].pk if where["share"] else None})
             mark_vm(vm)
     except IntegrityError:
         raise ServerError(f"{vm.name} is already changing state or moving; wait for it to finish.") from None
@@ -102,13 +125,18 @@ def request_vm_storage_move(user, vm, folder):
     return _queue(user, vm, Operation.Kind.VM_STORAGE_MOVE, vm.host_node, folder, disk)
 
 
-def request_vm_move(user, vm, target, folder, on_source=False):
-    """Queue the move of `vm` (in no cluster) to `target` with all its files in `folder`; returns the Operation.
-    Refuses with a ServerError naming the wizard field (`destination`, `location`) it is about. `on_source`:
-    the user works on the VM's host (see `vm_move_problem`)."""
-    vm = VirtualMachine.objects.select_related("host_node", "role", "lab").get(pk=vm.pk)
+def request_vm_move(user, vm, target, folder, on_source=False, only_vm=False):
+    """Queue the move of `vm` (in no cluster) to `target` with all its files in `folder`, or with `only_vm` its
+    files staying on their SMB share (an SMB live migration); returns the Operation. Refuses with a ServerError
+    naming the wizard field (`destination`, `options`, `location`) it is about. `on_source`: the user works on
+    the VM's host (see `vm_move_problem`)."""
+    vm = VirtualMachine.objects.select_related("host_node", "role", "lab", "configuration_share",
+                                               "configuration_disk").get(pk=vm.pk)
     target = Node.objects.get(pk=target.pk, lab_id=vm.lab_id)
-    message, field, disk = vm_move_problem(vm, target, folder, on_source)
+    message, field, place = vm_move_problem(vm, target, None if only_vm else folder, on_source)
+    if not message and only_vm:
+        message, field = smb_move_problem(vm, target), "options"
     if message:
         raise ServerError(message, field)
-    return _queue(user, vm, Operation.Kind.VM_MOVE, target, folder, disk)
+    return _queue(user, vm, Operation.Kind.VM_MOVE, target, vm.configuration_path if only_vm else folder, place,
+                  only_vm)

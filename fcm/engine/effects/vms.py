@@ -3,11 +3,12 @@ import re
 
 from django.db import IntegrityError, transaction
 
-from fcm.inventory.models import ClusterDisk, Disk, DiskPath, VirtualHardDisk, VirtualMachine
+from fcm.inventory.models import ClusterDisk, Disk, DiskPath, FileShare, VirtualHardDisk, VirtualMachine
 from fcm.sim.units import GB
 
 from ..errors import VmError
 from ..models import Outbox
+from .shares import usable_share
 
 
 CSV_PATH = re.compile(r"^C:\\ClusterStorage\\Volume(\d+)(\\.*)?$", re.IGNORECASE)
@@ -17,12 +18,15 @@ DRIVE_PATH = re.compile(r"^([A-Za-z]):\\(.*)$")
 
 
 def resolve_location(node, path):
-    """(LUN or None for the host's local disk) for a folder path, or VmError saying why not.
+    """(LUN, FileShare, or None for the host's local disk) for a folder path, or VmError saying why not.
 
     C:\\ClusterStorage\\VolumeN\\... is the cluster's CSV number N; X:\\... is the
-    LUN with drive letter X that the host sees; C: and D: are local disks.
+    LUN with drive letter X that the host sees; C: and D: are local disks; \\\\server\\share\\...
+    is an SMB 3.0 share the host may keep VM files on.
     """
     path = (path or "").strip()
+    if path.startswith("\\\\"):
+        return usable_share(node, path)
     m = CSV_PATH.match(path)
     if m:
         cd = ClusterDisk.objects.filter(cluster=node.cluster_id, csv_number=int(m.group(1)),
@@ -36,7 +40,7 @@ def resolve_location(node, path):
         return cd.disk
     m = DRIVE_PATH.match(path)
     if not m:
-        raise VmError(r"Type a full folder path such as C:\ClusterStorage\Volume1\VM1 or V:\VM1.")
+        raise VmError(r"Type a full folder path such as C:\ClusterStorage\Volume1\VM1, V:\VM1 or \\FS01\VMs\VM1.")
     letter = m.group(1).upper()
     lun = Disk.objects.filter(lab=node.lab_id, drive_letter=letter, paths__node=node,
                               paths__online=True).first()
@@ -45,6 +49,12 @@ def resolve_location(node, path):
     if letter in ("C", "D"):
         return None  # the host's own disks
     raise VmError(f"{node.name} has no drive {letter}: it cannot reach {path}.")
+
+
+def placed(place, prefix=""):
+    """The fields that say where a file is: its LUN or its share (neither: the host's local disk)."""
+    share = place if isinstance(place, FileShare) else None
+    return {f"{prefix}disk": None if share else place, f"{prefix}share": share}
 
 
 def create_vm(user, node, spec):
@@ -57,14 +67,14 @@ def create_vm(user, node, spec):
                 lab_id=node.lab_id, name=spec["name"], host_node=node, state=VirtualMachine.State.OFF,
                 generation=spec.get("generation", 1), memory_mb=spec["memory_mb"],
                 dynamic_memory=spec.get("dynamic_memory", False), vcpus=1, guest_os=spec["guest_os"],
-                configuration_path=spec["location"], configuration_disk=lun, virtual_switch=spec.get("switch", ""))
+                configuration_path=spec["location"], virtual_switch=spec.get("switch", ""), **placed(lun, "configuration_"))
         except IntegrityError:
             raise VmError(f"A virtual machine named {spec['name']} already exists.") from None
         if spec.get("vhd") in ("create", "existing") and spec.get("vhd_path"):
             vhd_lun = resolve_location(node, spec["vhd_path"].rsplit("\\", 1)[0])
             size = int(spec.get("vhd_size_gb") or 40) * GB
             VirtualHardDisk.objects.create(
-                virtual_machine=vm, path=spec["vhd_path"], disk=vhd_lun, max_size_bytes=size,
+                virtual_machine=vm, path=spec["vhd_path"], **placed(vhd_lun), max_size_bytes=size,
                 file_size_bytes=size if spec.get("vhd") == "existing" else 4 * 1024 ** 2,
                 format="VHDX" if spec["vhd_path"].lower().endswith(".vhdx") else "VHD",
                 kind="Dynamic", controller="SCSI 0:0" if vm.generation == 2 else "IDE 0:0")

@@ -9,7 +9,6 @@ the source's copy is deleted. At most each host's "Simultaneous live migrations"
 """
 from django.db.models import Q
 
-from fcm.inventory.models import Disk
 from fcm.inventory.models.vms import MigrationState, VirtualMachine
 
 from .. import planning
@@ -33,13 +32,13 @@ class VmMove(OperationKind):
         return {node.pk: node.max_vm_migrations for node in (op.source_node, op.target_node) if node is not None}
 
     def plan(self, op, sim_now):
-        vm = VirtualMachine.objects.select_related("configuration_disk").get(pk=op.virtual_machine_id)
-        disk_id = op.plan.get("folder_disk_id")
-        disk = Disk.objects.get(pk=disk_id) if disk_id else None
+        vm = VirtualMachine.objects.select_related("configuration_disk", "configuration_share__server") \
+            .get(pk=op.virtual_machine_id)
         hosts = [op.source_node_id, op.target_node_id]
         sharing = Operation.objects.filter(lab_id=op.lab_id, kind=self.kind, state=Operation.State.RUNNING) \
             .filter(Q(source_node__in=hosts) | Q(target_node__in=hosts)).exclude(pk=op.pk).count()
-        return {**op.plan, **planning.plan_vm_move(vm, op.source_node, op.target_node, disk, streams=sharing + 1)}
+        return {**op.plan, **planning.plan_vm_move(vm, op.source_node, op.target_node, planning.folder_place(op.plan),
+                                                         streams=sharing + 1, only_vm=bool(op.plan.get("only_vm")))}
 
     def enter_phase(self, op, phase, sim_now):
         vm = op.virtual_machine

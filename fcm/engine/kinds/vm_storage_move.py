@@ -3,7 +3,6 @@ configuration copied to another folder of its host while it runs, the blocks wri
 pass, then the VM uses the new files and the old ones are deleted (no downtime). At most the host's
 "Simultaneous storage migrations" run at once.
 """
-from fcm.inventory.models import Disk
 from fcm.inventory.models.vms import VirtualMachine
 
 from .. import planning
@@ -25,10 +24,9 @@ class VmStorageMove(OperationKind):
         return {op.source_node_id: op.source_node.max_storage_migrations} if op.source_node else None
 
     def plan(self, op, sim_now):
-        vm = VirtualMachine.objects.select_related("configuration_disk").get(pk=op.virtual_machine_id)
-        disk_id = op.plan.get("folder_disk_id")
-        disk = Disk.objects.get(pk=disk_id) if disk_id else None
-        return {**op.plan, **planning.plan_vm_storage_move(vm, op.source_node, disk)}
+        vm = VirtualMachine.objects.select_related("configuration_disk", "configuration_share__server") \
+            .get(pk=op.virtual_machine_id)
+        return {**op.plan, **planning.plan_vm_storage_move(vm, op.source_node, planning.folder_place(op.plan))}
 
     def enter_phase(self, op, phase, sim_now):
         if phase["key"] == "switch-storage":

@@ -9,12 +9,13 @@ from .clusters import Cluster, ClusterAddress, ClusterNetwork, ClusterDisk
 from .roles import Role, PreferredOwner, Resource
 from .vms import VirtualMachine, VirtualHardDisk, Checkpoint, CheckpointFile
 from .events import ClusterEvent
+from .shares import FileShare
 from .replication import WanLink, ReplicaServer, ReplicaAuthorization, Replication, RecoveryPoint
 
 __all__ = [
     "Lab", "LoginToken", "Domain", "Network", "Node", "NetworkAdapter", "MigrationNetwork", "VirtualSwitch",
     "Disk", "DiskPath", "Cluster", "ClusterAddress", "ClusterNetwork", "ClusterDisk",
     "Role", "PreferredOwner", "Resource", "VirtualMachine", "VirtualHardDisk", "Checkpoint", "CheckpointFile",
-    "ClusterEvent",
+    "ClusterEvent", "FileShare",
     "WanLink", "ReplicaServer", "ReplicaAuthorization", "Replication", "RecoveryPoint",
 ]

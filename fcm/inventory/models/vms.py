@@ -54,6 +54,9 @@ class VirtualMachine(models.Model):
         Disk, null=True, blank=True, on_delete=models.SET_NULL, related_name="vm_configurations",
         help_text="LUN holding the configuration; empty = the host's local disk.",
     )
+    configuration_share = models.ForeignKey(
+        "FileShare", null=True, blank=True, on_delete=models.RESTRICT, related_name="vm_configurations",
+        help_text="SMB 3.0 share holding the configuration (instead of a LUN or a local disk).")
     virtual_switch = models.CharField(max_length=80, blank=True)
     workload = models.CharField(max_length=16, choices=workload.CHOICES, default=workload.DEFAULT)
     #: Its configuration version (Update-VMVersion raises it); blank: what its host's version creates.
@@ -140,6 +143,9 @@ class VirtualHardDisk(models.Model):
         Disk, null=True, blank=True, on_delete=models.SET_NULL, related_name="vhds",
         help_text="LUN holding the file; empty = the host's local disk.",
     )
+    share = models.ForeignKey(
+        "FileShare", null=True, blank=True, on_delete=models.RESTRICT, related_name="hard_disks",
+        help_text="SMB 3.0 share holding the file (instead of a LUN or a local disk).")
     format = models.CharField(max_length=4, choices=Format.choices, default=Format.VHD)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.FIXED)
     max_size_bytes = models.PositiveBigIntegerField(validators=ranges.DISK_BYTES)
