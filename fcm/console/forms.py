@@ -507,3 +507,18 @@ class MigrationSettingsForm(forms.Form):
                 "storage_simultaneous": whole_number(data["storage_simultaneous"]),
                 "authentication": data["authentication"], "performance": data["performance"],
                 "use_any": data["use_any"] == "on", "networks": data["networks"].splitlines()}
+
+
+class SharePermissionsForm(forms.Form):
+    """A share's Properties > Permissions: the computer accounts with Full Control (share and folder alike)."""
+
+    full_access = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Full Control",
+        error_messages={"invalid_choice": "That computer account is not in this domain.",
+                        "invalid_pk_value": "That computer account is not in this domain."})
+
+    def __init__(self, *args, accounts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["full_access"].queryset = accounts
+        self.fields["full_access"].label_from_instance = \
+            lambda node: f"{node.domain.netbios_name}\\{node.name}$"

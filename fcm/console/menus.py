@@ -133,16 +133,18 @@ def for_root(lab, here, version_order=3):
     ])]
 
 
-def for_servers(lab, here, node=None, vm=None, adapter=None, vm_op=None):
+def for_servers(lab, here, node=None, vm=None, adapter=None, vm_op=None, share=None):
     """Servers: the selected server's administration (Server Manager, System Properties, iSCSI Initiator,
-    Windows Update), and with a virtual machine or an adapter selected, its own group as well."""
+    Windows Update), and with a virtual machine, an adapter or a share selected, its own group as well."""
     groups = [ActionGroup("Servers", [refresh(here)])]
     if node is not None:
-        groups.append(server_group(lab, node, selected=vm is None and adapter is None))
+        groups.append(server_group(lab, node, selected=vm is None and adapter is None and share is None))
         if vm is not None:
             groups.append(vm_group(lab, vm, vm_op))
         elif adapter is not None:
             groups.append(adapter_group(lab, node, adapter))
+        elif share is not None:
+            groups.append(share_group(lab, node, share))
     return groups
 
 
@@ -727,6 +729,18 @@ def vm_group(lab, vm, operation=None):
                                                        "-DestinationStoragePath <folder>")))
         items += checkpoint_actions(lab, vm, host)
     return ActionGroup(vm.name, items, selected=True, key=f"vm-{vm.pk}")
+
+
+def share_group(lab, node, share):
+    """A file share of a server (Server Manager's Shares tile): its Properties, where the permissions are."""
+    items = []
+    if node.power_state == Node.PowerState.ON:
+        command = (f"Grant-SmbShareAccess -CimSession {node.name} -Name {share.name} -AccountName <DOMAIN\\HOST$> "
+                   f"-AccessRight Full -Force" if node.version.order >= 3 else "")
+        items.append(Action("Properties", "report",
+                            url=_server_url("server-share-properties", lab, node, share.pk), fetch_dialog=True,
+                            command=command))
+    return ActionGroup(f"{node.name} - {share.name}", items, selected=True, key=f"share-{share.pk}")
 
 
 def adapter_group(lab, node, adapter):

@@ -109,9 +109,9 @@ class ServersPage(ListPage):
     centre_template = "console/centre/servers.html"
     detail_template = "console/detail/server.html"
 
-    vm = adapter = vm_op = None
+    vm = adapter = share = vm_op = None
 
-    def centre_context(self, pk=None, vm=None, adapter=None, **kwargs):
+    def centre_context(self, pk=None, vm=None, adapter=None, share=None, **kwargs):
         ctx = self.paginate(lambda q: selectors.servers(self.lab, q))
         ctx["adapters"] = selectors.server_adapter_summaries(ctx["rows"])
         ctx["disk_counts"] = selectors.server_disk_counts(ctx["rows"])
@@ -127,13 +127,16 @@ class ServersPage(ListPage):
                     self.vm_op = under_way.get(self.vm.pk)
                 if adapter is not None:
                     self.adapter = selectors.server_adapter(node, adapter)
+                if share is not None:
+                    self.share = selectors.server_share(node, share)
             except ObjectDoesNotExist:
                 raise Http404("That item is not on this server.") from None
-            default = "vms" if self.vm else "network" if self.adapter else None
+            default = "vms" if self.vm else "network" if self.adapter else "shares" if self.share else None
             ctx.update(self.tabs(("summary", "Summary"), ("network", "Network Adapters"),
-                                 ("storage", "Disks"), ("vms", "Virtual Machines"), default=default))
-            ctx.update(selected_vm=self.vm, selected_adapter=self.adapter, vm_operation=self.vm_op,
-                       here=self.canonical_url())
+                                 ("storage", "Disks"), ("shares", "Shares"), ("vms", "Virtual Machines"),
+                                 default=default))
+            ctx.update(selected_vm=self.vm, selected_adapter=self.adapter, selected_share=self.share,
+                       vm_operation=self.vm_op, here=self.canonical_url())
         return ctx
 
     def canonical_url(self):
@@ -143,10 +146,13 @@ class ServersPage(ListPage):
             return reverse("console:server-vm", args=[self.lab.pk, node.pk, self.vm.pk])
         if self.adapter is not None:
             return reverse("console:server-adapter", args=[self.lab.pk, node.pk, self.adapter.pk])
+        if self.share is not None:
+            return reverse("console:server-share", args=[self.lab.pk, node.pk, self.share.pk])
         return reverse("console:server", args=[self.lab.pk, node.pk])
 
     def action_groups(self, context):
-        return menus.for_servers(self.lab, context["here"], self.selected, self.vm, self.adapter, self.vm_op)
+        return menus.for_servers(self.lab, context["here"], self.selected, self.vm, self.adapter, self.vm_op,
+                                 self.share)
 
 
 class HyperVManagerPage(ListPage):

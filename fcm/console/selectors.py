@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 
 from fcm.engine.models import Operation
 from fcm.inventory.models import (
-    Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Disk, DiskPath, Domain, Lab, NetworkAdapter,
+    Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Disk, DiskPath, Domain, FileShare, Lab, NetworkAdapter,
     Node, PreferredOwner, RecoveryPoint, ReplicaServer, Replication, Resource, Role, VirtualMachine, WanLink,
 )
 from fcm.engine.models import LabHealth, ValidationReport
@@ -168,7 +168,9 @@ def server_detail(lab, pk):
             Prefetch("adapters", queryset=NetworkAdapter.objects.select_related("network")),
             Prefetch("disk_paths", queryset=DiskPath.objects.select_related("disk")),
             "virtual_switches",
-            Prefetch("virtual_machines", queryset=VirtualMachine.objects.select_related("role").order_by("name")),
+            Prefetch("virtual_machines", queryset=VirtualMachine.objects.select_related(
+                "role", "configuration_disk", "configuration_share__server").order_by("name")),
+            Prefetch("shares", queryset=FileShare.objects.select_related("server").prefetch_related("full_access")),
         )
         .get(lab=lab, pk=pk)
     )
@@ -181,8 +183,13 @@ def server_in(lab, pk):
 
 def server_vm(node, pk):
     """A virtual machine of `node` with what its details and actions show; raises ObjectDoesNotExist."""
-    return VirtualMachine.objects.select_related("role__cluster__domain", "host_node__cluster", "configuration_disk") \
-        .get(host_node=node, pk=pk)
+    return VirtualMachine.objects.select_related("role__cluster__domain", "host_node__cluster", "configuration_disk",
+                                                 "configuration_share__server").get(host_node=node, pk=pk)
+
+
+def server_share(node, pk):
+    """A file share of `node` with who has Full Control; raises ObjectDoesNotExist."""
+    return FileShare.objects.select_related("server__domain").prefetch_related("full_access").get(server=node, pk=pk)
 
 
 def server_adapter(node, pk):

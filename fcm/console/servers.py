@@ -14,12 +14,13 @@ from django.views import View
 from fcm.engine.commands import faults
 from fcm.engine.commands import hyperv_hosts as hyperv_commands
 from fcm.engine.commands import servers as server_commands
+from fcm.engine.commands import shares as share_commands
 from fcm.sim import hyperv_settings
 from fcm.sim import servers as server_rules
 
 from . import selectors
 from .base import LabMixin, close_dialog, refused
-from .forms import FeaturesForm, Ipv4Form, IscsiForm, JoinDomainForm, MigrationSettingsForm
+from .forms import FeaturesForm, Ipv4Form, IscsiForm, JoinDomainForm, MigrationSettingsForm, SharePermissionsForm
 from .presenters import ServersPage
 
 
@@ -245,6 +246,40 @@ class Ipv4View(ServerMixin, View):
         if refused(lambda: server_commands.set_ipv4(request.user, nic, **form.settings()), form, "ip"):
             return self.show(request, nic, form)
         return server_details(request, lab, pk, adapter=adapter)
+
+
+# -- Server Manager > File and Storage Services > Shares > Properties ---------------------------------------
+
+class SharePropertiesView(ServerMixin, View):
+    """A share's Properties: what it is (General) and who has Full Control of it and its folder (Permissions)."""
+
+    template = "console/dialogs/share_properties.html"
+
+    def share(self, request, lab, pk, share):
+        node = self.load(request, lab, pk)
+        try:
+            return selectors.server_share(node, share)
+        except ObjectDoesNotExist:
+            raise Http404("No such share on this server.") from None
+
+    def show(self, request, share, form):
+        checked = [str(pk) for pk in form["full_access"].value() or []]
+        return self.dialog(request, self.template, form=form, share=share, checked=checked)
+
+    def get(self, request, lab, pk, share):
+        found = self.share(request, lab, pk, share)
+        return self.show(request, found, SharePermissionsForm(
+            accounts=share_commands.accounts(found), initial={"full_access": list(found.full_access.all())}))
+
+    def post(self, request, lab, pk, share):
+        found = self.share(request, lab, pk, share)
+        form = SharePermissionsForm(request.POST, accounts=share_commands.accounts(found))
+        if not form.is_valid():
+            return self.show(request, found, form)
+        if refused(lambda: share_commands.set_full_access(request.user, found, list(form.cleaned_data["full_access"])),
+                   form, "full_access"):
+            return self.show(request, found, form)
+        return server_details(request, lab, pk, share=share)
 
 
 # -- iSCSI Initiator -----------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
-CHECKS = ("role", "vm", "node", "cluster", "event", "validation", "replication", "operation", "disk", "network")
+CHECKS = ("role", "vm", "node", "cluster", "event", "validation", "replication", "operation", "disk", "network",
+          "share")
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,11 @@ class LabFacts:
 
     #: role name -> {"state", "owner", "type", "priority" (High, Medium, Low, No Auto Start)}
     roles: dict = field(default_factory=dict)
-    #: VM name -> {"state", "host", "clustered", "checkpoints" (how many), "checkpoint_term" (Checkpoint, Snapshot)}
+    #: VM name -> {"state", "host", "clustered", "checkpoints" (how many), "checkpoint_term" (Checkpoint, Snapshot),
+    #: "files" (its configuration folder)}
     vms: dict = field(default_factory=dict)
+    #: share path (\\\\server\\share) -> {"full_access": [server names whose accounts have Full Control]}
+    shares: dict = field(default_factory=dict)
     #: node name -> {"state", "power", "drain", and its Hyper-V Settings: "live_migrations" (Enabled, Disabled),
     #: "authentication" (CredSSP, Kerberos), "performance" (TCP/IP, Compression, SMB), "migration_networks"
     #: ("any", or the subnets incoming live migrations use, in order)}
@@ -99,7 +103,7 @@ def validate(spec):
     if check not in CHECKS:
         raise ObjectiveError(f"objective {spec.get('id')!r}: check must be one of {', '.join(CHECKS)}")
     required = {"role": "role", "vm": "vm", "node": "node", "cluster": "cluster", "event": "event_id",
-                "replication": "vm", "operation": "kind"}.get(check)
+                "replication": "vm", "operation": "kind", "share": "share"}.get(check)
     if required and not spec.get(required):
         article = "an" if check[0] in "aeiou" else "a"
         raise ObjectiveError(f"objective {spec['id']!r}: {article} {check} check needs {required}")
@@ -199,8 +203,25 @@ def _vm(spec, f):
             f"{name} has {_plural(have, term, term + 's')}, not {spec['checkpoints']}"
     if "clustered" in spec and bool(vm.get("clustered")) != bool(spec["clustered"]):
         return f"{name} is still a cluster role" if vm.get("clustered") else f"{name} is not a cluster role yet"
+    if "files_in" in spec:
+        files, folder = vm.get("files") or "", spec["files_in"].rstrip("\\")
+        if not (files.lower() == folder.lower() or files.lower().startswith(folder.lower() + "\\")):
+            return f"{name}'s files are in {files}, not in {folder}"
     if "moved_by" in spec:
         return _moved(f, spec["moved_by"], name, spec.get("owner"))
+    return ""
+
+
+def _share(spec, f):
+    unc = spec["share"]
+    share = _get(f.shares, unc)
+    if share is None:
+        return f"There is no share {unc}"
+    have = {n.lower() for n in share.get("full_access", ())}
+    wanted = spec.get("full_access", ())
+    missing = [str(n) for n in ([wanted] if isinstance(wanted, str) else wanted) if str(n).lower() not in have]
+    if missing:
+        return f"{_names(missing)} {'has' if len(missing) == 1 else 'have'} no Full Control of {unc} yet"
     return ""
 
 
@@ -348,7 +369,7 @@ def _network(spec, f):
 #: Each check: (spec, facts) -> "" when met, else why not, in the console's words.
 _CHECKS = {"role": _role, "vm": _vm, "node": _node, "cluster": _cluster, "event": _event,
            "operation": _operation, "validation": _validation, "replication": _replication,
-           "disk": _disk, "network": _network}
+           "disk": _disk, "network": _network, "share": _share}
 
 
 def progress(results):

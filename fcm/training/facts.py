@@ -4,7 +4,7 @@ from django.db.models import Count
 from fcm.engine.effects.replication import health
 from fcm.engine.models import Operation
 from fcm.inventory.models import (Checkpoint, Cluster, ClusterAddress, ClusterDisk, ClusterEvent, ClusterNetwork,
-                                  MigrationNetwork, Node, Replication, Role, VirtualMachine)
+                                  FileShare, MigrationNetwork, Node, Replication, Role, VirtualMachine)
 from fcm.sim import checkpoints as checkpoint_rules
 from fcm.sim import versions
 from fcm.sim.objectives import LabFacts
@@ -21,7 +21,7 @@ WORDS = {
 
 
 def lab_facts(lab, first_event_id=0, sim_now=None):
-    """Everything an objective may check, in a constant number of queries (thirteen)."""
+    """Everything an objective may check, in a constant number of queries (fourteen)."""
     sim_now = sim_now or lab.sim_now()
     roles = {name: {"state": state, "owner": owner or "", "type": type_, "priority": Role.Priority(priority).label}
              for name, state, owner, type_, priority in Role.objects.filter(cluster__lab=lab).values_list(
@@ -29,9 +29,13 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
     checkpoints = dict(Checkpoint.objects.filter(virtual_machine__lab=lab).values_list("virtual_machine")
                        .annotate(n=Count("pk")).values_list("virtual_machine", "n"))
     vms = {name: {"state": state, "host": host, "clustered": role is not None, "checkpoints": checkpoints.get(pk, 0),
-                  "checkpoint_term": checkpoint_rules.term(versions.get(os_version).order)}
-           for pk, name, state, host, role, os_version in VirtualMachine.objects.filter(lab=lab).values_list(
-               "pk", "name", "state", "host_node__name", "role", "host_node__os_version")}
+                  "checkpoint_term": checkpoint_rules.term(versions.get(os_version).order), "files": files}
+           for pk, name, state, host, role, os_version, files in VirtualMachine.objects.filter(lab=lab).values_list(
+               "pk", "name", "state", "host_node__name", "role", "host_node__os_version", "configuration_path")}
+    shares = {}
+    for server, share, host in FileShare.objects.filter(lab=lab).values_list(
+            "server__name", "name", "full_access__name"):
+        shares.setdefault(f"\\\\{server}\\{share}", {"full_access": []})["full_access"] += [host] if host else []
     nodes = {}
     members = {}
     subnets = {}
@@ -91,7 +95,7 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
                          "cluster__name", "name", "network__subnet", "state", "role"))
     return LabFacts(roles=roles, vms=vms, nodes=nodes, clusters=clusters, events=events, validations=validations,
                     replications=replications, operations=operations, disks=disks, networks=networks,
-                    words=WORDS)
+                    shares=shares, words=WORDS)
 
 
 def _count(results, status):

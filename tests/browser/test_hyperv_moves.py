@@ -60,3 +60,62 @@ def test_a_shared_nothing_move_of_a_running_vm_watched_from_a_second_console(
     expect(b.locator("#server-vms tbody tr", has_text="APP01")).to_have_count(0, timeout=20000)
     open_vms(b, live_server_url, "HV02")
     expect(b.locator("#server-vms tbody tr", has_text="APP01")).to_contain_text("Running")
+
+
+def test_an_smb_live_migration_after_the_destination_is_given_the_share(signed_in, live_server_url, shot):
+    """APP02's files are on \\\\FS01\\VMs: HV02 is refused until its account has Full Control of the share, then
+    only the VM moves (its memory), and its files stay on the share."""
+    call_command("loadlab", "shared-nothing-2012", verbosity=0)
+    from fcm.inventory.models import Node
+    Node.objects.filter(name="HV02", lab__name="shared-nothing-2012").update(
+        vm_migration_enabled=True, migration_authentication="Kerberos")
+    page = signed_in
+    open_vms(page, live_server_url, "HV01")
+    page.locator("#server-vms tbody tr", has_text="APP02").click()
+    expect(page.locator("#selection")).to_contain_text(r"\\FS01\VMs\APP02 (SMB 3.0 share \\FS01\VMs)")
+    page.locator("#actions .action", has_text="Move...").click()
+    wizard = page.locator("#wizard-dialog")
+    wizard.get_by_role("button", name="Next >").click()
+    wizard.get_by_role("button", name="Next >").click()
+    wizard.get_by_label("Name:").fill("HV02")
+    wizard.get_by_role("button", name="Next >").click()
+    wizard.get_by_label("Move only the virtual machine").check()
+    wizard.get_by_role("button", name="Next >").click()
+    expect(wizard).to_contain_text(r"Hyper-V on HV02 does not have permission to access \\FS01\VMs")
+    shot(page, "smb-move-refused")
+    wizard.get_by_role("button", name="Cancel").click()
+
+    page.locator("#servers-list tbody tr", has_text="FS01").click()
+    expect(page.locator("#selection .detail-header")).to_contain_text("FS01.contoso.com")
+    page.locator("#selection .tab", has_text="Shares").click()
+    page.locator("#server-shares tbody tr", has_text="VMs").click()
+    page.locator("#actions .action", has_text="Properties").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text("VMs Properties")
+    expect(dialog.get_by_label("CONTOSO\\HV01$")).to_be_checked()
+    dialog.get_by_label("CONTOSO\\HV02$").check()
+    shot(page, "share-properties")
+    dialog.get_by_role("button", name="OK").click()
+    expect(page.locator("#server-shares tbody tr", has_text="VMs")).to_contain_text("HV01$, HV02$")
+
+    open_vms(page, live_server_url, "HV01")
+    page.locator("#server-vms tbody tr", has_text="APP02").click()
+    page.locator("#actions .action", has_text="Move...").click()
+    wizard.get_by_role("button", name="Next >").click()
+    wizard.get_by_role("button", name="Next >").click()
+    wizard.get_by_label("Name:").fill("HV02")
+    wizard.get_by_role("button", name="Next >").click()
+    wizard.get_by_label("Move only the virtual machine").check()
+    wizard.get_by_role("button", name="Next >").click()
+    expect(wizard).to_contain_text("Move only the virtual machine")
+    expect(wizard).not_to_contain_text("Choose a new location")
+    expect(wizard.locator("#powershell-line")).to_have_text("Move-VM -Name APP02 -ComputerName HV01 "
+                                                            "-DestinationHost HV02")
+    shot(page, "smb-move-summary")
+    wizard.get_by_role("button", name="Finish").click()
+    expect(wizard).to_contain_text(r"APP02 runs on HV02 now, with its files still in \\FS01\VMs\APP02",
+                                   timeout=60000)
+    shot(page, "smb-move-done")
+    wizard.get_by_role("button", name="Finish").click()
+    open_vms(page, live_server_url, "HV02")
+    expect(page.locator("#server-vms tbody tr", has_text="APP02")).to_contain_text("Running")

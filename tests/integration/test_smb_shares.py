@@ -147,3 +147,38 @@ def test_a_lab_file_path_on_no_share_of_the_lab_is_refused(owner, tmp_path):
     path.write_text(text)
     with pytest.raises(labfile.LabFileError, match=r"configuration_path: .*FS09.* is on no share"):
         labfile.load(path, owner, name="other")
+
+
+# -- the share's Properties in the Servers view ------------------------------------------------------------
+
+def test_the_servers_view_lists_the_share_and_its_properties_give_hv02_full_control(lab, owner_client):
+    from html import unescape
+
+    from django.urls import reverse
+    fs01, the_share = hv(lab, "FS01"), share(lab)
+    page = unescape(owner_client.get(reverse("console:server", args=[lab.pk, fs01.pk]) + "?tab=shares").content
+                    .decode())
+    assert r"E:\Shares\VMs" in page and "Not Clustered" in page and "HV01$" in page and "HV02$" not in page
+    selected = unescape(owner_client.get(reverse("console:server-share", args=[lab.pk, fs01.pk, the_share.pk]))
+                        .content.decode())
+    assert "FS01 - VMs" in selected and "Properties" in selected
+    url = reverse("console:server-share-properties", args=[lab.pk, fs01.pk, the_share.pk])
+    dialog = unescape(owner_client.get(url).content.decode())
+    assert "VMs Properties" in dialog and r"CONTOSO\HV01$" in dialog and r"CONTOSO\HV02$" in dialog
+    assert r"CONTOSO\FS01$" not in dialog  # the file server's own account is not offered
+    # A value that is no account of the domain is refused at the field, and nothing changes.
+    bad = owner_client.post(url, {"full_access": ["abc"]})
+    assert bad.status_code == 200 and "That computer account is not in this domain." in bad.content.decode()
+    assert list(the_share.full_access.values_list("name", flat=True)) == ["HV01"]
+    done = owner_client.post(url, {"full_access": [hv(lab, "HV01").pk, hv(lab, "HV02").pk]})
+    assert done.status_code == 200 and 'id="dialog-host" hx-swap-oob="true"' in done.content.decode()
+    assert sorted(the_share.full_access.values_list("name", flat=True)) == ["HV01", "HV02"]
+    request_vm_move(None, vm(lab, "APP02"), hv(lab, "HV02"), "", only_vm=True)  # HV02 may use the share now
+
+
+def test_a_shares_permissions_wait_for_its_file_server_to_run(lab, owner_client):
+    from django.urls import reverse
+    Node.objects.filter(lab=lab, name="FS01").update(power_state="Off")
+    url = reverse("console:server-share-properties", args=[lab.pk, hv(lab, "FS01").pk, share(lab).pk])
+    answer = owner_client.post(url, {"full_access": [hv(lab, "HV02").pk]}).content.decode()
+    assert "FS01 is turned off" in answer and list(share(lab).full_access.values_list("name", flat=True)) == ["HV01"]

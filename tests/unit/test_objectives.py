@@ -303,3 +303,21 @@ def test_a_checkpoint_count_and_its_reason_in_the_versions_word():
     assert o.evaluate([spec], facts)[0].met
     [result] = o.evaluate([{**spec, "checkpoints": 2}], facts)
     assert result.reason == "APP01 has 1 snapshot, not 2"
+
+
+SHARED = o.LabFacts(vms={"APP02": {"state": "Running", "host": "HV02", "files": "\\\\FS01\\VMs\\APP02"}},
+                    shares={"\\\\FS01\\VMs": {"full_access": ["HV01"]}})
+
+
+def test_a_vms_files_and_a_shares_full_control():
+    met = lambda **spec: o.evaluate([{"id": "x", **spec}], SHARED)[0]  # noqa: E731
+    assert met(check="vm", vm="APP02", files_in="\\\\fs01\\vms\\").met
+    assert met(check="vm", vm="APP02", files_in="\\\\FS01\\VMs\\APP02").met
+    assert met(check="vm", vm="APP02", files_in="\\\\FS01\\VM").reason == \
+        "APP02's files are in \\\\FS01\\VMs\\APP02, not in \\\\FS01\\VM"
+    assert met(check="share", share="\\\\fs01\\vms", full_access=["hv01"]).met
+    assert met(check="share", share="\\\\FS01\\VMs", full_access=["HV01", "HV02"]).reason == \
+        "HV02 has no Full Control of \\\\FS01\\VMs yet"
+    assert met(check="share", share="\\\\FS02\\VMs").reason == "There is no share \\\\FS02\\VMs"
+    with pytest.raises(o.ObjectiveError, match="a share check needs share"):
+        o.validate({"id": "x", "check": "share"})

@@ -67,7 +67,8 @@ def create_vm(user, node, spec):
                 lab_id=node.lab_id, name=spec["name"], host_node=node, state=VirtualMachine.State.OFF,
                 generation=spec.get("generation", 1), memory_mb=spec["memory_mb"],
                 dynamic_memory=spec.get("dynamic_memory", False), vcpus=1, guest_os=spec["guest_os"],
-                configuration_path=spec["location"], virtual_switch=spec.get("switch", ""), **placed(lun, "configuration_"))
+                configuration_path=spec["location"], virtual_switch=spec.get("switch", ""),
+                **placed(lun, "configuration_"))
         except IntegrityError:
             raise VmError(f"A virtual machine named {spec['name']} already exists.") from None
         if spec.get("vhd") in ("create", "existing") and spec.get("vhd_path"):
