@@ -278,11 +278,12 @@ class ListPage(ConsolePage):
         return {**base, "page": page, "rows": list(page.object_list), "total": paginator.count}
 
     def tabs(self, *tabs, default=None):
-        """The detail pane's tabs (key, label); no ?tab= shows `default` (else the first), an unknown one the
-        first."""
+        """The detail pane's tabs (key, label); no ?tab=, or one this pane has not (an action's answer names the
+        tab of another page's pane), shows `default` (else the first)."""
         keys = [key for key, _ in tabs]
-        tab = self.request.GET.get("tab", default if default in keys else keys[0])
-        return {"tab": tab if tab in keys else keys[0], "tab_list": tabs}
+        fallback = default if default in keys else keys[0]
+        tab = self.request.GET.get("tab", fallback)
+        return {"tab": tab if tab in keys else fallback, "tab_list": tabs}
 
 
 class ConsoleView(LoginRequiredMixin, View):

@@ -509,10 +509,19 @@ class MigrationSettingsForm(forms.Form):
                 "use_any": data["use_any"] == "on", "networks": data["networks"].splitlines()}
 
 
+class AccountsField(forms.ModelMultipleChoiceField):
+    """Computer accounts by row id: a value that is no row id is refused before it reaches a query."""
+
+    def _check_values(self, value):
+        if any(whole_number(v) is None for v in value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super()._check_values(value)
+
+
 class SharePermissionsForm(forms.Form):
     """A share's Properties > Permissions: the computer accounts with Full Control (share and folder alike)."""
 
-    full_access = forms.ModelMultipleChoiceField(
+    full_access = AccountsField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Full Control",
         error_messages={"invalid_choice": "That computer account is not in this domain.",
                         "invalid_pk_value": "That computer account is not in this domain."})

@@ -13,12 +13,13 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from fcm.engine.effects.nodes import active_node_operations
+from fcm.engine.effects.power import RECEIVING
 from fcm.engine.facts import MEMBERS
 from fcm.inventory.models import Cluster, Node, VirtualMachine
 from fcm.sim import checkpoints as checkpoint_rules
 from fcm.sim import hyperv_settings
 
-from .selectors import replication_of
+from .selectors import replication_of, replication_of_vm
 
 
 @dataclass(frozen=True)
@@ -282,54 +283,75 @@ def replication_actions(cluster, role, operation=None):
     if cluster.version.order < 3 or role.type != role.Type.VIRTUAL_MACHINE or \
             (operation is not None and operation.is_active):
         return []
+    names = {"action": "role-replication", "health": "role-replication-health", "failover": "role-failover",
+             "planned": "role-planned-failover"}
     rep, side = replication_of(role)
+    return replication_items(
+        role.name, rep, side, lambda what: _cluster_url(names[what], cluster, role.pk),
+        _wizard(cluster.lab, "enable-replication", cluster) + f"&subject={role.pk}")
+
+
+def vm_replication_actions(lab, vm, operation=None):
+    """Replication ▸ ... on a VM in no cluster (Hyper-V Manager: Enable Replication..., and once replicated
+    the same actions as a clustered role's), on a 2012 or later host."""
+    host = vm.host_node
+    if host.version.order < 3 or (operation is not None and operation.is_active):
+        return []
+    names = {"action": "server-vm-replication", "health": "server-vm-replication-health",
+             "failover": "server-vm-failover", "planned": "server-vm-planned-failover"}
+    rep, side = replication_of_vm(vm)
+    return replication_items(vm.name, rep, side, lambda what: _server_url(names[what], lab, host, vm.pk),
+                             f"{_wizard(lab, 'enable-replication')}?subject={vm.pk}")
+
+
+def replication_items(name, rep, side, url, enable_url):
+    """The Replication menu of a VM named `name`: `url(what)` is its action, health, failover or planned
+    failover view; `enable_url` starts the Enable Replication wizard for it."""
     menu = "Replication"
-    url = lambda name: _cluster_url(name, cluster, role.pk)  # noqa: E731
     # The details come back on the Replication tab, where the change shows.
-    act = lambda action: url("role-replication") + f"?action={action}&tab=replication"  # noqa: E731
+    act = lambda action: url("action") + f"?action={action}&tab=replication"  # noqa: E731
     if rep is None:
-        return [Action("Enable Replication...", "replica", url=_wizard(cluster.lab, "enable-replication", cluster)
-                       + f"&subject={role.pk}", fetch_dialog=True, menu=menu,
-                       command=f"Enable-VMReplication -VMName {role.name} -ReplicaServerName <server> "
+        return [Action("Enable Replication...", "replica", url=enable_url, fetch_dialog=True, menu=menu,
+                       command=f"Enable-VMReplication -VMName {name} -ReplicaServerName <server> "
                                "-ReplicaServerPort 80 -AuthenticationType Kerberos")]
     S = rep.State
-    items = [Action("View Replication Health...", "report", url=url("role-replication-health"), fetch_dialog=True,
-                    menu=menu, command=f"Measure-VMReplication -VMName {role.name}")]
+    items = [Action("View Replication Health...", "report", url=url("health"), fetch_dialog=True,
+                    menu=menu, command=f"Measure-VMReplication -VMName {name}")]
     if side == "Primary":
         if rep.state in (S.REPLICATING,) and not rep.paused:
-            items.append(Action("Planned Failover...", "replica", url=url("role-planned-failover"), fetch_dialog=True,
-                                menu=menu, command=f"Start-VMFailover -VMName {role.name} -Prepare"))
+            items.append(Action("Planned Failover...", "replica", url=url("planned"), fetch_dialog=True,
+                                menu=menu, command=f"Start-VMFailover -VMName {name} -Prepare"))
         if rep.state == S.RESYNC_REQUIRED:
             items.append(Action("Resume Replication", "up", url=act("resync"), post=True, menu=menu,
-                                command=f"Resume-VMReplication -VMName {role.name} -Resynchronize"))
+                                command=f"Resume-VMReplication -VMName {name} -Resynchronize"))
     else:
         if rep.state == S.WAITING and rep.initial_method == rep.InitialMethod.MEDIA:
             items.append(Action("Import Initial Replica...", "replica", url=act("import"), post=True, menu=menu,
-                                command=f"Import-VMInitialReplication -VMName {role.name} -Path <path>"))
+                                command=f"Import-VMInitialReplication -VMName {name} -Path <path>"))
         if rep.state in (S.REPLICATING, S.SUSPENDED, S.RESYNC_REQUIRED, S.ERROR):
             if rep.test_vm_id:
                 items.append(Action("Stop Test Failover", "down", url=act("stop-test"), post=True, menu=menu,
-                                    command=f"Stop-VMFailover -VMName {role.name}"))
+                                    command=f"Stop-VMFailover -VMName {name}"))
             else:
-                items.append(Action("Test Failover...", "replica", url=url("role-failover") + "?test=1",
+                items.append(Action("Test Failover...", "replica", url=url("failover") + "?test=1",
                                     fetch_dialog=True, menu=menu,
-                                    command=f"Start-VMFailover -VMName {role.name} -AsTest"))
-            items.append(Action("Failover...", "failed", url=url("role-failover"), fetch_dialog=True, menu=menu,
-                                command=f"Start-VMFailover -VMName {role.name}"))
+                                    command=f"Start-VMFailover -VMName {name} -AsTest"))
+            items.append(Action("Failover...", "failed", url=url("failover"), fetch_dialog=True, menu=menu,
+                                command=f"Start-VMFailover -VMName {name}"))
         if rep.state == S.FAILED_OVER_WAITING:
             items += [Action("Cancel Failover", "down", url=act("cancel-failover"), post=True, menu=menu,
-                             command=f"Stop-VMFailover -VMName {role.name}"),
+                             command=f"Stop-VMFailover -VMName {name}"),
                       Action("Reverse Replication...", "replica", url=act("reverse"), post=True, menu=menu,
-                             command=f"Set-VMReplication -VMName {role.name} -Reverse; Complete-VMFailover -VMName "
-                                     f"{role.name}")]
+                             command=f"Set-VMReplication -VMName {name} -Reverse; Complete-VMFailover -VMName "
+                                     f"{name}")]
     if rep.state in (S.REPLICATING, S.RESYNC_REQUIRED):
         items.append(Action("Pause Replication", "paused", url=act("pause"), post=True, menu=menu,
-                            command=f"Suspend-VMReplication -VMName {role.name}"))
+                            command=f"Suspend-VMReplication -VMName {name}"))
     if rep.state == S.SUSPENDED:
         items.append(Action("Resume Replication", "up", url=act("resume"), post=True, menu=menu,
-                            command=f"Resume-VMReplication -VMName {role.name}"))
+                            command=f"Resume-VMReplication -VMName {name}"))
     items.append(Action("Remove Replication", "failed", url=act("remove"), post=True, menu=menu,
-                        command=f"Remove-VMReplication -VMName {role.name}"))
+                        command=f"Remove-VMReplication -VMName {name}"))
     return items
 
 
@@ -709,7 +731,9 @@ def vm_group(lab, vm, operation=None):
         cmd = (lambda verb, extra="": f"{verb} -Name {vm.name} -ComputerName {host.name}{extra}") \
             if host.version.order >= 3 else (lambda verb, extra="": "")
         S = VirtualMachine.State
-        if vm.state in (S.OFF, S.SAVED):
+        rep, side = replication_of_vm(vm) if host.version.order >= 3 else (None, "")
+        receiving = side == "Replica" and rep.state in RECEIVING  # a replica starts only once failed over
+        if vm.state in (S.OFF, S.SAVED) and not receiving:
             items.append(Action("Start", "up", url=url + "start", post=True, command=cmd("Start-VM")))
         if vm.state in (S.RUNNING, S.PAUSED):
             items.append(Action("Turn Off...", "off", url=url + "turnoff", fetch_dialog=True,
@@ -728,6 +752,7 @@ def vm_group(lab, vm, operation=None):
                                 command=cmd("Move-VM", " -DestinationHost <server> -IncludeStorage "
                                                        "-DestinationStoragePath <folder>")))
         items += checkpoint_actions(lab, vm, host)
+    items += vm_replication_actions(lab, vm, operation)
     return ActionGroup(vm.name, items, selected=True, key=f"vm-{vm.pk}")
 
 

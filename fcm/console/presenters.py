@@ -194,7 +194,12 @@ class HyperVManagerPage(ListPage):
             machine.status_text = status.vm_status(under_way.get(machine.pk), self.sim_now)
         if self.vm is not None:
             self.vm_op = under_way.get(self.vm.pk)
-            ctx.update(self.tabs(("summary", "Summary"), ("memory", "Memory"), ("networking", "Networking")))
+            tabs = [("summary", "Summary"), ("memory", "Memory"), ("networking", "Networking")]
+            rep, side = selectors.replication_of_vm(self.vm)
+            if rep is not None and not self.vm.role_id:  # a clustered VM's is its role's, in Failover Cluster Manager
+                tabs.append(("replication", "Replication"))
+                ctx.update(replication_health(rep, side, self.sim_now), replicated_vm=self.vm)
+            ctx.update(self.tabs(*tabs))
             ctx.update(checkpoints=selectors.checkpoint_tree(self.vm), selected_checkpoint=self.checkpoint,
                        checkpoint_term=checkpoint_rules.term(self.node.version.order))
         ctx["here"] = self.canonical_url()

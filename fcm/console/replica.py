@@ -18,10 +18,15 @@ from fcm.engine.effects import replication as replication_effects
 from . import selectors
 from .base import ClusterMixin, LabMixin, VmRoleMixin, refused
 from .forms import RecoveryPointForm, ReplicaServerForm
-from .presenters import replication_health, role_details
+from .presenters import answer_for_vm, replication_health, role_details
 
 
 class ReplicationMixin(VmRoleMixin):
+    """Replication of a VM role: its views are under the role's URL, the answer is the role's details."""
+
+    NAMES = {"health": "console:role-replication-health", "failover": "console:role-failover",
+             "planned": "console:role-planned-failover"}
+
     def load_replication(self, request, lab, cluster, pk):
         self.load(request, lab, cluster, pk)
         self.rep, self.side = selectors.replication_of(self.role)
@@ -29,24 +34,67 @@ class ReplicationMixin(VmRoleMixin):
             raise Http404("Replication is not enabled for this virtual machine.")
         return self.rep
 
+    def url(self, what):
+        return reverse(self.NAMES[what], args=[self.lab.pk, self.cluster.pk, self.role.pk])
 
-class ReplicationHealthView(ReplicationMixin, View):
+    def answer(self, request, lab, cluster, pk):
+        return role_details(request, lab, cluster, pk)
+
+    def dialog(self, request, template, error="", **context):
+        return super().dialog(request, template, error, vm_name=self.role.name if self.role else "", **context)
+
+
+class VmReplicationMixin(LabMixin):
+    """Replication of a VM in no cluster (Hyper-V Manager or the Servers view): its views are under the VM's
+    URL, the answer is the VM's details in the page the action came from."""
+
+    NAMES = {"health": "console:server-vm-replication-health", "failover": "console:server-vm-failover",
+             "planned": "console:server-vm-planned-failover"}
+    vm = None
+
+    def load_replication(self, request, lab, pk, vm):
+        self.load(request, lab)
+        node = selectors.server_in(self.lab, pk)
+        try:
+            self.vm = selectors.server_vm(node, vm) if node else None
+        except ObjectDoesNotExist:
+            self.vm = None
+        if self.vm is None or self.vm.role_id:
+            raise Http404("No such virtual machine in no cluster on this server.")
+        self.rep, self.side = selectors.replication_of_vm(self.vm)
+        if self.rep is None:
+            raise Http404("Replication is not enabled for this virtual machine.")
+        return self.rep
+
+    def url(self, what):
+        return reverse(self.NAMES[what], args=[self.lab.pk, self.vm.host_node_id, self.vm.pk])
+
+    def answer(self, request, lab, pk, vm):
+        return answer_for_vm(request, self.lab, self.vm)
+
+    def dialog(self, request, template, error="", **context):
+        return super().dialog(request, template, error, vm_name=self.vm.name if self.vm else "", **context)
+
+
+class _HealthView(View):
     """View Replication Health...: the product's fields; Reset Statistics; Save As... (CSV)."""
 
     template = "console/dialogs/replication_health.html"
 
-    def get(self, request, lab, cluster, pk):
-        rep = self.load_replication(request, lab, cluster, pk)
+    def get(self, request, **kw):
+        rep = self.load_replication(request, **kw)
         sim_now = self.lab.sim_now()
         if request.GET.get("format") == "csv":
             return self.csv(rep, sim_now)
-        return self.dialog(request, self.template, **replication_health(rep, self.side, sim_now))
+        return self.dialog(request, self.template, form_url=self.url("health"),
+                           **replication_health(rep, self.side, sim_now))
 
-    def post(self, request, lab, cluster, pk):
-        rep = self.load_replication(request, lab, cluster, pk)
+    def post(self, request, **kw):
+        rep = self.load_replication(request, **kw)
         rep_commands.reset_statistics(rep)
         rep.refresh_from_db()
-        return self.dialog(request, self.template, **replication_health(rep, self.side, self.lab.sim_now()))
+        return self.dialog(request, self.template, form_url=self.url("health"),
+                           **replication_health(rep, self.side, self.lab.sim_now()))
 
     def csv(self, rep, sim_now):
         h = replication_effects.health(rep, sim_now)
@@ -65,15 +113,15 @@ class ReplicationHealthView(ReplicationMixin, View):
         return response
 
 
-class ReplicationActionView(ReplicationMixin, View):
+class _ActionView(View):
     """Pause / Resume / Resynchronize / Remove / Stop Test Failover / Cancel Failover / Reverse / Import."""
 
     TITLES = {"pause": "Pause Replication", "resume": "Resume Replication", "resync": "Resume Replication",
               "remove": "Remove Replication", "stop-test": "Stop Test Failover", "cancel-failover": "Cancel Failover",
               "reverse": "Reverse Replication", "import": "Import Initial Replica"}
 
-    def post(self, request, lab, cluster, pk):
-        rep = self.load_replication(request, lab, cluster, pk)
+    def post(self, request, **kw):
+        rep = self.load_replication(request, **kw)
         action = request.GET.get("action", "")
         user = request.user
         handlers = {
@@ -91,10 +139,10 @@ class ReplicationActionView(ReplicationMixin, View):
         error = refused(handlers[action])
         if error:
             return self.error_dialog(request, self.TITLES[action], error)
-        return role_details(request, lab, cluster, pk)
+        return self.answer(request, **kw)
 
 
-class FailoverView(ReplicationMixin, View):
+class _FailoverView(View):
     """Test Failover... / Failover... on the replica: choose a recovery point; the data-loss window is shown."""
 
     template = "console/dialogs/replica_failover.html"
@@ -104,20 +152,20 @@ class FailoverView(ReplicationMixin, View):
         points = list(selectors.recovery_points(rep))
         rows = [(p, model.data_loss_s(sim_now, p.sim_time)) for p in points]
         return {"rep": rep, "test": test, "rows": rows, "form": form or RecoveryPointForm(points=points),
-                "sim_now": sim_now, "latest_loss": rows[0][1] if rows else None}
+                "sim_now": sim_now, "latest_loss": rows[0][1] if rows else None, "form_url": self.url("failover")}
 
-    def load_replica(self, request, lab, cluster, pk):
-        rep = self.load_replication(request, lab, cluster, pk)
+    def load_replica(self, request, **kw):
+        rep = self.load_replication(request, **kw)
         if self.side != "Replica":
             raise Http404("Failover is done on the Replica virtual machine.")
         return rep
 
-    def get(self, request, lab, cluster, pk):
-        rep = self.load_replica(request, lab, cluster, pk)
+    def get(self, request, **kw):
+        rep = self.load_replica(request, **kw)
         return self.dialog(request, self.template, **self.context(rep, request.GET.get("test") == "1"))
 
-    def post(self, request, lab, cluster, pk):
-        rep = self.load_replica(request, lab, cluster, pk)
+    def post(self, request, **kw):
+        rep = self.load_replica(request, **kw)
         test = request.GET.get("test") == "1"
         form = RecoveryPointForm(request.POST, points=selectors.recovery_points(rep))
         if not form.is_valid():
@@ -126,26 +174,59 @@ class FailoverView(ReplicationMixin, View):
         error = refused(lambda: fail_over(request.user, rep, form.cleaned_data["point"]))
         if error:
             return self.dialog(request, self.template, error=error, **self.context(rep, test, form))
-        return role_details(request, lab, cluster, pk)
+        return self.answer(request, **kw)
 
 
-class PlannedFailoverView(ReplicationMixin, View):
+class _PlannedFailoverView(View):
     """Planned Failover... on the primary: the prerequisites, then fail over and reverse."""
 
     template = "console/dialogs/planned_failover.html"
 
-    def get(self, request, lab, cluster, pk):
-        rep = self.load_replication(request, lab, cluster, pk)
-        return self.dialog(request, self.template, rep=rep, checks=replication_effects.planned_failover_checks(rep))
+    def get(self, request, **kw):
+        rep = self.load_replication(request, **kw)
+        return self.dialog(request, self.template, rep=rep, checks=replication_effects.planned_failover_checks(rep),
+                           form_url=self.url("planned"))
 
-    def post(self, request, lab, cluster, pk):
-        rep = self.load_replication(request, lab, cluster, pk)
+    def post(self, request, **kw):
+        rep = self.load_replication(request, **kw)
         error = refused(lambda: rep_commands.planned_failover(
             request.user, rep, start_replica=request.POST.get("start_replica") == "on"))
         if error:
-            return self.dialog(request, self.template, error=error, rep=rep,
+            return self.dialog(request, self.template, error=error, rep=rep, form_url=self.url("planned"),
                                checks=replication_effects.planned_failover_checks(rep))
-        return role_details(request, lab, cluster, pk)
+        return self.answer(request, **kw)
+
+
+class ReplicationHealthView(ReplicationMixin, _HealthView):
+    pass
+
+
+class ReplicationActionView(ReplicationMixin, _ActionView):
+    pass
+
+
+class FailoverView(ReplicationMixin, _FailoverView):
+    pass
+
+
+class PlannedFailoverView(ReplicationMixin, _PlannedFailoverView):
+    pass
+
+
+class VmReplicationHealthView(VmReplicationMixin, _HealthView):
+    pass
+
+
+class VmReplicationActionView(VmReplicationMixin, _ActionView):
+    pass
+
+
+class VmFailoverView(VmReplicationMixin, _FailoverView):
+    pass
+
+
+class VmPlannedFailoverView(VmReplicationMixin, _PlannedFailoverView):
+    pass
 
 
 class ReplicaSettingsMixin:

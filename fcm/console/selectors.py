@@ -430,6 +430,14 @@ def replication_of(role):
     return role._replication_of
 
 
+def replication_of_vm(vm):
+    """(relationship, side) for a VM in no cluster, as `replication_of` gives it for a role (remembered too)."""
+    if not hasattr(vm, "_replication_of"):
+        rep = Replication.objects.filter(Q(primary_vm=vm) | Q(replica_vm=vm)).first()
+        vm._replication_of = (rep, "Primary" if rep.primary_vm_id == vm.pk else "Replica") if rep else (None, "")
+    return vm._replication_of
+
+
 def recovery_points(rep):
     return RecoveryPoint.objects.filter(replication=rep)
 

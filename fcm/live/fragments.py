@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 
 from fcm.console.menus import in_version, node_group, role_group, server_group, vm_group
 from fcm.console.presenters import replication_health
-from fcm.console.selectors import checkpoint_tree, replication_of, with_load_counts
+from fcm.console.selectors import checkpoint_tree, replication_of, replication_of_vm, with_load_counts
 from fcm.engine.clock import CLOCK_SPEEDS
 from fcm.engine.models import Operation, Outbox
 from fcm.engine.status import attach_last_operations, attach_operations, vm_status
@@ -66,6 +66,8 @@ def render_changes(lab, changes, sim_now, progress_role_ids=()):
             # Hyper-V Manager's Checkpoints pane of the VM (the consoles keep their own selection in it)
             vm.checkpoint_rows = checkpoint_tree(vm)
             vm.checkpoint_term = checkpoint_rules.term(vm.host_node.version.order)
+            rep, side = replication_of_vm(vm)  # Hyper-V Manager's Replication tab of a VM in no cluster
+            vm.replication_tab = replication_health(rep, side, sim_now) if rep is not None else None
     events = list(ClusterEvent.objects.filter(pk__in=event_ids, lab=lab).select_related("node", "role")
                   .order_by("sim_time", "pk")) if event_ids else []
     by_cluster = {}

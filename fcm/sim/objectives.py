@@ -32,7 +32,7 @@ class LabFacts:
     shares: dict = field(default_factory=dict)
     #: node name -> {"state", "power", "drain", and its Hyper-V Settings: "live_migrations" (Enabled, Disabled),
     #: "authentication" (CredSSP, Kerberos), "performance" (TCP/IP, Compression, SMB), "migration_networks"
-    #: ("any", or the subnets incoming live migrations use, in order)}
+    #: ("any", or the subnets incoming live migrations use, in order), "replica_server" (Enabled, Disabled)}
     nodes: dict = field(default_factory=dict)
     #: cluster name -> {"state", "quorum", "witness", "witness_drive", "csv_enabled", "nodes", "addresses"}
     clusters: dict = field(default_factory=dict)
@@ -244,7 +244,8 @@ def _node(spec, f):
 
 
 def _host_settings(spec, name, node):
-    """A node check's Hyper-V Settings keys (live_migrations, authentication, performance, migration_networks)."""
+    """A node check's Hyper-V Settings keys (live_migrations, authentication, performance, migration_networks,
+    replica_server: its Replication Configuration enables it as a Replica server)."""
     if "live_migrations" in spec and not _same(node.get("live_migrations") or "", spec["live_migrations"]):
         enabled = _same(spec["live_migrations"], "Enabled")
         return f"{name}: incoming and outgoing live migrations are {'not ' if enabled else ''}enabled"
@@ -252,6 +253,9 @@ def _host_settings(spec, name, node):
         return f"{name} authenticates live migrations with {node.get('authentication')}, not {spec['authentication']}"
     if "performance" in spec and not _same(node.get("performance") or "", spec["performance"]):
         return f"{name}'s live migration performance option is {node.get('performance')}, not {spec['performance']}"
+    if "replica_server" in spec and not _same(node.get("replica_server") or "Disabled", spec["replica_server"]):
+        enabled = _same(spec["replica_server"], "Enabled")
+        return f"{name} is {'not ' if enabled else ''}enabled as a Replica server"
     if "migration_networks" in spec:
         want, have = spec["migration_networks"], node.get("migration_networks")
         if isinstance(want, str) and _same(want, "any"):

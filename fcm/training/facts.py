@@ -4,7 +4,8 @@ from django.db.models import Count
 from fcm.engine.effects.replication import health
 from fcm.engine.models import Operation
 from fcm.inventory.models import (Checkpoint, Cluster, ClusterAddress, ClusterDisk, ClusterEvent, ClusterNetwork,
-                                  FileShare, MigrationNetwork, Node, Replication, Role, VirtualMachine)
+                                  FileShare, MigrationNetwork, Node, ReplicaServer, Replication, Role,
+                                  VirtualMachine)
 from fcm.sim import checkpoints as checkpoint_rules
 from fcm.sim import versions
 from fcm.sim.objectives import LabFacts
@@ -21,7 +22,7 @@ WORDS = {
 
 
 def lab_facts(lab, first_event_id=0, sim_now=None):
-    """Everything an objective may check, in a constant number of queries (fourteen)."""
+    """Everything an objective may check, in a constant number of queries (fifteen)."""
     sim_now = sim_now or lab.sim_now()
     roles = {name: {"state": state, "owner": owner or "", "type": type_, "priority": Role.Priority(priority).label}
              for name, state, owner, type_, priority in Role.objects.filter(cluster__lab=lab).values_list(
@@ -42,6 +43,8 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
     for name, subnet in MigrationNetwork.objects.filter(node__lab=lab).order_by("priority", "pk").values_list(
             "node__name", "subnet"):
         subnets.setdefault(name, []).append(subnet)
+    replica_hosts = set(ReplicaServer.objects.filter(lab=lab, enabled=True, node__isnull=False)
+                        .values_list("node__name", flat=True))
     for node in Node.objects.filter(lab=lab).only(
             "name", "state", "power_state", "drain_status", "cluster_id", "os_version", "vm_migration_enabled",
             "migration_authentication", "migration_performance", "use_any_network_for_migration"):
@@ -52,7 +55,8 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
                        "authentication": node.migration_authentication,
                        "performance": node.live_migration_performance,
                        "migration_networks": "any" if node.use_any_network_for_migration
-                       else subnets.get(name, [])}
+                       else subnets.get(name, []),
+                       "replica_server": "Enabled" if name in replica_hosts else "Disabled"}
         if cluster_id:
             members.setdefault(cluster_id, []).append(name)
     addresses = {}

@@ -4,9 +4,9 @@ from datetime import datetime, timezone
 from django import forms
 
 from fcm.engine.commands.replication import enable
-from fcm.engine.effects.replication import check_server, find_server, primary_name
+from fcm.engine.effects.replication import check_server, find_server, not_enabled_message, primary_name
 from fcm.engine.errors import EngineError, ReplicationError
-from fcm.inventory.models import Replication, Role, VirtualHardDisk
+from fcm.inventory.models import Replication, Role, VirtualHardDisk, VirtualMachine
 from fcm.sim import replication as model
 
 from .base import Step, Wizard
@@ -23,6 +23,8 @@ class ServerForm(forms.Form):
     def clean_replica_server(self):
         name = self.cleaned_data["replica_server"].strip()
         server = find_server(self.wizard.lab, name)
+        if server is None and not_enabled_message(self.wizard.lab, name):
+            raise forms.ValidationError(not_enabled_message(self.wizard.lab, name))
         if server is None:
             raise forms.ValidationError(f"The server name '{name}' could not be resolved. Check the name and that the "
                                         "server can be reached from this computer.")
@@ -83,7 +85,7 @@ class PointsForm(forms.Form):
 
     def __init__(self, *args, wizard=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.maximum = model.max_recovery_points(wizard.cluster.version.order)
+        self.maximum = model.max_recovery_points(wizard.order)
         self.fields["additional"].max_value = self.maximum
 
     def clean(self):
@@ -127,7 +129,7 @@ class InitialForm(forms.Form):
 
 
 def _not_2012(wizard, draft):
-    return wizard.cluster.version.order >= 4  # 2012 replicates every 5 minutes, fixed
+    return wizard.order >= 4  # 2012 replicates every 5 minutes, fixed
 
 
 class EnableReplicationWizard(Wizard):
@@ -151,9 +153,26 @@ class EnableReplicationWizard(Wizard):
 
     @property
     def vm(self):
+        """The VM to replicate: a VM role of the cluster, or (from Hyper-V Manager) a VM in no cluster."""
+        if not self.subject:
+            return None
+        if self.cluster is None:
+            return VirtualMachine.objects.filter(lab=self.lab, pk=self.subject, role__isnull=True) \
+                .select_related("host_node").first()
         role = Role.objects.filter(cluster=self.cluster, pk=self.subject, type=Role.Type.VIRTUAL_MACHINE) \
-            .select_related("virtual_machine__host_node").first() if self.subject else None
+            .select_related("virtual_machine__host_node").first()
         return getattr(role, "virtual_machine", None)
+
+    @property
+    def order(self):
+        """The version of the primary's Hyper-V, whose wizard this is (its cluster's, or its host's)."""
+        if self.cluster is not None:
+            return self.cluster.version.order
+        vm = self.vm
+        return vm.host_node.version.order if vm else 3
+
+    def version_order(self, draft):
+        return self.order
 
     def vhds(self):
         return list(VirtualHardDisk.objects.filter(virtual_machine=self.vm).order_by("path")) if self.vm else []
@@ -204,7 +223,7 @@ class EnableReplicationWizard(Wizard):
     def context(self, draft, step):
         vm = self.vm
         ctx = {"vm": vm, "running_title": "Enable Replication", "vhds": self.vhds(),
-               "max_points": model.max_recovery_points(self.cluster.version.order)}
+               "max_points": model.max_recovery_points(self.order)}
         if draft and step.key in ("confirmation", "progress"):
             p = self.params(draft)
             ctx["params"] = p
@@ -215,7 +234,7 @@ class EnableReplicationWizard(Wizard):
                 f"Enable-VMReplication -VMName {vm.name} -ReplicaServerName {p['server_name']} "
                 f"-ReplicaServerPort {p['port']} -AuthenticationType {p['auth']}"
                 f"{' -CompressionEnabled $true' if p['compression'] else ''}"
-                f"{' -ReplicationFrequencySec ' + str(p['frequency_s']) if self.cluster.version.order >= 4 else ''}"
+                f"{' -ReplicationFrequencySec ' + str(p['frequency_s']) if self.order >= 4 else ''}"
                 f" -RecoveryHistory {p['additional_points']}"
                 f"{' -VSSSnapshotFrequencyHour ' + str(p['vss_hours']) if p['vss_hours'] else ''}; "
                 f"Start-VMInitialReplication -VMName {vm.name}")

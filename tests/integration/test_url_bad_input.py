@@ -23,7 +23,8 @@ from django.urls.resolvers import RegexPattern
 
 from fcm.engine.events import log_event
 from fcm.engine.models import Operation, Outbox, ValidationReport
-from fcm.inventory.models import (Checkpoint, Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, Lab, NetworkAdapter, Node,
+from fcm.inventory.models import (Checkpoint, Cluster, ClusterDisk, ClusterEvent, ClusterNetwork, FileShare, Lab,
+                                  NetworkAdapter, Node,
                                   ReplicaAuthorization, ReplicaServer, Replication, Role, VirtualMachine, WanLink)
 from fcm.training import classroom
 from fcm.training.models import TRAINERS_GROUP, TrainingSession
@@ -95,6 +96,7 @@ REAL = {
     "servers": lambda w: w["node"].pk,
     "vms": lambda w: w["vm"].pk,
     "checkpoints": lambda w: w["checkpoint"].pk,
+    "shares": lambda w: w["share"].pk,
     "hyper-v": lambda w: w["node"].pk,
     "wizards": lambda w: "validate",
     "wizard": lambda w: w["draft"].pk,
@@ -135,8 +137,10 @@ def world(owner, replica_lab, client):
     vm = VirtualMachine.objects.filter(host_node=node).order_by("pk").first()
     checkpoint = Checkpoint.objects.create(virtual_machine=vm, name="Before update", taken_at=lab.sim_now(),
                                            vm_state="Off")
+    share = FileShare.objects.create(lab=lab, server=node, name="VMs", local_path=r"E:\Shares\VMs",
+                                     capacity_bytes=2**40)
     return {
-        "owner": owner, "lab": lab, "cluster": cluster, "role": role, "node": node,
+        "owner": owner, "lab": lab, "cluster": cluster, "role": role, "node": node, "share": share,
         "wan": WanLink.objects.filter(lab=lab).order_by("pk").first(),
         "adapter": NetworkAdapter.objects.filter(node=node).order_by("pk").first(),
         "disk": ClusterDisk.objects.filter(cluster=cluster).order_by("pk").first(),
@@ -158,6 +162,7 @@ def fingerprint(world):
               ReplicaAuthorization.objects.filter(server__lab=lab),
               Replication.objects.filter(lab=lab), WanLink.objects.filter(lab=lab),
               Checkpoint.objects.filter(virtual_machine__lab=lab),
+              FileShare.objects.filter(lab=lab), FileShare.full_access.through.objects.filter(fileshare__lab=lab),
               TrainingSession.objects.filter(pk=world["session"].pk)]
     rows = [sorted(map(repr, qs.values_list())) for qs in tables]
     return rows, Operation.objects.filter(lab=lab).count(), ClusterEvent.objects.filter(lab=lab).count()

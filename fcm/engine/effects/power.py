@@ -7,7 +7,7 @@ state the VM passes through (Starting, Saving, Stopping, Pausing, Resuming).
 """
 from django.db import transaction
 
-from fcm.inventory.models import ClusterDisk, Node, Resource, Role, VirtualMachine
+from fcm.inventory.models import ClusterDisk, Node, Replication, Resource, Role, VirtualMachine
 from fcm.sim import vm_power
 
 from .. import lifecycle, phases
@@ -81,6 +81,20 @@ def role_follows_vm(vm, role):
     Resource.objects.filter(role=role, virtual_machine=vm).update(state=resource)
 
 
+#: A replica VM takes the primary's changes in these states: it may not run until it is failed over.
+RECEIVING = (Replication.State.READY, Replication.State.WAITING, Replication.State.INITIAL,
+             Replication.State.REPLICATING, Replication.State.SUSPENDED, Replication.State.ERROR,
+             Replication.State.RESYNC_REQUIRED, Replication.State.RESYNCHRONIZING, Replication.State.PREPARED)
+
+
+def replica_problem(vm):
+    """Why a Replica virtual machine cannot start (it is the copy being replicated to), or ''."""
+    if Replication.objects.filter(replica_vm=vm, state__in=RECEIVING).exists():
+        return (f"{vm.name} is a Replica virtual machine: it cannot be started while it receives replication. "
+                "Fail it over (Replication > Failover...), or check it with Replication > Test Failover....")
+    return ""
+
+
 def request_power(user, vm, action, sim_now=None):
     """Start / Save / Shut Down / Turn Off a VM (through its role when clustered).
 
@@ -97,7 +111,7 @@ def request_power(user, vm, action, sim_now=None):
     if problem:
         raise RoleError(problem)
     if action == START:
-        problem = storage_problem(vm)
+        problem = storage_problem(vm) or replica_problem(vm)
         if problem:
             raise RoleError(problem)
     with transaction.atomic():

@@ -75,11 +75,24 @@ def find_server(lab, name):
     return None
 
 
+def not_enabled_message(lab, name):
+    """For a name that is a Hyper-V server of the lab whose Replication Configuration was never set up: the
+    product's refusal (it resolves; it just does not accept replication); None for a name that is no server."""
+    short = name.strip().split(".")[0]
+    node = Node.objects.filter(lab=lab, name__iexact=short, hyperv_installed=True).first() if short else None
+    if node is None:
+        return None
+    return (f"The Replica server '{node.name}' is not enabled as a Replica server. Enable it in Hyper-V Settings > "
+            "Replication Configuration (the Replica Broker's Replication Settings for a cluster).")
+
+
 def check_server(lab, name, primary, auth=Replication.Auth.KERBEROS, port=None):
     """The Specify Replica Server / Connection Parameters checks, in the product's words."""
     if not name.strip():
         raise ReplicationError("Specify the Replica server.")
     server = find_server(lab, name)
+    if server is None and not_enabled_message(lab, name):
+        raise ReplicationError(not_enabled_message(lab, name))
     if server is None:
         raise ReplicationError(f"The server name '{name}' could not be resolved. Check the name and that the "
                                "server can be reached from this computer.")
@@ -183,9 +196,13 @@ def mark_replication(rep, light=False):
     """Both VMs' roles show the relationship. `light`: only its figures changed (a cycle), so only
     the Replication tab is pushed, not the role's whole row, details and actions."""
     kind = Outbox.Kind.REPLICATION if light else Outbox.Kind.ROLE
-    for role_id in Role.objects.filter(virtual_machine__pk__in=[rep.primary_vm_id, rep.replica_vm_id]) \
-            .values_list("pk", flat=True):
-        mark(rep.lab_id, kind, role_id)
+    clustered = dict(Role.objects.filter(virtual_machine__pk__in=[rep.primary_vm_id, rep.replica_vm_id])
+                     .values_list("virtual_machine__pk", "pk"))
+    for vm_id in (rep.primary_vm_id, rep.replica_vm_id):
+        if vm_id in clustered:
+            mark(rep.lab_id, kind, clustered[vm_id])
+        elif vm_id is not None:  # a VM in no cluster: Hyper-V Manager shows it (its Replication tab, its Actions)
+            mark(rep.lab_id, Outbox.Kind.VM, vm_id)
 
 
 # -- cycles -----------------------------------------------------------------------------------
