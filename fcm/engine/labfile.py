@@ -51,16 +51,42 @@ def available_labs():
     return sorted(p.stem for p in LABS_DIR.glob("*.toml"))
 
 
-def read(path):
+def read(path, variant=True):
+    """The lab file's data; a variant (`[lab] variant_of = "other-lab"`) is the other lab's data with its
+    own [lab] table and its [variant] changes applied."""
     path = Path(path)
     if not path.exists():
         known = ", ".join(available_labs()) or "none"
         raise LabFileError("", f"no lab file at {path} (labs available: {known})")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise LabFileError("", f"not valid TOML: {exc}", source=str(path)) from None
+    base = (data.get("lab") or {}).get("variant_of") if isinstance(data.get("lab"), dict) else None
+    if base is None:
+        return data
+    if not variant:
+        raise LabFileError("lab.variant_of", "a variant's lab cannot be a variant itself", source=str(path))
+    return _variant(read(lab_path(base), variant=False), data, str(path))
+
+
+#: What a [variant] table may change, in every server and cluster of the lab it varies.
+VARIANT_KEYS = ("os_version", "update_level")
+
+
+def _variant(base, data, source):
+    """The base lab's data as the variant has it: its [lab] table, and every server (and cluster) on the
+    variant's version and update level (the 2012 R2 telling of a 2012 lab)."""
+    changes = data.get("variant") or {}
+    unknown = sorted(set(changes) - set(VARIANT_KEYS))
+    if unknown:
+        raise LabFileError(f"variant.{unknown[0]}", f"a variant changes only {', '.join(VARIANT_KEYS)}", source=source)
+    out = {**base, "lab": {k: v for k, v in data["lab"].items() if k != "variant_of"}}
+    out["nodes"] = [{**node, **changes} for node in base.get("nodes", [])]
+    if "os_version" in changes:
+        out["clusters"] = [{**c, "os_version": changes["os_version"]} for c in base.get("clusters", [])]
+    return out
 
 
 def load(path, owner, name=None, replace=False, data=None):

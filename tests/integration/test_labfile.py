@@ -109,3 +109,23 @@ def test_loading_twice_needs_replace(r2_lab, owner):
 def test_unknown_lab_name_lists_the_available_ones(owner):
     with pytest.raises(labfile.LabFileError, match="quick-migration-2008"):
         labfile.load(labfile.lab_path("no-such-lab"), owner)
+
+
+def test_a_variant_is_its_base_lab_on_another_version(owner, tmp_path):
+    from fcm.inventory.models import FileShare, Node, VirtualMachine
+    lab = labfile.load(labfile.lab_path("shared-nothing-2012r2"), owner)
+    assert lab.name == "shared-nothing-2012r2" and "2012 R2" in lab.title and lab.sim_anchor.year == 2014
+    assert set(Node.objects.filter(lab=lab).values_list("os_version", flat=True)) == {"2012R2"}
+    assert set(Node.objects.filter(lab=lab).values_list("update_level", flat=True)) == {"2014-02"}
+    assert sorted(VirtualMachine.objects.filter(lab=lab).values_list("name", flat=True)) == ["APP01", "APP02"]
+    assert FileShare.objects.filter(lab=lab, name="VMs").exists()
+    base = labfile.load(labfile.lab_path("shared-nothing-2012"), owner)  # the base lab is untouched
+    assert set(Node.objects.filter(lab=base).values_list("os_version", flat=True)) == {"2012"}
+    odd = tmp_path / "odd.toml"
+    odd.write_text('[lab]\nvariant_of = "shared-nothing-2012"\nname = "odd"\n[variant]\nmemory = "1 GB"\n')
+    with pytest.raises(labfile.LabFileError, match="variant.memory: a variant changes only os_version"):
+        labfile.load(odd, owner)
+    twice = tmp_path / "twice.toml"
+    twice.write_text('[lab]\nvariant_of = "shared-nothing-2012r2"\nname = "twice"\n')
+    with pytest.raises(labfile.LabFileError, match="cannot be a variant itself"):
+        labfile.load(twice, owner)
