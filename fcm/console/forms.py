@@ -531,3 +531,26 @@ class SharePermissionsForm(forms.Form):
         self.fields["full_access"].queryset = accounts
         self.fields["full_access"].label_from_instance = \
             lambda node: f"{node.domain.netbios_name}\\{node.name}$"
+
+
+class VirtualSwitchForm(forms.Form):
+    """Virtual Switch Manager > New virtual network switch: its name, what it connects to, its adapter."""
+
+    name = forms.CharField(max_length=80, required=False, label="Name:")
+    kind = forms.ChoiceField(widget=forms.RadioSelect, label="Connection type", initial="External", choices=[
+        ("External", "External network"), ("Internal", "Internal network"), ("Private", "Private network")])
+    adapter = forms.CharField(required=False, label="External network:")
+
+    def __init__(self, *args, node=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.adapters = list(node.adapters.order_by("name")) if node else []
+
+    def clean_adapter(self):
+        value = self.cleaned_data["adapter"]
+        if not value:
+            return None
+        pk = whole_number(value)
+        found = next((a for a in self.adapters if a.pk == pk), None)
+        if found is None:
+            raise ValidationError("Choose one of this server's network adapters.")
+        return found

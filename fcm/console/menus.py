@@ -700,9 +700,18 @@ def for_hyperv(lab, here, node=None, vm=None, vm_op=None, checkpoint=None):
         return [ActionGroup("Hyper-V Manager", [connect, refresh(here)])]
     items = []
     order = node.version.order
-    if order >= 3 and node.power_state == Node.PowerState.ON:
+    on = node.power_state == Node.PowerState.ON
+    if on and not node.cluster_id:  # a cluster's VMs are created from its Roles, to be highly available
+        items.append(Action("Virtual Machine...", "vm", url=f"{_wizard(lab, 'new-vm')}?subject={node.pk}",
+                            fetch_dialog=True, menu="New",
+                            command=f"New-VM -Name <name> -ComputerName {node.name}" if order >= 3 else ""))
+    if order >= 3 and on:
         items.append(Action("Hyper-V Settings...", "server", url=_server_url("server-migrations", lab, node),
                             fetch_dialog=True))
+    if on:
+        items.append(Action("Virtual Switch Manager..." if order >= 3 else "Virtual Network Manager...", "network",
+                            url=_server_url("server-switches", lab, node), fetch_dialog=True,
+                            command=f"Get-VMSwitch -ComputerName {node.name}" if order >= 3 else ""))
     items += [connect, Action("Remove Server", "clear", url=reverse("console:hyperv-remove", args=[lab.pk]),
                               post=True, target="#dialog-host"), refresh(here)]
     groups = [ActionGroup(node.name, items, selected=vm is None, key=f"hyperv-{node.pk}")]

@@ -15,12 +15,16 @@ from fcm.engine.commands import faults
 from fcm.engine.commands import hyperv_hosts as hyperv_commands
 from fcm.engine.commands import servers as server_commands
 from fcm.engine.commands import shares as share_commands
+from fcm.engine.commands import switches as switch_commands
+from fcm.inventory.ids import whole_number
 from fcm.sim import hyperv_settings
 from fcm.sim import servers as server_rules
 
 from . import selectors
 from .base import LabMixin, close_dialog, refused
-from .forms import FeaturesForm, Ipv4Form, IscsiForm, JoinDomainForm, MigrationSettingsForm, SharePermissionsForm
+from .forms import (
+    FeaturesForm, Ipv4Form, IscsiForm, JoinDomainForm, MigrationSettingsForm, SharePermissionsForm, VirtualSwitchForm,
+)
 from .presenters import ServersPage
 
 
@@ -246,6 +250,48 @@ class Ipv4View(ServerMixin, View):
         if refused(lambda: server_commands.set_ipv4(request.user, nic, **form.settings()), form, "ip"):
             return self.show(request, nic, form)
         return server_details(request, lab, pk, adapter=adapter)
+
+
+# -- Hyper-V Manager > Virtual Switch Manager... ------------------------------------------------------------
+
+class SwitchManagerView(ServerMixin, View):
+    """The host's virtual switches; Create Virtual Switch and Remove, each applied at once (the dialog stays)."""
+
+    template = "console/dialogs/switch_manager.html"
+
+    def load(self, request, lab, pk):
+        node = super().load(request, lab, pk)
+        if not node.hyperv_installed:
+            raise Http404("This server has no Hyper-V role: it has no virtual switches.")
+        return node
+
+    def show(self, request, form, done="", error=""):
+        return self.dialog(request, self.template, error, form=form, done=done,
+                           switches=self.node.virtual_switches.select_related("adapter").order_by("name"))
+
+    def get(self, request, lab, pk):
+        node = self.load(request, lab, pk)
+        return self.show(request, VirtualSwitchForm(node=node))
+
+    def post(self, request, lab, pk):
+        node = self.load(request, lab, pk)
+        if "remove" in request.POST:
+            switch = node.virtual_switches.filter(pk=whole_number(request.POST.get("remove")) or 0).first()
+            if switch is None:
+                return self.show(request, VirtualSwitchForm(node=node), error="That virtual switch no longer exists.")
+            name = switch.name
+            error = refused(lambda: switch_commands.remove_switch(request.user, node, switch))
+            return self.show(request, VirtualSwitchForm(node=node), error=error,
+                             done="" if error else f"The virtual switch '{name}' was removed.")
+        form = VirtualSwitchForm(request.POST, node=node)
+        if not form.is_valid():
+            return self.show(request, form)
+        data = form.cleaned_data
+        if refused(lambda: switch_commands.create_switch(request.user, node, data["name"], data["kind"],
+                                                         data["adapter"]), form, "name"):
+            return self.show(request, form)
+        return self.show(request, VirtualSwitchForm(node=node), done=f"The virtual switch '{data['name'].strip()}' "
+                         "was created.")
 
 
 # -- Server Manager > File and Storage Services > Shares > Properties ---------------------------------------

@@ -109,6 +109,7 @@ urlpatterns = [
     path("labs/<id:lab>/servers/<id:pk>/shares/<id:share>/", labs.ServersView.as_view(), name="server-share"),
     path("labs/<id:lab>/servers/<id:pk>/shares/<id:share>/properties/", servers.SharePropertiesView.as_view(),
          name="server-share-properties"),
+    path("labs/<id:lab>/servers/<id:pk>/switches/", servers.SwitchManagerView.as_view(), name="server-switches"),
     path("labs/<id:lab>/servers/<id:pk>/migrations/", servers.MigrationSettingsView.as_view(),
          name="server-migrations"),
     path("labs/<id:lab>/servers/<id:pk>/domain/", servers.JoinDomainView.as_view(), name="server-domain"),

@@ -43,6 +43,10 @@ class Wizard:
         #: `subject`: the object a wizard started from works on (Enable Replication: the VM's role).
         self.lab, self.user, self.cluster, self.subject = lab, user, cluster, subject
 
+    def available(self):
+        """Whether the wizard can run for its cluster and subject (a 404 otherwise)."""
+        return True
+
     # -- steps -----------------------------------------------------------------
     def visible_steps(self, draft):
         return [s for s in self.steps if s.show(self, draft)]

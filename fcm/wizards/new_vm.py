@@ -1,4 +1,5 @@
-"""New Virtual Machine (the Hyper-V wizard, started from the cluster console)."""
+"""New Virtual Machine (the Hyper-V wizard): from a cluster's Roles (Select Node first), or from Hyper-V
+Manager connected to a server in no cluster (New > Virtual Machine...: the VM is that server's)."""
 from django import forms
 
 from fcm.engine.commands.vms import start_new_vm
@@ -124,7 +125,7 @@ class NewVmWizard(Wizard):
     title = "New Virtual Machine Wizard"
     icon = "vm"
     steps = [
-        Step("node", "Select Node", "wizards/newvm/node.html", NodeForm),
+        Step("node", "Select Node", "wizards/newvm/node.html", NodeForm, show=lambda wizard, draft: wizard.cluster),
         Step("name", "Specify Name and Location", "wizards/newvm/name.html", NameForm),
         Step("memory", "Assign Memory", "wizards/newvm/memory.html", MemoryForm),
         Step("network", "Configure Networking", "wizards/newvm/network.html", NetworkForm),
@@ -135,9 +136,16 @@ class NewVmWizard(Wizard):
     ]
 
     def node(self, draft):
+        if self.cluster is None:  # Hyper-V Manager's server (the wizard's subject), in no cluster
+            return Node.objects.filter(lab=self.lab, pk=self.subject, cluster__isnull=True, hyperv_installed=True) \
+                .first() if self.subject else None
         pk = ((draft.data.get("node") or {}).get("node")) if draft else None
         return Node.objects.filter(cluster=self.cluster, pk=pk).first() or \
             Node.objects.filter(cluster=self.cluster, state=Node.State.UP).order_by("name").first()
+
+    def available(self):
+        """From a cluster, or for a Hyper-V server in no cluster."""
+        return self.cluster is not None or self.node(None) is not None
 
     def form_kwargs(self, draft, step):
         if step.key == "node":

@@ -10,4 +10,4 @@ from .validate import ValidateWizard
 WIZARDS = {w.kind: w for w in (ValidateWizard, CreateClusterWizard, AddNodeWizard, QuorumWizard,
                                ConfigureRoleWizard, NewVmWizard, EnableReplicationWizard, MoveVmWizard)}
 #: Wizards that work on an existing cluster (their URL names it).
-CLUSTER_WIZARDS = {"add-node", "quorum", "configure-role", "new-vm"}
+CLUSTER_WIZARDS = {"add-node", "quorum", "configure-role"}

@@ -50,6 +50,8 @@ class WizardView(LoginRequiredMixin, View):
         self.wizard.session = request.session
         if getattr(self.wizard, "needs_subject", False) and self.wizard.vm is None:
             raise Http404("Start this wizard from a virtual machine.")
+        if not self.wizard.available():
+            raise Http404("Start this wizard from a cluster or from Hyper-V Manager connected to a server.")
         return super().dispatch(request, *args, **kwargs)
 
     def cluster_named(self, value):

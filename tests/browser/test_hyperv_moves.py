@@ -33,9 +33,9 @@ def test_a_shared_nothing_move_of_a_running_vm_watched_from_a_second_console(
     wizard.get_by_role("button", name="Next >").click()  # Before You Begin
     expect(wizard.get_by_label("Move the virtual machine", exact=True)).to_be_checked()
     wizard.get_by_role("button", name="Next >").click()
-    wizard.get_by_label("Name:").fill("HV03")
+    wizard.get_by_label("Name:").fill("HV09")
     wizard.get_by_role("button", name="Next >").click()
-    expect(wizard).to_contain_text("The server name 'HV03' could not be resolved.")
+    expect(wizard).to_contain_text("The server name 'HV09' could not be resolved.")
     wizard.get_by_label("Name:").fill("HV02")
     wizard.get_by_role("button", name="Next >").click()
     expect(wizard.get_by_label("Move the virtual machine's data to a single location")).to_be_checked()
