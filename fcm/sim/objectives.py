@@ -26,13 +26,14 @@ class LabFacts:
     #: role name -> {"state", "owner", "type", "priority" (High, Medium, Low, No Auto Start)}
     roles: dict = field(default_factory=dict)
     #: VM name -> {"state", "host", "clustered", "checkpoints" (how many), "checkpoint_term" (Checkpoint, Snapshot),
-    #: "files" (its configuration folder)}
+    #: "files" (its configuration folder), "switch" (the virtual switch its network adapter is connected to)}
     vms: dict = field(default_factory=dict)
     #: share path (\\\\server\\share) -> {"full_access": [server names whose accounts have Full Control]}
     shares: dict = field(default_factory=dict)
     #: node name -> {"state", "power", "drain", and its Hyper-V Settings: "live_migrations" (Enabled, Disabled),
     #: "authentication" (CredSSP, Kerberos), "performance" (TCP/IP, Compression, SMB), "migration_networks"
-    #: ("any", or the subnets incoming live migrations use, in order), "replica_server" (Enabled, Disabled)}
+    #: ("any", or the subnets incoming live migrations use, in order), "replica_server" (Enabled, Disabled),
+    #: "switches" (its virtual switches' names)}
     nodes: dict = field(default_factory=dict)
     #: cluster name -> {"state", "quorum", "witness", "witness_drive", "csv_enabled", "nodes", "addresses"}
     clusters: dict = field(default_factory=dict)
@@ -203,6 +204,8 @@ def _vm(spec, f):
             f"{name} has {_plural(have, term, term + 's')}, not {spec['checkpoints']}"
     if "clustered" in spec and bool(vm.get("clustered")) != bool(spec["clustered"]):
         return f"{name} is still a cluster role" if vm.get("clustered") else f"{name} is not a cluster role yet"
+    if "switch" in spec and not _same(vm.get("switch") or "", spec["switch"]):
+        return f"{name} is connected to {vm.get('switch') or 'no virtual switch'}, not {spec['switch']}"
     if "files_in" in spec:
         files, folder = vm.get("files") or "", spec["files_in"].rstrip("\\")
         if not (files.lower() == folder.lower() or files.lower().startswith(folder.lower() + "\\")):
@@ -253,6 +256,8 @@ def _host_settings(spec, name, node):
         return f"{name} authenticates live migrations with {node.get('authentication')}, not {spec['authentication']}"
     if "performance" in spec and not _same(node.get("performance") or "", spec["performance"]):
         return f"{name}'s live migration performance option is {node.get('performance')}, not {spec['performance']}"
+    if "switch" in spec and spec["switch"].lower() not in {n.lower() for n in node.get("switches", ())}:
+        return f"{name} has no virtual switch named {spec['switch']}"
     if "replica_server" in spec and not _same(node.get("replica_server") or "Disabled", spec["replica_server"]):
         enabled = _same(spec["replica_server"], "Enabled")
         return f"{name} is {'not ' if enabled else ''}enabled as a Replica server"

@@ -5,7 +5,7 @@ from fcm.engine.effects.replication import health
 from fcm.engine.models import Operation
 from fcm.inventory.models import (Checkpoint, Cluster, ClusterAddress, ClusterDisk, ClusterEvent, ClusterNetwork,
                                   FileShare, MigrationNetwork, Node, ReplicaServer, Replication, Role,
-                                  VirtualMachine)
+                                  VirtualMachine, VirtualSwitch)
 from fcm.sim import checkpoints as checkpoint_rules
 from fcm.sim import versions
 from fcm.sim.objectives import LabFacts
@@ -22,7 +22,7 @@ WORDS = {
 
 
 def lab_facts(lab, first_event_id=0, sim_now=None):
-    """Everything an objective may check, in a constant number of queries (fifteen)."""
+    """Everything an objective may check, in a constant number of queries (sixteen)."""
     sim_now = sim_now or lab.sim_now()
     roles = {name: {"state": state, "owner": owner or "", "type": type_, "priority": Role.Priority(priority).label}
              for name, state, owner, type_, priority in Role.objects.filter(cluster__lab=lab).values_list(
@@ -30,9 +30,14 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
     checkpoints = dict(Checkpoint.objects.filter(virtual_machine__lab=lab).values_list("virtual_machine")
                        .annotate(n=Count("pk")).values_list("virtual_machine", "n"))
     vms = {name: {"state": state, "host": host, "clustered": role is not None, "checkpoints": checkpoints.get(pk, 0),
-                  "checkpoint_term": checkpoint_rules.term(versions.get(os_version).order), "files": files}
-           for pk, name, state, host, role, os_version, files in VirtualMachine.objects.filter(lab=lab).values_list(
-               "pk", "name", "state", "host_node__name", "role", "host_node__os_version", "configuration_path")}
+                  "checkpoint_term": checkpoint_rules.term(versions.get(os_version).order), "files": files,
+                  "switch": switch}
+           for pk, name, state, host, role, os_version, files, switch in VirtualMachine.objects.filter(lab=lab)
+           .values_list("pk", "name", "state", "host_node__name", "role", "host_node__os_version",
+                        "configuration_path", "virtual_switch")}
+    switches = {}
+    for host, switch in VirtualSwitch.objects.filter(node__lab=lab).values_list("node__name", "name"):
+        switches.setdefault(host, []).append(switch)
     shares = {}
     for server, share, host in FileShare.objects.filter(lab=lab).values_list(
             "server__name", "name", "full_access__name"):
@@ -56,7 +61,8 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
                        "performance": node.live_migration_performance,
                        "migration_networks": "any" if node.use_any_network_for_migration
                        else subnets.get(name, []),
-                       "replica_server": "Enabled" if name in replica_hosts else "Disabled"}
+                       "replica_server": "Enabled" if name in replica_hosts else "Disabled",
+                       "switches": switches.get(name, [])}
         if cluster_id:
             members.setdefault(cluster_id, []).append(name)
     addresses = {}

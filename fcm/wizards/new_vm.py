@@ -124,6 +124,7 @@ class NewVmWizard(Wizard):
     kind = "new-vm"
     title = "New Virtual Machine Wizard"
     icon = "vm"
+    confirm_label = "Finish"
     steps = [
         Step("node", "Select Node", "wizards/newvm/node.html", NodeForm, show=lambda wizard, draft: wizard.cluster),
         Step("name", "Specify Name and Location", "wizards/newvm/name.html", NameForm),

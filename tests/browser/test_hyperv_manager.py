@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 LAB = "Two standalone Windows Server 2012 Hyper-V hosts"
 
 
-def connect(page, live_server_url, server):
+def connect(page, live_server_url, server, vm="APP01"):
     page.goto(f"{live_server_url}/")
     page.get_by_role("link", name=LAB, exact=True).click()
     page.locator(".tree a", has_text="Hyper-V Manager").click()
@@ -22,7 +22,9 @@ def connect(page, live_server_url, server):
     dialog.get_by_label("Another computer:").fill(server)
     dialog.get_by_role("button", name="OK").click()
     expect(page.locator(".tree a.selected")).to_have_text(server)
-    page.locator("#hyperv-vms tbody tr", has_text="APP01").click()
+    if vm is None:
+        return
+    page.locator("#hyperv-vms tbody tr", has_text=vm).click()
     expect(page.locator("#selection .checkpoints")).to_contain_text("The selected virtual machine has no checkpoints.")
 
 
@@ -84,3 +86,27 @@ def test_a_checkpoint_taken_applied_and_deleted_watched_from_a_second_console(
     expect(b.locator("#selection .checkpoints")).to_contain_text("has no checkpoints", timeout=20000)
     expect(b.locator("#selection [id$='-drives']")).to_contain_text(r"D:\Hyper-V\APP01\APP01.vhdx", timeout=60000)
     shot(b, "hyperv-merged")
+
+
+def test_virtual_switch_manager_creates_and_removes_a_switch(signed_in, live_server_url, shot):
+    call_command("loadlab", "shared-nothing-2012", verbosity=0)
+    page = signed_in
+    connect(page, live_server_url, "HV02", vm=None)
+    page.locator("#actions .action", has_text="Virtual Switch Manager...").click()
+    dialog = page.locator("#action-dialog")
+    expect(dialog).to_contain_text("Virtual Switch Manager for HV02")
+    expect(dialog.locator("#virtual-switches")).to_contain_text("External")
+    dialog.get_by_role("button", name="Create Virtual Switch").click()
+    expect(dialog.locator("#name-error")).to_have_text("Type a name for the virtual switch.")
+    dialog.get_by_label("Name:").fill("Isolated")
+    dialog.get_by_label("Private network").check()
+    dialog.get_by_role("button", name="Create Virtual Switch").click()
+    expect(dialog).to_contain_text("The virtual switch 'Isolated' was created.")
+    expect(dialog.locator("#virtual-switches tbody tr", has_text="Isolated")).to_contain_text("Private network")
+    expect(dialog).to_be_visible()
+    shot(page, "hyperv-switch-manager")
+    dialog.get_by_role("button", name="Remove Isolated").click()
+    expect(dialog).to_contain_text("The virtual switch 'Isolated' was removed.")
+    expect(dialog.locator("#virtual-switches")).not_to_contain_text("Isolated")
+    dialog.get_by_role("button", name="OK").click()
+    expect(page.locator("#action-dialog")).to_have_count(0)

@@ -321,3 +321,13 @@ def test_a_vms_files_and_a_shares_full_control():
     assert met(check="share", share="\\\\FS02\\VMs").reason == "There is no share \\\\FS02\\VMs"
     with pytest.raises(o.ObjectiveError, match="a share check needs share"):
         o.validate({"id": "x", "check": "share"})
+
+
+def test_a_vms_switch_and_a_hosts_switches():
+    facts = o.LabFacts(vms={"WEB03": {"state": "Off", "host": "HV02", "switch": "Isolated"}},
+                       nodes={"HV02": {"switches": ["External", "Isolated"]}})
+    met = lambda **spec: o.evaluate([{"id": "x", **spec}], facts)[0]  # noqa: E731
+    assert met(check="vm", vm="WEB03", switch="isolated").met
+    assert met(check="vm", vm="WEB03", switch="External").reason == "WEB03 is connected to Isolated, not External"
+    assert met(check="node", node="HV02", switch="ISOLATED").met
+    assert met(check="node", node="HV02", switch="Lab").reason == "HV02 has no virtual switch named Lab"
