@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from fcm.engine.commands import properties
 from fcm.engine.effects.servers import FEATURE_FIELDS
 from fcm.engine.clock import CLOCK_SPEEDS
+from fcm.inventory import ranges
 from fcm.inventory.ids import whole_number, whole_numbers
 from fcm.inventory.models import Cluster, ClusterEvent, ReplicaAuthorization, ReplicaServer, Role
 from fcm.inventory.models.servers import MigrationAuthentication
@@ -554,3 +555,21 @@ class VirtualSwitchForm(forms.Form):
         if found is None:
             raise ValidationError("Choose one of this server's network adapters.")
         return found
+
+
+class VmSettingsForm(forms.Form):
+    """Settings for a VM: Memory (startup RAM, Dynamic Memory), Processor, Network Adapter."""
+
+    memory_mb = forms.IntegerField(label="Startup RAM:", min_value=1, max_value=ranges.MAX_MEMORY_MB,
+                                   error_messages={"required": "Type the startup memory in MB.",
+                                                   "invalid": "Type the startup memory in MB, a whole number."})
+    dynamic_memory = forms.BooleanField(required=False, label="Enable Dynamic Memory")
+    vcpus = forms.IntegerField(label="Number of virtual processors:", min_value=1, max_value=ranges.MAX_VCPUS,
+                               error_messages={"required": "Type the number of virtual processors.",
+                                               "invalid": "Type the number of virtual processors, a whole number."})
+    switch = forms.ChoiceField(required=False, label="Virtual switch:")
+
+    def __init__(self, *args, vm=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = list(vm.host_node.virtual_switches.order_by("name").values_list("name", flat=True)) if vm else []
+        self.fields["switch"].choices = [("", "Not connected")] + [(n, n) for n in names]

@@ -14,10 +14,12 @@ from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
 from fcm.engine.commands import checkpoints as commands
+from fcm.engine.commands import vm_settings
 from fcm.sim import checkpoints as rules
 
 from . import selectors
 from .base import LabMixin, connect_hyperv, disconnect_hyperv, refused
+from .forms import VmSettingsForm
 from .presenters import answer_for_vm
 
 
@@ -183,4 +185,30 @@ class DeleteCheckpointView(VmMixin, View):
         error = refused(lambda: commands.delete_checkpoint(request.user, self.checkpoint, subtree=subtree))
         if error:
             return self.dialog(request, self.template, error=error, **self.context())
+        return self.answer(request)
+
+
+class VmSettingsView(VmMixin, View):
+    """Settings... of a VM: Memory (startup RAM, Dynamic Memory), Processor and Network Adapter, applied on OK;
+    its hard drives listed as they are."""
+
+    template = "console/dialogs/vm_settings.html"
+
+    def show(self, request, form):
+        return self.dialog(request, self.template, form=form, vm=self.vm,
+                           dynamic_ok=vm_settings.dynamic_memory_available(self.vm.host_node))
+
+    def get(self, request, lab, pk, vm):
+        machine = self.load(request, lab, pk, vm)
+        return self.show(request, VmSettingsForm(vm=machine, initial={
+            "memory_mb": machine.memory_mb, "dynamic_memory": machine.dynamic_memory, "vcpus": machine.vcpus,
+            "switch": machine.virtual_switch}))
+
+    def post(self, request, lab, pk, vm):
+        machine = self.load(request, lab, pk, vm)
+        form = VmSettingsForm(request.POST, vm=machine)
+        if not form.is_valid():
+            return self.show(request, form)
+        if refused(lambda: vm_settings.apply_settings(request.user, machine, **form.cleaned_data), form, "memory_mb"):
+            return self.show(request, form)
         return self.answer(request)

@@ -761,6 +761,11 @@ def vm_group(lab, vm, operation=None):
                                 command=cmd("Move-VM", " -DestinationHost <server> -IncludeStorage "
                                                        "-DestinationStoragePath <folder>")))
         items += checkpoint_actions(lab, vm, host)
+        items.append(Action("Settings...", "report", url=_server_url("server-vm-settings", lab, host, vm.pk),
+                            fetch_dialog=True, command=f"Set-VMMemory -VMName {vm.name} -StartupBytes <n>MB; "
+                                                       f"Set-VMProcessor -VMName {vm.name} -Count <n>; "
+                                                       f"Connect-VMNetworkAdapter -VMName {vm.name} -SwitchName "
+                                                       "<switch>" if host.version.order >= 3 else ""))
     items += vm_replication_actions(lab, vm, operation)
     return ActionGroup(vm.name, items, selected=True, key=f"vm-{vm.pk}")
 

@@ -26,7 +26,7 @@ class LabFacts:
     #: role name -> {"state", "owner", "type", "priority" (High, Medium, Low, No Auto Start)}
     roles: dict = field(default_factory=dict)
     #: VM name -> {"state", "host", "clustered", "checkpoints" (how many), "checkpoint_term" (Checkpoint, Snapshot),
-    #: "files" (its configuration folder), "switch" (the virtual switch its network adapter is connected to)}
+    #: "files" (its configuration folder), "switch" (the virtual switch its network adapter is connected to), "vcpus", "memory_mb"}
     vms: dict = field(default_factory=dict)
     #: share path (\\\\server\\share) -> {"full_access": [server names whose accounts have Full Control]}
     shares: dict = field(default_factory=dict)
@@ -204,6 +204,9 @@ def _vm(spec, f):
             f"{name} has {_plural(have, term, term + 's')}, not {spec['checkpoints']}"
     if "clustered" in spec and bool(vm.get("clustered")) != bool(spec["clustered"]):
         return f"{name} is still a cluster role" if vm.get("clustered") else f"{name} is not a cluster role yet"
+    for key, word in (("vcpus", "virtual processors"), ("memory_mb", "MB of startup memory")):
+        if key in spec and vm.get(key) != int(spec[key]):
+            return f"{name} has {vm.get(key)} {word}, not {spec[key]}"
     if "switch" in spec and not _same(vm.get("switch") or "", spec["switch"]):
         return f"{name} is connected to {vm.get('switch') or 'no virtual switch'}, not {spec['switch']}"
     if "files_in" in spec:

@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 LAB = "Two standalone Windows Server 2012 Hyper-V hosts"
 
 
-def connect(page, live_server_url, server, vm="APP01"):
+def connect(page, live_server_url, server, vm="APP01", lab=LAB):
     page.goto(f"{live_server_url}/")
-    page.get_by_role("link", name=LAB, exact=True).click()
+    page.get_by_role("link", name=lab, exact=True).click()
     page.locator(".tree a", has_text="Hyper-V Manager").click()
     expect(page.locator(".titlebar-name")).to_have_text("Hyper-V Manager")
     page.locator("#actions .action", has_text="Connect to Server...").click()
@@ -110,3 +110,27 @@ def test_virtual_switch_manager_creates_and_removes_a_switch(signed_in, live_ser
     expect(dialog.locator("#virtual-switches")).not_to_contain_text("Isolated")
     dialog.get_by_role("button", name="OK").click()
     expect(page.locator("#action-dialog")).to_have_count(0)
+
+
+def test_a_vms_settings_refuse_while_it_runs_and_apply_once_it_is_off(signed_in, live_server_url, shot):
+    call_command("loadlab", "shared-nothing-2012r2", verbosity=0)
+    page = signed_in
+    connect(page, live_server_url, "HV01", lab="Two standalone Windows Server 2012 R2 Hyper-V hosts")
+    page.locator("#actions").get_by_role("link", name="Settings...", exact=True).click()
+    dialog = page.locator("#action-dialog")
+    expect(dialog).to_contain_text("Settings for APP01 on HV01")
+    dialog.get_by_label("Number of virtual processors:").fill("4")
+    dialog.get_by_role("button", name="OK").click()
+    expect(dialog.locator("#vcpus-error")).to_contain_text("can be changed only while it is turned off")
+    shot(page, "hyperv-vm-settings")
+    dialog.get_by_role("button", name="Cancel").click()
+    page.locator("#actions .action", has_text="Turn Off...").click()
+    page.locator("#action-dialog").get_by_role("button", name="Turn Off").click()
+    expect(page.locator("#hyperv-vms tbody tr", has_text="APP01")).to_contain_text("Off", timeout=20000)
+    page.locator("#actions").get_by_role("link", name="Settings...", exact=True).click()
+    dialog = page.locator("#action-dialog")
+    dialog.get_by_label("Number of virtual processors:").fill("4")
+    dialog.get_by_role("button", name="OK").click()
+    expect(page.locator("#action-dialog")).to_have_count(0)
+    page.locator("#selection .tab", has_text="Summary").click()
+    expect(page.locator("#selection")).to_contain_text("Virtual processors:4")

@@ -101,3 +101,26 @@ def test_hyper_v_manager_creates_a_vm_on_a_server_in_no_cluster_even_on_a_share(
     share = FileShare.objects.get(lab=lab, name="VMs")
     assert (vm.host_node, vm.state, vm.configuration_share, vm.role) == (hv01, "Off", share, None)
     assert vm.hard_disks.get().share == share
+
+
+def test_a_vms_settings_change_as_hyper_v_allows(lab, owner_client):
+    app01 = VirtualMachine.objects.get(lab=lab, name="APP01")
+    hv01 = Node.objects.get(lab=lab, name="HV01")
+    url = reverse("console:server-vm-settings", args=[lab.pk, hv01.pk, app01.pk])
+    shown = page(owner_client, url)
+    assert "Settings for APP01 on HV01" in shown and "Some settings cannot be modified" in shown
+    running = page(owner_client, url, {"memory_mb": 8192, "vcpus": 2, "switch": "External"})
+    assert "can be changed only while it is turned off" in running
+    assert VirtualMachine.objects.get(pk=app01.pk).memory_mb == 4096
+    page(owner_client, url, {"memory_mb": 4096, "vcpus": 2, "switch": ""})  # the switch may change while it runs
+    assert VirtualMachine.objects.get(pk=app01.pk).virtual_switch == ""
+    VirtualMachine.objects.filter(pk=app01.pk).update(state="Off", started_at=None)
+    for data, message in [({"memory_mb": "lots", "vcpus": 2}, "Type the startup memory in MB, a whole number."),
+                          ({"memory_mb": 8191, "vcpus": 2}, "The amount of memory must be a multiple of 2 MB."),
+                          ({"memory_mb": 8192, "vcpus": 17}, "HV01 has 16 logical processors"),
+                          ({"memory_mb": 8192, "vcpus": 2, "switch": "Nope"}, "Select a valid choice.")]:
+        assert message in page(owner_client, url, data)
+    assert VirtualMachine.objects.get(pk=app01.pk).memory_mb == 4096
+    page(owner_client, url, {"memory_mb": 8192, "vcpus": 4, "dynamic_memory": "on", "switch": "External"})
+    vm = VirtualMachine.objects.get(pk=app01.pk)
+    assert (vm.memory_mb, vm.vcpus, vm.dynamic_memory, vm.virtual_switch) == (8192, 4, True, "External")
