@@ -26,7 +26,8 @@ class LabFacts:
     #: role name -> {"state", "owner", "type", "priority" (High, Medium, Low, No Auto Start)}
     roles: dict = field(default_factory=dict)
     #: VM name -> {"state", "host", "clustered", "checkpoints" (how many), "checkpoint_term" (Checkpoint, Snapshot),
-    #: "files" (its configuration folder), "switch" (the virtual switch its network adapter is connected to), "vcpus", "memory_mb"}
+    #: "files" (its configuration folder), "switch" (the virtual switch its network adapter is connected to),
+    #: "vcpus", "memory_mb"}
     vms: dict = field(default_factory=dict)
     #: share path (\\\\server\\share) -> {"full_access": [server names whose accounts have Full Control]}
     shares: dict = field(default_factory=dict)
