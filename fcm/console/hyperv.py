@@ -212,3 +212,16 @@ class VmSettingsView(VmMixin, View):
         if refused(lambda: vm_settings.apply_settings(request.user, machine, **form.cleaned_data), form, "memory_mb"):
             return self.show(request, form)
         return self.answer(request)
+
+
+class VmConnectView(VmMixin, View):
+    """Connect...: the Virtual Machine Connection window, the guest's screen as its state has it (pushed as the
+    state changes) and the toolbar's power actions, taken without leaving the window."""
+
+    template = "console/dialogs/vm_connect.html"
+    CONTROLS = (("start", "Start", "up"), ("turnoff", "Turn Off", "off"), ("shutdown", "Shut Down", "down"),
+                ("save", "Save", "paused"), ("pause", "Pause", "paused"), ("resume", "Resume", "up"))
+
+    def get(self, request, lab, pk, vm):
+        machine = self.load(request, lab, pk, vm)
+        return self.dialog(request, self.template, vm=machine, controls=self.CONTROLS)

@@ -733,9 +733,9 @@ def vm_group(lab, vm, operation=None):
         if idle and vm.host_node.version.order >= 3:
             items += checkpoint_actions(lab, vm, vm.host_node)
         return ActionGroup(vm.name, items, selected=True, key=f"vm-{vm.pk}")
-    items = []
+    host = vm.host_node
+    items = [Action("Connect...", "vm", url=_server_url("server-vm-connect", lab, host, vm.pk), fetch_dialog=True)]
     if idle:
-        host = vm.host_node
         url = _server_url("server-vm-power", lab, host, vm.pk) + "?action="
         cmd = (lambda verb, extra="": f"{verb} -Name {vm.name} -ComputerName {host.name}{extra}") \
             if host.version.order >= 3 else (lambda verb, extra="": "")

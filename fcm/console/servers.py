@@ -8,7 +8,8 @@ Every change is one engine command (fcm/engine/commands/servers.py); a refusal c
 is about, and the answer to a dialog is the server's details as a row click shows them.
 """
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.utils.html import format_html
 from django.views import View
 
 from fcm.engine.commands import faults
@@ -86,6 +87,9 @@ class VmPowerView(ServerMixin, View):
         machine = self.vm(request, lab, pk, vm)
         action = request.GET.get("action", "")
         error = refused(lambda: server_commands.vm_power(request.user, machine, action))
+        if request.GET.get("window") == "connect":  # the Virtual Machine Connection window stays; pushes redraw it
+            return HttpResponse(format_html('<p class="field-error" id="vm-{}-connect-error" role="alert" '
+                                            'hx-swap-oob="true">{}</p>', machine.pk, error))
         if error:
             if action in self.QUESTIONS:
                 return self.dialog(request, self.template, error=error, **self.question(action, machine))

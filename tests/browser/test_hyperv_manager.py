@@ -134,3 +134,24 @@ def test_a_vms_settings_refuse_while_it_runs_and_apply_once_it_is_off(signed_in,
     expect(page.locator("#action-dialog")).to_have_count(0)
     page.locator("#selection .tab", has_text="Summary").click()
     expect(page.locator("#selection")).to_contain_text("Virtual processors:4")
+
+
+def test_the_virtual_machine_connection_window_follows_the_guest(signed_in, live_server_url, shot):
+    call_command("loadlab", "shared-nothing-2012r2", verbosity=0)
+    page = signed_in
+    connect(page, live_server_url, "HV01", lab="Two standalone Windows Server 2012 R2 Hyper-V hosts")
+    page.locator("#lab-clock button", has_text="\u00d710").click()
+    page.locator("#actions").get_by_role("link", name="Connect...", exact=True).click()
+    window = page.locator("#action-dialog")
+    expect(window).to_contain_text("APP01 on HV01 - Virtual Machine Connection")
+    screen = window.locator("[id$='-screen']")
+    expect(screen).to_contain_text("Press Ctrl+Alt+Delete to sign in.")
+    shot(page, "vm-connect-running")
+    window.get_by_role("button", name="Save").click()
+    expect(screen).to_contain_text("The virtual machine 'APP01' is saved.", timeout=30000)  # pushed
+    window.get_by_role("button", name="Pause").click()
+    expect(window.locator("[id$='-connect-error']")).to_contain_text("Pause is not possible while APP01 is saved.")
+    window.get_by_role("button", name="Start").click()
+    expect(window.locator("[id$='-connect-error']")).to_be_empty()
+    expect(screen).to_contain_text("Press Ctrl+Alt+Delete to sign in.", timeout=30000)
+    expect(screen).to_contain_text("Status: Running")
