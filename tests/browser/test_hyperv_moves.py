@@ -62,6 +62,21 @@ def test_a_shared_nothing_move_of_a_running_vm_watched_from_a_second_console(
     expect(b.locator("#server-vms tbody tr", has_text="APP01")).to_contain_text("Running")
 
 
+def move_only_the_vm(page):
+    """The selected VM's Move Wizard to HV02 with Move only the virtual machine, up to the page after it."""
+    page.locator("#actions .action", has_text="Move...").click()
+    wizard = page.locator("#wizard-dialog")
+    wizard.get_by_role("button", name="Next >").click()  # Before You Begin
+    expect(wizard.get_by_label("Move the virtual machine", exact=True)).to_be_checked()
+    wizard.get_by_role("button", name="Next >").click()
+    wizard.get_by_label("Name:").fill("HV02")
+    wizard.get_by_role("button", name="Next >").click()
+    expect(wizard).to_contain_text("Choose how you want to move")
+    wizard.get_by_label("Move only the virtual machine").check()
+    wizard.get_by_role("button", name="Next >").click()
+    return wizard
+
+
 def test_an_smb_live_migration_after_the_destination_is_given_the_share(signed_in, live_server_url, shot):
     """APP02's files are on \\\\FS01\\VMs: HV02 is refused until its account has Full Control of the share, then
     only the VM moves (its memory), and its files stay on the share."""
@@ -73,16 +88,7 @@ def test_an_smb_live_migration_after_the_destination_is_given_the_share(signed_i
     open_vms(page, live_server_url, "HV01")
     page.locator("#server-vms tbody tr", has_text="APP02").click()
     expect(page.locator("#selection")).to_contain_text(r"\\FS01\VMs\APP02 (SMB 3.0 share \\FS01\VMs)")
-    page.locator("#actions .action", has_text="Move...").click()
-    wizard = page.locator("#wizard-dialog")
-    wizard.get_by_role("button", name="Next >").click()  # Before You Begin
-    expect(wizard.get_by_label("Move the virtual machine", exact=True)).to_be_checked()
-    wizard.get_by_role("button", name="Next >").click()
-    wizard.get_by_label("Name:").fill("HV02")
-    wizard.get_by_role("button", name="Next >").click()
-    expect(wizard).to_contain_text("Choose how you want to move")
-    wizard.get_by_label("Move only the virtual machine").check()
-    wizard.get_by_role("button", name="Next >").click()
+    wizard = move_only_the_vm(page)
     expect(wizard).to_contain_text(r"Hyper-V on HV02 does not have permission to access \\FS01\VMs")
     shot(page, "smb-move-refused")
     wizard.get_by_role("button", name="Cancel").click()
@@ -102,15 +108,7 @@ def test_an_smb_live_migration_after_the_destination_is_given_the_share(signed_i
 
     open_vms(page, live_server_url, "HV01")
     page.locator("#server-vms tbody tr", has_text="APP02").click()
-    page.locator("#actions .action", has_text="Move...").click()
-    wizard.get_by_role("button", name="Next >").click()  # Before You Begin
-    expect(wizard.get_by_label("Move the virtual machine", exact=True)).to_be_checked()
-    wizard.get_by_role("button", name="Next >").click()
-    wizard.get_by_label("Name:").fill("HV02")
-    wizard.get_by_role("button", name="Next >").click()
-    expect(wizard).to_contain_text("Choose how you want to move")
-    wizard.get_by_label("Move only the virtual machine").check()
-    wizard.get_by_role("button", name="Next >").click()
+    wizard = move_only_the_vm(page)
     expect(wizard).to_contain_text("Move only the virtual machine")
     expect(wizard).not_to_contain_text("Choose a new location")
     expect(wizard.locator("#powershell-line")).to_have_text("Move-VM -Name APP02 -ComputerName HV01 "
