@@ -14,13 +14,14 @@ from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
 from fcm.engine.commands import checkpoints as commands
+from fcm.engine.commands import servers as server_commands
 from fcm.engine.commands import vm_settings
 from fcm.sim import checkpoints as rules
 
 from . import selectors
 from .base import LabMixin, connect_hyperv, disconnect_hyperv, refused
 from .forms import VmSettingsForm
-from .presenters import answer_for_vm
+from .presenters import answer_for_vm, from_hyperv_manager
 
 
 class ConnectForm(forms.Form):
@@ -225,3 +226,27 @@ class VmConnectView(VmMixin, View):
     def get(self, request, lab, pk, vm):
         machine = self.load(request, lab, pk, vm)
         return self.dialog(request, self.template, vm=machine, controls=self.CONTROLS)
+
+
+class DeleteVmView(VmMixin, View):
+    """Delete...: Hyper-V Manager's question, then the VM is gone (its virtual hard disks stay); the page shows
+    its server again."""
+
+    template = "console/dialogs/confirm.html"
+
+    def question(self):
+        return {"title": "Delete Selected Virtual Machines", "icon": "failed", "yes": "Delete", "no": "Cancel",
+                "question": f"Are you sure you want to delete the selected virtual machine '{self.vm.name}'? Its "
+                            "virtual hard disks are not deleted."}
+
+    def get(self, request, lab, pk, vm):
+        self.load(request, lab, pk, vm)
+        return self.dialog(request, self.template, **self.question())
+
+    def post(self, request, lab, pk, vm):
+        machine = self.load(request, lab, pk, vm)
+        error = refused(lambda: server_commands.delete_vm(request.user, machine))
+        if error:
+            return self.dialog(request, self.template, error=error, **self.question())
+        page = "console:hyperv-server" if from_hyperv_manager(request) else "console:server"
+        return HttpResponseClientRedirect(reverse(page, args=[self.lab.pk, machine.host_node_id]))

@@ -766,6 +766,9 @@ def vm_group(lab, vm, operation=None):
                                                        f"Set-VMProcessor -VMName {vm.name} -Count <n>; "
                                                        f"Connect-VMNetworkAdapter -VMName {vm.name} -SwitchName "
                                                        "<switch>" if host.version.order >= 3 else ""))
+        if vm.state in (S.OFF, S.SAVED):
+            items.append(Action("Delete...", "failed", url=_server_url("server-vm-delete", lab, host, vm.pk),
+                                fetch_dialog=True, command=cmd("Remove-VM", " -Force")))
     items += vm_replication_actions(lab, vm, operation)
     return ActionGroup(vm.name, items, selected=True, key=f"vm-{vm.pk}")
 

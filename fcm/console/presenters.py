@@ -217,7 +217,8 @@ class HyperVManagerPage(ListPage):
         return menus.for_hyperv(self.lab, context["here"], self.node, self.vm, self.vm_op, self.checkpoint)
 
 
-def _from_hyperv_manager(request):
+def from_hyperv_manager(request):
+    """The request came from a page of Hyper-V Manager (htmx names the page it was made from)."""
     path = getattr(request.htmx, "current_url_abs_path", None) if request.htmx else None
     if not path:
         return False
@@ -237,7 +238,7 @@ def hyperv_details(request, lab, node, vm, checkpoint=None):
 def answer_for_vm(request, lab, vm, **selection):
     """The answer to an action on a VM, in the page it was taken from: Hyper-V Manager's when the request
     came from there (htmx names the page), else the Servers view's."""
-    if _from_hyperv_manager(request):
+    if from_hyperv_manager(request):
         response = hyperv_details(request, lab.pk, vm.host_node_id, vm.pk)
         # the VM is what is selected now (a deleted checkpoint's URL would be a 404 on reload)
         response["HX-Replace-Url"] = reverse("console:hyperv-vm", args=[lab.pk, vm.host_node_id, vm.pk])

@@ -94,6 +94,8 @@ urlpatterns = [
          hyperv.RenameCheckpointView.as_view(), name="server-checkpoint-rename"),
     path("labs/<id:lab>/servers/<id:pk>/vms/<id:vm>/checkpoints/<id:checkpoint>/delete/",
          hyperv.DeleteCheckpointView.as_view(), name="server-checkpoint-delete"),
+    path("labs/<id:lab>/servers/<id:pk>/vms/<id:vm>/delete/", hyperv.DeleteVmView.as_view(),
+         name="server-vm-delete"),
     path("labs/<id:lab>/servers/<id:pk>/vms/<id:vm>/connect/", hyperv.VmConnectView.as_view(),
          name="server-vm-connect"),
     path("labs/<id:lab>/servers/<id:pk>/vms/<id:vm>/settings/", hyperv.VmSettingsView.as_view(),

@@ -124,3 +124,17 @@ def test_a_vms_settings_change_as_hyper_v_allows(lab, owner_client):
     page(owner_client, url, {"memory_mb": 8192, "vcpus": 4, "dynamic_memory": "on", "switch": "External"})
     vm = VirtualMachine.objects.get(pk=app01.pk)
     assert (vm.memory_mb, vm.vcpus, vm.dynamic_memory, vm.virtual_switch) == (8192, 4, True, "External")
+
+
+def test_delete_removes_a_vm_that_is_off_and_refuses_the_rest(lab, owner_client):
+    hv01 = Node.objects.get(lab=lab, name="HV01")
+    app01 = VirtualMachine.objects.get(lab=lab, name="APP01")
+    url = reverse("console:server-vm-delete", args=[lab.pk, hv01.pk, app01.pk])
+    assert "Are you sure you want to delete the selected virtual machine 'APP01'?" in page(owner_client, url)
+    assert "turn it off before deleting it" in page(owner_client, url, {})
+    VirtualMachine.objects.filter(pk=app01.pk).update(state="Off", started_at=None)
+    done = owner_client.post(url, headers={"HX-Request": "true", "HX-Current-URL": "http://testserver" + reverse(
+        "console:hyperv-vm", args=[lab.pk, hv01.pk, app01.pk])})
+    assert done["HX-Redirect"] == reverse("console:hyperv-server", args=[lab.pk, hv01.pk])
+    assert not VirtualMachine.objects.filter(pk=app01.pk).exists()
+    assert owner_client.get(url).status_code == 404

@@ -22,8 +22,8 @@ import ipaddress
 from django.db import transaction
 
 from fcm.inventory.models import (
-    ClusterAddress, ClusterDisk, Disk, DiskPath, Domain, Lab, Network, NetworkAdapter, Node, VirtualHardDisk,
-    VirtualMachine,
+    ClusterAddress, ClusterDisk, Disk, DiskPath, Domain, Lab, Network, NetworkAdapter, Node, Replication,
+    VirtualHardDisk, VirtualMachine,
 )
 from fcm.sim import servers as model
 
@@ -73,6 +73,29 @@ def vm_power(user, vm, action):
                           f"managed in Failover Cluster Manager, so that the cluster knows its state "
                           f"({cluster.fqdn} > {cluster.roles_label} > {vm.role.name}).")
     return request_power(user, vm, action)
+
+
+def delete_vm(user, vm):
+    """Hyper-V Manager's Delete...: the VM's configuration, saved state and checkpoints go; its virtual hard
+    disk files stay where they are (Hyper-V never deletes them)."""
+    with transaction.atomic():
+        vm = VirtualMachine.objects.select_for_update(of=("self",)).select_related("role__cluster", "host_node") \
+            .filter(pk=vm.pk).first()
+        if vm is None:
+            raise ServerError("That virtual machine no longer exists.")
+        if vm.role_id:
+            raise ServerError(f"{vm.name} is the clustered role {vm.role.name}: remove the role in Failover Cluster "
+                              "Manager first (Remove), then delete the virtual machine.")
+        if Operation.objects.filter(virtual_machine=vm, state__in=Operation.ACTIVE).exists():
+            raise ServerError(f"{vm.name} is changing state or moving; delete it once that is done.")
+        if Replication.objects.filter(primary_vm=vm).exists() or Replication.objects.filter(replica_vm=vm).exists():
+            raise ServerError(f"Replication is enabled for {vm.name}: remove replication (Replication > Remove "
+                              "Replication) before deleting it.")
+        if vm.state not in (VirtualMachine.State.OFF, VirtualMachine.State.SAVED):
+            raise ServerError(f"{vm.name} is {vm.get_state_display().lower()}: turn it off before deleting it.")
+        host = vm.host_node
+        vm.delete()
+        mark_nodes(host.lab_id, host)
 
 
 # -- System Properties > Computer Name -------------------------------------------------------------------
