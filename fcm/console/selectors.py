@@ -170,7 +170,8 @@ def server_detail(lab, pk):
             "virtual_switches",
             Prefetch("virtual_machines", queryset=VirtualMachine.objects.select_related(
                 "role", "configuration_disk", "configuration_share__server").order_by("name")),
-            Prefetch("shares", queryset=FileShare.objects.select_related("server").prefetch_related("full_access")),
+            Prefetch("shares", queryset=FileShare.objects.with_usage().select_related("server")
+                     .prefetch_related("full_access")),
         )
         .get(lab=lab, pk=pk)
     )

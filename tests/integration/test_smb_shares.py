@@ -182,3 +182,20 @@ def test_a_shares_permissions_wait_for_its_file_server_to_run(lab, owner_client)
     url = reverse("console:server-share-properties", args=[lab.pk, hv(lab, "FS01").pk, share(lab).pk])
     answer = owner_client.post(url, {"full_access": [hv(lab, "HV02").pk]}).content.decode()
     assert "FS01 is turned off" in answer and list(share(lab).full_access.values_list("name", flat=True)) == ["HV01"]
+
+
+def test_the_shares_tab_reads_every_shares_free_space_in_one_query(lab, owner_client, django_assert_max_num_queries):
+    from django.urls import reverse
+    fs01 = hv(lab, "FS01")
+    url = reverse("console:server", args=[lab.pk, fs01.pk]) + "?tab=shares"
+    owner_client.get(url)
+    with django_assert_max_num_queries(40) as one:
+        owner_client.get(url)
+    for n in range(5):
+        FileShare.objects.create(lab=lab, server=fs01, name=f"More{n}", local_path=rf"F:\More{n}",
+                                 capacity_bytes=2**40)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = owner_client.get(url).content.decode()
+    assert "More4" in page
+    # The one query counts what the per-share reading counts: VHDs and the files their checkpoints froze.
+    assert FileShare.objects.with_usage().get(pk=share(lab).pk).free_bytes == share(lab).free_bytes

@@ -9,11 +9,27 @@ without moving its files (SMB live migration, "Move only the virtual machine").
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from .. import ranges
+from .vms import VirtualHardDisk
 
 #: What Windows accepts in a share name: no \ / : * ? " < > | and at most 80 characters.
 validate_share_name = RegexValidator(r'^[^\\/:*?"<>|]{1,80}$', 'A share name cannot contain \\ / : * ? " < > |.')
+
+
+class FileShareQuerySet(models.QuerySet):
+    def with_usage(self):
+        """Each share with what its VMs' files take (`vm_bytes`), in the same query: a page listing shares asks
+        for their free space without one query per share."""
+        drives = models.Subquery(
+            VirtualHardDisk.objects.filter(share=models.OuterRef("pk"))
+            .values("share").annotate(b=models.Sum("file_size_bytes")).values("b"))
+        frozen = models.Subquery(
+            VirtualHardDisk.objects.filter(share=models.OuterRef("pk"))
+            .values("share").annotate(b=models.Sum("chain__file_size_bytes")).values("b"))
+        zero = models.Value(0, output_field=models.BigIntegerField())
+        return self.annotate(vm_bytes=Coalesce(drives, zero) + Coalesce(frozen, zero))
 
 
 class FileShare(models.Model):
@@ -44,8 +60,12 @@ class FileShare(models.Model):
     def unc(self):
         return f"\\\\{self.server.name}\\{self.name}"
 
+    objects = FileShareQuerySet.as_manager()
+
     def used_bytes(self):
         """The volume's other files, the VMs' virtual hard disks on the share and the files their checkpoints froze."""
+        if hasattr(self, "vm_bytes"):  # read with FileShare.objects.with_usage()
+            return self.other_used_bytes + self.vm_bytes
         drives = self.hard_disks.aggregate(b=models.Sum("file_size_bytes"))["b"] or 0
         frozen = self.hard_disks.aggregate(b=models.Sum("chain__file_size_bytes"))["b"] or 0
         return self.other_used_bytes + drives + frozen
