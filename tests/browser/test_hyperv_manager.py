@@ -155,3 +155,20 @@ def test_the_virtual_machine_connection_window_follows_the_guest(signed_in, live
     expect(window.locator("[id$='-connect-error']")).to_be_empty()
     expect(screen).to_contain_text("Press Ctrl+Alt+Delete to sign in.", timeout=30000)
     expect(screen).to_contain_text("Status: Running")
+
+
+def test_delete_a_vm_that_is_turned_off(signed_in, live_server_url):
+    call_command("loadlab", "shared-nothing-2012r2", verbosity=0)
+    page = signed_in
+    connect(page, live_server_url, "HV01", lab="Two standalone Windows Server 2012 R2 Hyper-V hosts")
+    expect(page.locator("#actions")).not_to_contain_text("Delete...")  # APP01 runs
+    page.locator("#actions .action", has_text="Turn Off...").click()
+    page.locator("#action-dialog").get_by_role("button", name="Turn Off").click()
+    expect(page.locator("#hyperv-vms tbody tr", has_text="APP01")).to_contain_text("Off", timeout=20000)
+    page.locator("#actions .action", has_text="Delete...").click()
+    dialog = page.locator("#action-dialog")
+    expect(dialog).to_contain_text("Are you sure you want to delete the selected virtual machine 'APP01'?")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.locator("#hyperv-vms tbody tr", has_text="APP01")).to_have_count(0)
+    expect(page.locator("#hyperv-vms tbody tr", has_text="APP02")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/hyper-v/\d+/$"))
