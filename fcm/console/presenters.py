@@ -178,6 +178,12 @@ class HyperVManagerPage(ListPage):
         except ObjectDoesNotExist:
             raise Http404("Hyper-V Manager cannot connect to that server: it is not in this lab or has no "
                           "Hyper-V.") from None
+        if self.node.power_state != self.node.PowerState.ON:  # a bookmark of a server that is off now
+            self.centre_template = "console/centre/hyperv_root.html"
+            name, self.node = self.node.name, None
+            return {"hyperv_servers": selectors.hyperv_servers(self.lab), **window, "connect_error": (
+                f'An error occurred while attempting to connect to server "{name}". Check that the Virtual '
+                "Machine Management service is running and that you are authorized to connect to the server.")}
         connect_hyperv(self.request, self.lab, self.node)
         ctx = self.paginate(lambda q: selectors.hyperv_vms(self.node, q))
         ctx.update(hyperv_node=self.node, tree_item="hyperv-server",

@@ -168,3 +168,13 @@ def test_credssp_moves_start_only_from_the_server_hyper_v_manager_is_connected_t
     owner_client.post(reverse("console:hyperv-connect", args=[lab.pk]), {"computer": "HV01"}, headers=DIALOG)
     accepted = walk()
     assert "0x8009030E" not in accepted and "Choose Move Options" in accepted
+
+
+def test_a_bookmark_of_a_server_that_is_off_connects_to_nothing(lab, owner_client):
+    hv01 = Node.objects.get(lab=lab, name="HV01")
+    Node.objects.filter(pk=hv01.pk).update(power_state="Off")
+    response = owner_client.get(reverse("console:hyperv-server", args=[lab.pk, hv01.pk]))
+    page = unescape(response.content.decode())
+    assert response.status_code == 200
+    assert 'An error occurred while attempting to connect to server "HV01".' in page
+    assert "Connect to Server..." in page and "hyperv-vms" not in page
