@@ -27,7 +27,7 @@ class LabFacts:
     roles: dict = field(default_factory=dict)
     #: VM name -> {"state", "host", "clustered", "checkpoints" (how many), "checkpoint_term" (Checkpoint, Snapshot),
     #: "files" (its configuration folder), "switch" (the virtual switch its network adapter is connected to),
-    #: "vcpus", "memory_mb"}
+    #: "vcpus", "memory_mb", "generation"}
     vms: dict = field(default_factory=dict)
     #: share path (\\\\server\\share) -> {"full_access": [server names whose accounts have Full Control]}
     shares: dict = field(default_factory=dict)
@@ -208,6 +208,8 @@ def _vm(spec, f):
     for key, word in (("vcpus", "virtual processors"), ("memory_mb", "MB of startup memory")):
         if key in spec and vm.get(key) != int(spec[key]):
             return f"{name} has {vm.get(key)} {word}, not {spec[key]}"
+    if "generation" in spec and vm.get("generation") != int(spec["generation"]):
+        return f"{name} is a generation {vm.get('generation')} virtual machine, not {spec['generation']}"
     if "switch" in spec and not _same(vm.get("switch") or "", spec["switch"]):
         return f"{name} is connected to {vm.get('switch') or 'no virtual switch'}, not {spec['switch']}"
     if "files_in" in spec:

@@ -31,10 +31,11 @@ def lab_facts(lab, first_event_id=0, sim_now=None):
                        .annotate(n=Count("pk")).values_list("virtual_machine", "n"))
     vms = {name: {"state": state, "host": host, "clustered": role is not None, "checkpoints": checkpoints.get(pk, 0),
                   "checkpoint_term": checkpoint_rules.term(versions.get(os_version).order), "files": files,
-                  "switch": switch, "vcpus": vcpus, "memory_mb": memory}
-           for pk, name, state, host, role, os_version, files, switch, vcpus, memory in VirtualMachine.objects
-           .filter(lab=lab).values_list("pk", "name", "state", "host_node__name", "role", "host_node__os_version",
-                                        "configuration_path", "virtual_switch", "vcpus", "memory_mb")}
+                  "switch": switch, "vcpus": vcpus, "memory_mb": memory, "generation": generation}
+           for pk, name, state, host, role, os_version, files, switch, vcpus, memory, generation
+           in VirtualMachine.objects.filter(lab=lab).values_list(
+               "pk", "name", "state", "host_node__name", "role", "host_node__os_version", "configuration_path",
+               "virtual_switch", "vcpus", "memory_mb", "generation")}
     switches = {}
     for host, switch in VirtualSwitch.objects.filter(node__lab=lab).values_list("node__name", "name"):
         switches.setdefault(host, []).append(switch)

@@ -51,6 +51,15 @@ class NameForm(forms.Form):
         return data
 
 
+class GenerationForm(forms.Form):
+    """Specify Generation (2012 R2 and later): Generation 1 keeps the legacy BIOS hardware; Generation 2 is
+    UEFI firmware, SCSI boot and VHDX only, for Windows Server 2012 and later guests."""
+
+    generation = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, initial=1, label="Generation",
+                                        choices=[(1, "Generation 1"), (2, "Generation 2")],
+                                        error_messages={"required": "Choose the generation of this virtual machine."})
+
+
 class MemoryForm(forms.Form):
     memory_mb = forms.IntegerField(min_value=32, label="Startup memory (MB)")
     dynamic_memory = forms.BooleanField(required=False, label="Use Dynamic Memory for this virtual machine")
@@ -84,9 +93,9 @@ class DiskForm(forms.Form):
     vhd_path = forms.CharField(required=False, max_length=260, label="Location")
     vhd_size_gb = forms.IntegerField(required=False, min_value=1, max_value=65536, label="Size (GB)")
 
-    def __init__(self, *args, node=None, **kwargs):
+    def __init__(self, *args, node=None, generation=1, **kwargs):
         super().__init__(*args, **kwargs)
-        self.node = node
+        self.node, self.generation = node, generation
 
     def clean(self):
         data = super().clean()
@@ -94,6 +103,9 @@ class DiskForm(forms.Form):
             path = (data.get("vhd_path") or "").strip()
             if not path.lower().endswith((".vhd", ".vhdx")):
                 self.add_error("vhd_path", "Type the full path of a .vhd or .vhdx file.")
+            elif self.generation == 2 and not path.lower().endswith(".vhdx"):
+                self.add_error("vhd_path", "A generation 2 virtual machine starts only from a .vhdx virtual hard "
+                                           "disk.")
             else:
                 try:
                     resolve_location(self.node, path.rsplit("\\", 1)[0])
@@ -128,6 +140,8 @@ class NewVmWizard(Wizard):
     steps = [
         Step("node", "Select Node", "wizards/newvm/node.html", NodeForm, show=lambda wizard, draft: wizard.cluster),
         Step("name", "Specify Name and Location", "wizards/newvm/name.html", NameForm),
+        Step("generation", "Specify Generation", "wizards/newvm/generation.html", GenerationForm,
+             show=lambda wizard, draft: wizard.has_generations(draft)),
         Step("memory", "Assign Memory", "wizards/newvm/memory.html", MemoryForm),
         Step("network", "Configure Networking", "wizards/newvm/network.html", NetworkForm),
         Step("disk", "Connect Virtual Hard Disk", "wizards/newvm/disk.html", DiskForm),
@@ -144,6 +158,16 @@ class NewVmWizard(Wizard):
         return Node.objects.filter(cluster=self.cluster, pk=pk).first() or \
             Node.objects.filter(cluster=self.cluster, state=Node.State.UP).order_by("name").first()
 
+    def has_generations(self, draft):
+        """Generation 2 virtual machines came with Windows Server 2012 R2."""
+        node = self.node(draft)
+        return node is not None and node.version.order >= 4
+
+    def generation(self, draft):
+        if not draft or not self.has_generations(draft):
+            return 1
+        return int((draft.data.get("generation") or {}).get("generation") or 1)
+
     def available(self):
         """From a cluster, or for a Hyper-V server in no cluster."""
         return self.cluster is not None or self.node(None) is not None
@@ -151,11 +175,15 @@ class NewVmWizard(Wizard):
     def form_kwargs(self, draft, step):
         if step.key == "node":
             return {"cluster": self.cluster}
-        return {"node": self.node(draft)} if step.key in ("name", "memory", "network", "disk") else {}
+        if step.key == "disk":
+            return {"node": self.node(draft), "generation": self.generation(draft)}
+        return {"node": self.node(draft)} if step.key in ("name", "memory", "network") else {}
 
     def initial(self, draft, step):
         if step.key == "memory":
             return {"memory_mb": 1024}
+        if step.key == "generation":
+            return {"generation": 1}
         if step.key == "disk" and draft:
             name = (draft.data.get("name") or {})
             folder = name.get("path") or ""
@@ -170,7 +198,7 @@ class NewVmWizard(Wizard):
                 "dynamic_memory": bool(d["memory"].get("dynamic_memory")) and self.dynamic_memory(node),
                 "switch": d["network"].get("switch", ""), "vhd": d["disk"]["vhd"],
                 "vhd_path": d["disk"].get("vhd_path", ""), "vhd_size_gb": d["disk"].get("vhd_size_gb"),
-                "generation": 2 if node.version.order >= 4 else 1,
+                "generation": self.generation(draft),
                 "guest_os": f"{node.version.label} {node.edition}"}
 
     @staticmethod

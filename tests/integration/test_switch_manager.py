@@ -138,3 +138,27 @@ def test_delete_removes_a_vm_that_is_off_and_refuses_the_rest(lab, owner_client)
     assert done["HX-Redirect"] == reverse("console:hyperv-server", args=[lab.pk, hv01.pk])
     assert not VirtualMachine.objects.filter(pk=app01.pk).exists()
     assert owner_client.get(url).status_code == 404
+
+
+def test_the_new_vm_wizard_asks_for_the_generation_from_2012_r2(owner, owner_client, run_all):
+    from fcm.engine.models import Operation
+    from fcm.wizards.models import WizardDraft
+    lab = labfile.load(labfile.lab_path("shared-nothing-2012r2"), owner)
+    hx = {"HX-Request": "true", "HX-Target": "dialog-host"}
+    hv01 = Node.objects.get(lab=lab, name="HV01")
+    start = reverse("wizards:start", args=[lab.pk, "new-vm"])
+    owner_client.post(start, {"action": "next", "subject": hv01.pk, "name": "GEN2"}, headers=hx)
+    url = reverse("wizards:draft", args=[lab.pk, WizardDraft.objects.get().pk])
+    post = lambda **data: unescape(owner_client.post(url, {"action": "next", **data}, headers=hx).content.decode())  # noqa
+    assert "Specify Generation" in post(generation="3")  # not a choice: the page again
+    post(generation="2")
+    post(memory_mb=2048)
+    post(switch="External")
+    refused = post(vhd="create", vhd_path=r"D:\VMs\GEN2\GEN2.vhd", vhd_size_gb=40)
+    assert "A generation 2 virtual machine starts only from a .vhdx virtual hard disk." in refused
+    post(vhd="create", vhd_path=r"D:\VMs\GEN2\GEN2.vhdx", vhd_size_gb=40)
+    assert "Generation 2" in post(install="later")
+    post()
+    run_all(lab, Operation.objects.get(kind="new-vm"))
+    vm = VirtualMachine.objects.get(lab=lab, name="GEN2")
+    assert vm.generation == 2 and vm.hard_disks.get().controller == "SCSI 0:0"

@@ -325,12 +325,13 @@ def test_a_vms_files_and_a_shares_full_control():
 
 def test_a_vms_switch_and_a_hosts_switches():
     facts = o.LabFacts(vms={"WEB03": {"state": "Off", "host": "HV02", "switch": "Isolated", "vcpus": 1,
-                                      "memory_mb": 2048}},
+                                      "memory_mb": 2048, "generation": 1}},
                        nodes={"HV02": {"switches": ["External", "Isolated"]}})
     met = lambda **spec: o.evaluate([{"id": "x", **spec}], facts)[0]  # noqa: E731
     assert met(check="vm", vm="WEB03", switch="isolated").met
     assert met(check="vm", vm="WEB03", switch="External").reason == "WEB03 is connected to Isolated, not External"
     assert met(check="node", node="HV02", switch="ISOLATED").met
     assert met(check="vm", vm="WEB03", memory_mb=2048).met
+    assert met(check="vm", vm="WEB03", generation=2).reason == "WEB03 is a generation 1 virtual machine, not 2"
     assert met(check="vm", vm="WEB03", vcpus=2).reason == "WEB03 has 1 virtual processors, not 2"
     assert met(check="node", node="HV02", switch="Lab").reason == "HV02 has no virtual switch named Lab"
