@@ -76,8 +76,9 @@ VARIANT_KEYS = ("os_version", "update_level")
 
 
 def _variant(base, data, source):
-    """The base lab's data as the variant has it: its [lab] table, and every server (and cluster) on the
-    variant's version and update level (the 2012 R2 telling of a 2012 lab)."""
+    """The base lab's data as the variant has it: its [lab] table, every server (and cluster) on the
+    variant's version and update level (the 2012 R2 telling of a 2012 lab), and the variant's own tables
+    ([[nodes]], [[virtual_machines]], ...) added to the base's."""
     changes = data.get("variant") or {}
     unknown = sorted(set(changes) - set(VARIANT_KEYS))
     if unknown:
@@ -86,6 +87,9 @@ def _variant(base, data, source):
     out["nodes"] = [{**node, **changes} for node in base.get("nodes", [])]
     if "os_version" in changes:
         out["clusters"] = [{**c, "os_version": changes["os_version"]} for c in base.get("clusters", [])]
+    for key, entries in data.items():  # what the variant adds: its own servers, disks, VMs...
+        if key not in ("lab", "variant") and isinstance(entries, list):
+            out[key] = list(out.get(key, [])) + entries
     return out
 
 

@@ -380,6 +380,18 @@
     }
   });
 
+  /* A relisting of a selection that is gone (the VM moved to another server, the checkpoint was deleted by
+     someone else) is a 404: the tab lists the selection's parent instead (its URL without the trailing
+     "<kind>/<id>/"), as the product's consoles drop a selection that no longer exists. */
+  document.addEventListener("htmx:responseError", function (ev) {
+    var cfg = ev.detail.requestConfig, headers = cfg && cfg.headers;
+    if (!(headers && headers["X-FCM-Resync"]) || ev.detail.xhr.status !== 404) return;
+    var parent = location.pathname.replace(/[^\/]+\/[0-9]+\/$/, "");
+    if (parent === location.pathname || !document.getElementById("console")) return;
+    history.replaceState(history.state, "", parent);
+    resync();
+  });
+
   /* A navigation's answer was rendered before a push that reached this tab ahead of it: the push
      changed the old page and is lost with it. List the page again, once (the commit stamp of each
      push and the render time of each page are the server's clock). */

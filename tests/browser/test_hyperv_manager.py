@@ -172,3 +172,22 @@ def test_delete_a_vm_that_is_turned_off(signed_in, live_server_url):
     expect(page.locator("#hyperv-vms tbody tr", has_text="APP01")).to_have_count(0)
     expect(page.locator("#hyperv-vms tbody tr", has_text="APP02")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/hyper-v/\d+/$"))
+
+
+def test_a_vm_that_leaves_the_server_leaves_its_list_and_the_selection_falls_back(signed_in, live_server_url):
+    """Hyper-V Manager shows APP01 selected on HV01 when another user moves it to HV02: the list is listed
+    again, without APP01, and the page is HV01's (its selection gone), not a stale copy."""
+    call_command("loadlab", "shared-nothing-2012r2", verbosity=0)
+    from fcm.engine.commands.hyperv_moves import request_vm_move
+    from fcm.inventory.models import Node, VirtualMachine
+    lab_nodes = Node.objects.filter(lab__name="shared-nothing-2012r2")
+    lab_nodes.filter(name="HV02").update(vm_migration_enabled=True, migration_authentication="Kerberos")
+    page = signed_in
+    connect(page, live_server_url, "HV01", lab="Two standalone Windows Server 2012 R2 Hyper-V hosts")
+    page.locator("#lab-clock button", has_text="\u00d760").click()
+    expect(page.locator("#selection")).to_contain_text("APP01")
+    app01 = VirtualMachine.objects.get(host_node__in=lab_nodes, name="APP01")
+    request_vm_move(None, app01, lab_nodes.get(name="HV02"), r"D:\Hyper-V\APP01", on_source=True)
+    expect(page.locator("#hyperv-vms tbody tr", has_text="APP01")).to_have_count(0, timeout=60000)
+    expect(page.locator("#hyperv-vms tbody tr", has_text="APP02")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/hyper-v/\d+/$"))
