@@ -254,6 +254,13 @@ def replica_world(client, lab, request):
     Node.objects.filter(lab=standalone, name="HV02").update(vm_migration_enabled=True)
     vm = VirtualMachine.objects.get(lab=standalone, name="APP01")
     targets += walk(client, standalone, "move-vm", f"?subject={vm.pk}", answers={"destination": {"name": "HV02"}})
+    # Hyper-V Manager's New > Virtual Machine on a 2012 R2 server in no cluster (Specify Generation).
+    r2_hosts = labfile.load(labfile.lab_path("shared-nothing-2012r2"), lab.owner)
+    hv01 = Node.objects.get(lab=r2_hosts, name="HV01")
+    targets += walk(client, r2_hosts, "new-vm", f"?subject={hv01.pk}", answers={
+        "name": {"name": "WEB09"}, "generation": {"generation": "2"}, "memory": {"memory_mb": 2048},
+        "disk": {"vhd": "create", "vhd_path": r"D:\VMs\WEB09\WEB09.vhdx", "vhd_size_gb": 30},
+        "install": {"install": "later"}})
     return targets
 
 
