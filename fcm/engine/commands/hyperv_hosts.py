@@ -11,7 +11,7 @@ from fcm.sim import hyperv_settings as rules
 
 from ..errors import ServerError
 from ..outbox import mark_nodes
-from .servers import _locked, _running
+from .servers import locked_node, require_on
 
 
 def set_migration_settings(user, node, *, enabled, simultaneous, storage_simultaneous, authentication,
@@ -25,11 +25,11 @@ def set_migration_settings(user, node, *, enabled, simultaneous, storage_simulta
         raise ServerError("Choose CredSSP or Kerberos.", "authentication")
     subnets, problem = rules.migration_networks(networks if not use_any else ())
     with transaction.atomic():
-        node = _locked(node)
+        node = locked_node(node)
         if not node.hyperv_installed:
             raise ServerError(f"{node.name} does not have the Hyper-V role: install it first "
                               "(Add Roles and Features).")
-        _running(node, "its Hyper-V Settings can be changed")
+        require_on(node, "its Hyper-V Settings can be changed")
         problem = problem or rules.settings_problem(
             node.version.order, simultaneous=simultaneous, storage_simultaneous=storage_simultaneous,
             performance=performance, use_any=use_any, subnets=subnets)

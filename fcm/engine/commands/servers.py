@@ -47,12 +47,14 @@ def node_path(node, *more):
     return " > ".join(["Failover Cluster Manager", node.cluster.fqdn, "Nodes", node.name, *more])
 
 
-def _locked(node):
+def locked_node(node):
+    """The server's row, locked for this transaction (every command that changes a server takes it first)."""
     return Node.objects.select_for_update(of=("self",)).select_related("cluster__domain", "domain", "lab") \
         .get(pk=node.pk)
 
 
-def _running(node, what):
+def require_on(node, what):
+    """Refuse, saying when `what` can be done, unless the server is on."""
     if node.power_state == Node.PowerState.RESTARTING:
         raise ServerError(f"{node.name} is restarting; {what} once it is On again.")
     if node.power_state != Node.PowerState.ON:
@@ -112,8 +114,8 @@ def join_domain(user, node, domain="", workgroup=""):
     The change applies when the server restarts; returns the domain's name ('' for a workgroup)."""
     domain, workgroup = (domain or "").strip(), (workgroup or "").strip()
     with transaction.atomic():
-        node = _locked(node)
-        _running(node, "its domain can be changed")
+        node = locked_node(node)
+        require_on(node, "its domain can be changed")
         if node.cluster_id:
             raise ServerError(f"{node.name} is a node of the cluster {node.cluster.name}: a cluster node cannot "
                               "change its domain. Evict it from the cluster first: "
@@ -159,8 +161,8 @@ def install_features(user, node, names):
     if None in chosen:
         raise ServerError("Choose roles and features from the list.", "features")
     with transaction.atomic():
-        node = _locked(node)
-        _running(node, "roles and features can be installed")
+        node = locked_node(node)
+        require_on(node, "roles and features can be installed")
         pending = dict(node.pending_changes or {})
         waiting = set(pending.get("features", ()))
         for f in chosen:
@@ -202,8 +204,8 @@ def set_ipv4(user, adapter, *, automatic, ip="", mask="", gateway=""):
     with transaction.atomic():
         adapter = NetworkAdapter.objects.select_related("node").get(pk=adapter.pk)
         lab = Lab.objects.select_for_update().get(pk=adapter.node.lab_id)  # one address change at a time
-        node = _locked(adapter.node)
-        _running(node, "its adapters can be configured")
+        node = locked_node(adapter.node)
+        require_on(node, "its adapters can be configured")
         if node.cluster_id and node.state != Node.State.DOWN and adapter.ip_address:
             raise ServerError(f"{node.name} - {adapter.name} carries the traffic of the cluster {node.cluster.name}: "
                               f"stop the Cluster service on {node.name} before changing its address ("
@@ -243,8 +245,8 @@ def _iscsi_lun(node, disk):
 def connect_target(user, node, disk):
     """Targets > Connect: log on to the LUN's target; the server sees it as its next disk."""
     with transaction.atomic():
-        node = _locked(node)
-        _running(node, "it can log on to iSCSI targets")
+        node = locked_node(node)
+        require_on(node, "it can log on to iSCSI targets")
         disk = _iscsi_lun(node, disk)
         iqn = model.target_iqn(disk.name)
         if DiskPath.objects.filter(node=node, disk=disk).exists():
@@ -272,8 +274,8 @@ def connect_target(user, node, disk):
 def disconnect_target(user, node, disk):
     """Targets > Disconnect: log off the LUN's target; the server no longer sees the disk."""
     with transaction.atomic():
-        node = _locked(node)
-        _running(node, "it can log off iSCSI targets")
+        node = locked_node(node)
+        require_on(node, "it can log off iSCSI targets")
         disk = _iscsi_lun(node, disk)
         iqn = model.target_iqn(disk.name)
         path = DiskPath.objects.filter(node=node, disk=disk).first()
@@ -310,8 +312,8 @@ def install_updates(user, node):
     """Windows Update > Install updates: every update released so far; they finish at the next restart.
     Returns the level the server reaches."""
     with transaction.atomic():
-        node = _locked(node)
-        _running(node, "it can install updates")
+        node = locked_node(node)
+        require_on(node, "it can install updates")
         latest, behind = _available_updates(node, node.lab.sim_now())
         pending = dict(node.pending_changes or {})
         if not behind:
@@ -332,7 +334,7 @@ def restart_server(user, node):
     """Restart Server: Windows shuts down, configures what waited for the restart, boots; a cluster node
     (its Cluster service stopped first) then joins its cluster again."""
     with transaction.atomic():
-        node = _locked(node)
+        node = locked_node(node)
         if node.power_state == Node.PowerState.RESTARTING or active_node_operations(node).exists():
             raise ServerError(f"{node.name} is already restarting (or failing); wait for it to finish.")
         if node.power_state != Node.PowerState.ON:

@@ -7,7 +7,7 @@ from fcm.inventory.models import FileShare, Node
 
 from ..errors import ServerError
 from ..outbox import mark_nodes
-from .servers import _locked, _running
+from .servers import locked_node, require_on
 
 
 def accounts(share):
@@ -24,8 +24,8 @@ def set_full_access(user, share, hosts):
     """Give exactly `hosts` (servers of the lab) Full Control of `share` and its folder; the rest lose it."""
     with transaction.atomic():
         share = FileShare.objects.select_for_update().select_related("server").get(pk=share.pk)
-        server = _locked(share.server)
-        _running(server, "its shares' permissions can be changed")
+        server = locked_node(share.server)
+        require_on(server, "its shares' permissions can be changed")
         allowed = {n.pk: n for n in accounts(share)}
         unknown = [h for h in hosts if h.pk not in allowed]
         if unknown:

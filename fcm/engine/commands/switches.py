@@ -7,7 +7,7 @@ from fcm.inventory.models import NetworkAdapter, VirtualMachine, VirtualSwitch
 
 from ..errors import ServerError
 from ..outbox import mark_nodes, mark_vm
-from .servers import _locked, _running
+from .servers import locked_node, require_on
 
 Kind = VirtualSwitch.Kind
 
@@ -20,8 +20,8 @@ def create_switch(user, node, name, kind, adapter=None):
     if kind not in Kind.values:
         raise ServerError("Choose what the virtual switch connects to.", "kind")
     with transaction.atomic():
-        node = _locked(node)
-        _running(node, "its virtual switches can be changed")
+        node = locked_node(node)
+        require_on(node, "its virtual switches can be changed")
         if VirtualSwitch.objects.filter(node=node, name__iexact=name).exists():
             raise ServerError(f"A virtual switch named '{name}' already exists on {node.name}.", "name")
         if kind == Kind.EXTERNAL:
@@ -43,8 +43,8 @@ def create_switch(user, node, name, kind, adapter=None):
 def remove_switch(user, node, switch):
     """Remove a virtual switch; the host's VMs connected to it are left Not connected."""
     with transaction.atomic():
-        node = _locked(node)
-        _running(node, "its virtual switches can be changed")
+        node = locked_node(node)
+        require_on(node, "its virtual switches can be changed")
         switch = VirtualSwitch.objects.filter(pk=switch.pk, node=node).first()
         if switch is None:
             raise ServerError("That virtual switch no longer exists.")
